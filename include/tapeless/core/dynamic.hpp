@@ -1,0 +1,153 @@
+// tapeless/core/dynamic.hpp: values with runtime extents: tl::dvec and tl::dmat.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <initializer_list>
+#include <memory>
+#include <ostream>
+#include <span>
+#include <utility>
+
+#include "shape.hpp"
+#include "tensor.hpp"
+
+namespace tapeless {
+
+namespace detail {
+/// Owning contiguous storage; unlike std::vector it has data() for bool too (masks).
+template <class T>
+class buffer {
+ public:
+  buffer() = default;
+  explicit buffer(std::size_t n) : n_(n), p_(n ? new T[n]() : nullptr) {}
+  buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_.get(), o.p_.get() + n_, p_.get()); }
+  buffer(buffer&& o) noexcept : n_(std::exchange(o.n_, 0)), p_(std::move(o.p_)) {}
+  buffer& operator=(buffer const& o) {
+    if (this != &o) {
+      if (n_ != o.n_) *this = buffer(o.n_);
+      std::copy(o.p_.get(), o.p_.get() + n_, p_.get());
+    }
+    return *this;
+  }
+  buffer& operator=(buffer&& o) noexcept {
+    n_ = std::exchange(o.n_, 0);
+    p_ = std::move(o.p_);
+    return *this;
+  }
+  T* data() noexcept { return p_.get(); }
+  T const* data() const noexcept { return p_.get(); }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  std::size_t n_ = 0;
+  std::unique_ptr<T[]> p_;
+};
+}  // namespace detail
+
+/// A vector whose length is chosen at run time. Zero-filled on construction.
+///
+///     tl::dvec<double> a(1000);            // 1000 zeros
+///     tl::dvec<double> b{1.0, 2.0, 3.0};   // three elements (as std::vector: braces list elements)
+template <class T>
+class dvec {
+ public:
+  using element_type = T;
+  using value_type = T;
+  using shape_type = dynamic_shape<1>;
+  static constexpr std::size_t rank = 1;
+
+  dvec() = default;
+  explicit dvec(std::size_t n) : buf_(n) {}
+  dvec(std::size_t n, T const& fill) : buf_(n) { std::fill(begin(), end(), fill); }
+  dvec(std::initializer_list<T> xs) : buf_(xs.size()) { std::copy(xs.begin(), xs.end(), begin()); }
+  explicit dvec(std::span<T const> xs) : buf_(xs.size()) { std::copy(xs.begin(), xs.end(), begin()); }
+  template <std::size_t N>
+  dvec(vec<T, N> const& v) : buf_(N) {
+    std::copy(v.begin(), v.end(), begin());
+  }
+
+  T* data() noexcept { return buf_.data(); }
+  T const* data() const noexcept { return buf_.data(); }
+  std::size_t size() const noexcept { return buf_.size(); }
+  detail::extents<1> extents() const noexcept { return {size()}; }
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + size(); }
+  T const* begin() const noexcept { return data(); }
+  T const* end() const noexcept { return data() + size(); }
+  T& operator[](std::size_t i) noexcept { return data()[i]; }
+  T const& operator[](std::size_t i) const noexcept { return data()[i]; }
+  T& operator()(std::size_t i) noexcept { return data()[i]; }
+  T const& operator()(std::size_t i) const noexcept { return data()[i]; }
+
+  friend bool operator==(dvec const& a, dvec const& b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  detail::buffer<T> buf_;
+};
+
+/// A row-major matrix whose extents are chosen at run time. Zero-filled on construction.
+///
+///     tl::dmat<double> a(2, 3);                 // 2x3 zeros
+///     tl::dmat<double> b{{1, 2}, {3, 4}};       // rows; ragged rows throw tl::shape_error
+template <class T>
+class dmat {
+ public:
+  using element_type = T;
+  using value_type = T;
+  using shape_type = dynamic_shape<2>;
+  static constexpr std::size_t rank = 2;
+
+  dmat() = default;
+  dmat(std::size_t r, std::size_t c) : r_(r), c_(c), buf_(r * c) {}
+  dmat(std::size_t r, std::size_t c, T const& fill) : dmat(r, c) { std::fill(begin(), end(), fill); }
+  dmat(std::initializer_list<std::initializer_list<T>> rows)
+      : r_(rows.size()), c_(rows.size() ? rows.begin()->size() : 0), buf_(r_ * c_) {
+    std::size_t i = 0;
+    for (auto const& row : rows) {
+      if (row.size() != c_)
+        throw shape_error("tl::dmat{...}: row " + std::to_string(i) + " has " + std::to_string(row.size()) +
+                          " elements, row 0 has " + std::to_string(c_));
+      std::copy(row.begin(), row.end(), begin() + i * c_);
+      ++i;
+    }
+  }
+  template <std::size_t R, std::size_t C>
+  dmat(mat<T, R, C> const& m) : dmat(R, C) {
+    std::copy(m.begin(), m.end(), begin());
+  }
+
+  T* data() noexcept { return buf_.data(); }
+  T const* data() const noexcept { return buf_.data(); }
+  std::size_t size() const noexcept { return buf_.size(); }
+  std::size_t rows() const noexcept { return r_; }
+  std::size_t cols() const noexcept { return c_; }
+  detail::extents<2> extents() const noexcept { return {r_, c_}; }
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + size(); }
+  T const* begin() const noexcept { return data(); }
+  T const* end() const noexcept { return data() + size(); }
+  T& operator()(std::size_t i, std::size_t j) noexcept { return data()[i * c_ + j]; }
+  T const& operator()(std::size_t i, std::size_t j) const noexcept { return data()[i * c_ + j]; }
+
+  friend bool operator==(dmat const& a, dmat const& b) {
+    return a.r_ == b.r_ && a.c_ == b.c_ && std::equal(a.begin(), a.end(), b.begin());
+  }
+
+ private:
+  std::size_t r_ = 0, c_ = 0;
+  detail::buffer<T> buf_;
+};
+
+template <class T>
+std::ostream& operator<<(std::ostream& os, dvec<T> const& v) {
+  return v.size() ? detail::print_array(os, v) : os << "[]";
+}
+template <class T>
+std::ostream& operator<<(std::ostream& os, dmat<T> const& v) {
+  return v.size() ? detail::print_array(os, v) : os << "[]";
+}
+
+}  // namespace tapeless

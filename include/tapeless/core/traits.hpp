@@ -1,0 +1,169 @@
+// tapeless/core/traits.hpp: what counts as a scalar element and as a value, and how to walk one.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+
+#include "dynamic.hpp"
+#include "shape.hpp"
+#include "tensor.hpp"
+
+namespace tapeless {
+
+/// Customisation point: element types are float, double and tl::dual (forward/dual.hpp specialises it).
+template <class T>
+struct is_element : std::is_floating_point<T> {};
+
+/// An element type of a value: float, double or a tl::dual of them.
+template <class T>
+concept element = is_element<T>::value;
+
+namespace detail {
+
+/// Everything the library needs to know about a value type V.
+template <class V>
+struct value_traits {};
+
+template <class T>
+  requires(element<T> || std::same_as<T, bool>)
+struct value_traits<T> {
+  using element_type = T;
+  using shape_type = shape<>;
+  static constexpr std::size_t rank = 0;
+  static constexpr bool is_static = true;
+  template <class U>
+  using rebind = U;
+};
+
+template <class T, std::size_t... D>
+struct value_traits<tensor<T, D...>> {
+  using element_type = T;
+  using shape_type = shape<D...>;
+  static constexpr std::size_t rank = sizeof...(D);
+  static constexpr bool is_static = true;
+  template <class U>
+  using rebind = tensor<U, D...>;
+};
+
+template <class T>
+struct value_traits<dvec<T>> {
+  using element_type = T;
+  using shape_type = dynamic_shape<1>;
+  static constexpr std::size_t rank = 1;
+  static constexpr bool is_static = false;
+  template <class U>
+  using rebind = dvec<U>;
+};
+
+template <class T>
+struct value_traits<dmat<T>> {
+  using element_type = T;
+  using shape_type = dynamic_shape<2>;
+  static constexpr std::size_t rank = 2;
+  static constexpr bool is_static = false;
+  template <class U>
+  using rebind = dmat<U>;
+};
+
+}  // namespace detail
+
+/// A value the library computes with: a scalar element, tl::tensor (vec, mat), tl::dvec or tl::dmat.
+template <class V>
+concept value_type = requires { detail::value_traits<V>::rank; };
+
+namespace detail {
+
+template <class V>
+using element_t = typename value_traits<V>::element_type;
+template <class V>
+using shape_t = typename value_traits<V>::shape_type;
+template <class V>
+inline constexpr std::size_t rank_v = value_traits<V>::rank;
+template <class V>
+inline constexpr bool is_static_v = value_traits<V>::is_static;
+template <class V, class U>
+using rebind_t = typename value_traits<V>::template rebind<U>;
+
+template <class V>
+constexpr extents<rank_v<V>> extents_of(V const& v) {
+  if constexpr (rank_v<V> == 0)
+    return {};
+  else
+    return v.extents();
+}
+
+template <class V>
+constexpr std::size_t size_of(V const& v) {
+  if constexpr (rank_v<V> == 0)
+    return 1;
+  else
+    return v.size();
+}
+
+/// Element i of v, where a scalar is its own element for every i (scalar broadcasting).
+template <class V>
+constexpr decltype(auto) elem(V& v, [[maybe_unused]] std::size_t i) {
+  if constexpr (rank_v<std::remove_const_t<V>> == 0)
+    return (v);
+  else
+    return (v.data()[i]);
+}
+
+/// A zero-filled value of type V with the given extents (ignored for static V).
+template <class V>
+V make_value([[maybe_unused]] extents<rank_v<V>> const& e) {
+  if constexpr (is_static_v<V>)
+    return V{};
+  else if constexpr (rank_v<V> == 1)
+    return V(e[0]);
+  else
+    return V(e[0], e[1]);
+}
+
+/// Zeros shaped like v.
+template <class V>
+V zeros_like(V const& v) {
+  return make_value<V>(extents_of(v));
+}
+
+/// Sets every element of v to zero, keeping its extents.
+template <class V>
+void set_zero(V& v) {
+  if constexpr (rank_v<V> == 0)
+    v = V{};
+  else
+    for (auto& x : v) x = element_t<V>{};
+}
+
+/// Makes `dst` a zero-filled value shaped like `like`, reusing its storage where it can.
+template <class V>
+void zero_like(V& dst, V const& like) {
+  if constexpr (!is_static_v<V>) {
+    if (dst.extents() != like.extents()) {
+      dst = zeros_like(like);
+      return;
+    }
+  }
+  set_zero(dst);
+}
+
+/// dst += src, elementwise (same shapes).
+template <class V>
+void add_into(V& dst, V const& src) {
+  if constexpr (rank_v<V> == 0) {
+    dst += src;
+  } else {
+    auto* d = dst.data();
+    auto const* s = src.data();
+    for (std::size_t i = 0, n = dst.size(); i < n; ++i) d[i] += s[i];
+  }
+}
+
+template <class V>
+std::string format_shape(V const& v) {
+  return format_extents(extents_of(v));
+}
+
+}  // namespace detail
+}  // namespace tapeless

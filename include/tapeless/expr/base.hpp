@@ -1,0 +1,238 @@
+// tapeless/expr/base.hpp: the node protocol, the sweep context, leaves that are constants,
+// and how operands become nodes.
+//
+// The node contract (docs/design.md explains it at length). A node type N has
+//   using value_type = ...;                 a scalar element, tl::tensor, tl::dvec or tl::dmat
+//   static constexpr bool active;           can an adjoint reach a var or a let through it?
+//   record forward(sweep&) const;           evaluates; the record has a member `value` and whatever
+//                                           the backward rule needs (usually the children's records)
+//   void backward(sweep&, record const&, value_type adjoint) const;   only called when active:
+//                                           adds the adjoint's contributions to the children
+// Nodes are small, plain values; they hold sub-expressions by value and vars / lets by pointer.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <type_traits>
+#include <utility>
+
+#include "../core/traits.hpp"
+
+namespace tapeless {
+
+template <class D>
+class expr_base;
+template <class V>
+class var;
+template <class E>
+class let;
+
+namespace detail {
+
+class sweep;
+
+/// The part of a let binding that a sweep keeps in its list (see let.hpp).
+struct let_link {
+  mutable let_link const* next_ = nullptr;
+  void (*backward_)(let_link const&, sweep&) = nullptr;
+  void (*clear_adjoint_)(let_link const&) = nullptr;
+};
+
+/// The state of one evaluation: an epoch that tells vars and lets whether they have been seen in
+/// this sweep, the let bindings in the order they were first evaluated, and the stop_at set.
+class sweep {
+ public:
+  explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : epoch_(fresh_epoch()), stopped_(stopped) {}
+  sweep(sweep const&) = delete;
+  sweep& operator=(sweep const&) = delete;
+
+  std::uint64_t epoch() const noexcept { return epoch_; }
+  void enlist(let_link const& l) noexcept {
+    l.next_ = lets_;
+    lets_ = &l;
+  }
+  bool stopped(let_link const* l) const noexcept {
+    return std::find(stopped_.begin(), stopped_.end(), l) != stopped_.end();
+  }
+  /// Propagates every let binding's adjoint into its expression. The list is in reverse order of
+  /// first evaluation, and a binding is evaluated after everything it depends on, so each binding
+  /// runs after all of its users: a topological order, found without any search.
+  void run_lets() {
+    for (auto const* l = lets_; l; l = l->next_)
+      if (!stopped(l)) l->backward_(*l, *this);
+  }
+  void clear_let_adjoints() {
+    for (auto const* l = lets_; l; l = l->next_) l->clear_adjoint_(*l);
+  }
+
+ private:
+  static std::uint64_t fresh_epoch() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  std::uint64_t epoch_;
+  let_link const* lets_ = nullptr;
+  std::span<let_link const* const> stopped_;
+};
+
+template <class N>
+using record_t = decltype(std::declval<N const&>().forward(std::declval<sweep&>()));
+
+template <class T>
+struct is_var : std::false_type {};
+template <class V>
+struct is_var<var<V>> : std::true_type {};
+template <class T>
+struct is_let : std::false_type {};
+template <class E>
+struct is_let<let<E>> : std::true_type {};
+
+}  // namespace detail
+
+/// Anything built by tapeless that can be evaluated and differentiated: vars, lets and expressions.
+template <class E>
+concept expression = std::derived_from<E, expr_base<E>>;
+
+/// Anything that can stand as an operand: an expression, a plain number, a dual or a value
+/// (plain numbers and values become constants).
+template <class T>
+concept operand = expression<T> || std::is_arithmetic_v<T> || value_type<T>;
+
+namespace detail {
+
+/// A leaf that is not differentiated. Holds its value (a copy), or for constant_ref a pointer.
+template <class V>
+struct constant_node : expr_base<constant_node<V>> {
+  using value_type = V;
+  static constexpr bool active = false;
+  struct record {
+    V const& value;
+  };
+  V v_;
+  explicit constant_node(V v) : v_(std::move(v)) {}
+  record forward(sweep&) const noexcept { return {v_}; }
+  void backward(sweep&, record const&, V const&) const noexcept {}
+};
+
+template <class V>
+struct constant_ref_node : expr_base<constant_ref_node<V>> {
+  using value_type = V;
+  static constexpr bool active = false;
+  struct record {
+    V const& value;
+  };
+  V const* p_;
+  record forward(sweep&) const noexcept { return {*p_}; }
+  void backward(sweep&, record const&, V const&) const noexcept {}
+};
+
+template <class V>
+struct var_ref;
+template <class E>
+struct let_ref;
+
+/// The node an operand stands for. Vars and lets are taken by reference, expressions by value,
+/// numbers and values become constants. `T` is the element type the other operand wants (numbers
+/// convert to it, so `x * 2` has x's element type).
+template <class T, class A>
+auto node_of(A const& a) {
+  if constexpr (is_var<A>::value)
+    return var_ref<typename A::value_type>{&a};
+  else if constexpr (is_let<A>::value)
+    return let_ref<typename A::expression_type>{&a};
+  else if constexpr (expression<A>)
+    return a;
+  else if constexpr (std::is_arithmetic_v<A>)
+    return constant_node<std::conditional_t<std::is_void_v<T>, double, T>>(a);
+  else if constexpr (rank_v<A> == 0)
+    return constant_node<std::conditional_t<std::is_void_v<T>, A, T>>(a);
+  else
+    return constant_node<A>(a);
+}
+
+template <class A>
+struct node_type_of {
+  using type = A;
+};
+template <class A>
+  requires(!expression<A> && std::is_arithmetic_v<A>)
+struct node_type_of<A> {
+  using type = constant_node<double>;
+};
+template <class A>
+  requires(!expression<A> && !std::is_arithmetic_v<A> && value_type<A>)
+struct node_type_of<A> {
+  using type = constant_node<A>;
+};
+template <class V>
+struct node_type_of<var<V>> {
+  using type = var_ref<V>;
+};
+template <class E>
+struct node_type_of<let<E>> {
+  using type = let_ref<E>;
+};
+
+template <class A>
+using node_t = typename node_type_of<A>::type;
+
+template <class A>
+using expr_value_t = typename node_t<A>::value_type;
+
+/// The element type an operand contributes, or void for a plain number (which adapts to the other side).
+template <class A>
+struct operand_element {
+  using type = void;
+};
+template <class A>
+  requires expression<A>
+struct operand_element<A> {
+  using type = element_t<expr_value_t<A>>;
+};
+template <class A>
+  requires(!expression<A> && !std::is_arithmetic_v<A> && value_type<A>)
+struct operand_element<A> {
+  using type = element_t<A>;
+};
+
+template <class A>
+decltype(auto) as_node(A const& a) {
+  return node_of<typename operand_element<A>::type>(a);
+}
+
+}  // namespace detail
+
+/// Base of every expression type: gives indexing on any expression. (CRTP, no virtual functions.)
+template <class D>
+class expr_base {
+ public:
+  /// Element i of a vector expression, row i of a matrix expression (an expression too).
+  template <std::integral I>
+  auto operator[](I i) const;
+  /// Element (i, j) of a matrix expression, (i...) of a tensor expression.
+  template <std::integral... I>
+  auto operator()(I... i) const;
+};
+
+/// A non-differentiable leaf holding a copy of v.
+template <class V>
+  requires value_type<V>
+auto constant(V const& v) {
+  return detail::constant_node<V>(v);
+}
+
+/// A non-differentiable leaf that refers to v and re-reads it at every evaluation (large data).
+/// v must outlive every expression built from it.
+template <class V>
+  requires value_type<V>
+auto constant_ref(V const& v) {
+  return detail::constant_ref_node<V>{{}, &v};
+}
+
+}  // namespace tapeless
+
+#include "index.hpp"

@@ -1,0 +1,390 @@
+// tapeless/expr/elementwise.hpp: elementwise operations with scalar broadcasting, comparisons,
+// tl::where, tl::max / tl::min of two operands and tl::clamp.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <type_traits>
+#include <utility>
+
+#include "base.hpp"
+#include "ops.hpp"
+
+namespace tapeless::detail {
+
+template <class A, class B>
+struct element_types_agree : std::is_same<A, B> {};
+template <class A, class B>
+struct ranks_agree {
+  static constexpr bool value = A::rank == B::rank;
+};
+
+/// The value type of an elementwise result: a scalar broadcasts; otherwise the shapes must agree,
+/// and a runtime extent wins over a static one (and is checked when evaluated).
+template <class A, class B>
+struct broadcast {
+  using type = A;
+};
+template <class A, class B>
+  requires(rank_v<A> == 0 && rank_v<B> != 0)
+struct broadcast<A, B> {
+  using type = B;
+};
+template <class A, class B>
+  requires(rank_v<A> != 0 && rank_v<B> != 0 && is_static_v<A> && !is_static_v<B>)
+struct broadcast<A, B> {
+  using type = B;
+};
+template <class A, class B>
+using broadcast_t = typename broadcast<A, B>::type;
+
+/// Compile-time checks of an elementwise operation; the failing condition names both shapes.
+template <class A, class B>
+constexpr bool check_elementwise() {
+  static_assert(element_types_agree<element_t<A>, element_t<B>>::value,
+                "tl: the operands of an elementwise operation must have the same element type "
+                "(float and double do not mix silently: convert one side)");
+  if constexpr (rank_v<A> != 0 && rank_v<B> != 0) {
+    if constexpr (is_static_v<A> && is_static_v<B>)
+      static_assert(shapes_agree<shape_t<A>, shape_t<B>>::value,
+                    "tl: the operands of an elementwise operation must have the same shape, or one must be a scalar");
+    else
+      static_assert(ranks_agree<shape_t<A>, shape_t<B>>::value,
+                    "tl: the operands of an elementwise operation must have the same rank, or one must be a scalar");
+  }
+  return true;
+}
+
+template <class V, class... W>
+void check_extents(std::string_view where, V const& v, W const&... w) {
+  // Runtime extents are compared when either side is dynamic and neither is a scalar.
+  auto one = [&](auto const& x) {
+    using X = std::remove_cvref_t<decltype(x)>;
+    if constexpr (rank_v<V> != 0 && rank_v<X> != 0 && !(is_static_v<V> && is_static_v<X>))
+      if (extents_of(v) != extents_of(x)) throw_shapes(where, "operand shapes", extents_of(v), extents_of(x));
+  };
+  (one(w), ...);
+}
+
+/// The extents of the broadcast result of values a..., as a value of type R.
+template <class R, class... V>
+R make_broadcast(V const&... v) {
+  if constexpr (is_static_v<R>) {
+    return R{};
+  } else {
+    extents<rank_v<R>> e{};
+    auto pick = [&](auto const& x) {
+      if constexpr (rank_v<std::remove_cvref_t<decltype(x)>> == rank_v<R>) e = extents_of(x);
+    };
+    (pick(v), ...);
+    return make_value<R>(e);
+  }
+}
+
+/// The adjoint an operand of value type V receives from per-element contributions f(i), i < n:
+/// summed when V is a scalar broadcast over the result, elementwise otherwise.
+template <class V, class F>
+V gather_adjoint(V const& like, std::size_t n, F const& f) {
+  if constexpr (rank_v<V> == 0) {
+    V acc{};
+    for (std::size_t i = 0; i < n; ++i) acc += f(i);
+    return acc;
+  } else {
+    V g = make_value<V>(extents_of(like));
+    for (std::size_t i = 0; i < n; ++i) g.data()[i] = f(i);
+    return g;
+  }
+}
+
+template <class Op, class N>
+struct unary_node : expr_base<unary_node<Op, N>> {
+  using value_type = typename N::value_type;
+  static constexpr bool active = N::active;
+  struct record {
+    value_type value;
+    record_t<N> child;
+  };
+  N n_;
+
+  record forward(sweep& s) const {
+    auto c = n_.forward(s);
+    value_type y = make_broadcast<value_type>(c.value);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(c.value, i));
+    return record{std::move(y), std::move(c)};
+  }
+  void backward(sweep& s, record const& r, value_type a) const {
+    for (std::size_t i = 0, n = size_of(a); i < n; ++i)
+      elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
+    n_.backward(s, r.child, std::move(a));
+  }
+};
+
+template <class Op, class L, class R>
+struct binary_node : expr_base<binary_node<Op, L, R>> {
+  using left_value = typename L::value_type;
+  using right_value = typename R::value_type;
+  using value_type = broadcast_t<left_value, right_value>;
+  static constexpr bool active = L::active || R::active;
+  struct record {
+    value_type value;
+    record_t<L> left;
+    record_t<R> right;
+  };
+  L l_;
+  R r_;
+
+  record forward(sweep& s) const {
+    auto l = l_.forward(s);
+    auto r = r_.forward(s);
+    check_extents(Op::name, l.value, r.value);
+    value_type y = make_broadcast<value_type>(l.value, r.value);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(l.value, i), elem(r.value, i));
+    return record{std::move(y), std::move(l), std::move(r)};
+  }
+  void backward(sweep& s, record const& rec, value_type const& a) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    auto const& y = rec.value;
+    std::size_t const n = size_of(y);
+    if constexpr (L::active)
+      l_.backward(s, rec.left, gather_adjoint(x, n, [&](std::size_t i) {
+                    return Op::left(elem(x, i), elem(z, i), elem(y, i), elem(a, i));
+                  }));
+    if constexpr (R::active)
+      r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) {
+                    return Op::right(elem(x, i), elem(z, i), elem(y, i), elem(a, i));
+                  }));
+  }
+};
+
+/// A comparison: a mask of bools, never differentiated.
+template <class Op, class L, class R>
+struct compare_node : expr_base<compare_node<Op, L, R>> {
+  using value_type = rebind_t<broadcast_t<typename L::value_type, typename R::value_type>, bool>;
+  static constexpr bool active = false;
+  struct record {
+    value_type value;
+  };
+  L l_;
+  R r_;
+
+  record forward(sweep& s) const {
+    auto l = l_.forward(s);
+    auto r = r_.forward(s);
+    check_extents(Op::name, l.value, r.value);
+    value_type y = make_broadcast<value_type>(l.value, r.value);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(l.value, i), elem(r.value, i));
+    return {std::move(y)};
+  }
+  void backward(sweep&, record const&, value_type const&) const noexcept {}
+};
+
+template <class M, class A, class B>
+struct where_node : expr_base<where_node<M, A, B>> {
+  using value_type = broadcast_t<broadcast_t<typename A::value_type, typename B::value_type>,
+                                 rebind_t<typename M::value_type, element_t<typename A::value_type>>>;
+  static constexpr bool active = A::active || B::active;
+  struct record {
+    value_type value;
+    record_t<M> mask;
+    record_t<A> a;
+    record_t<B> b;
+  };
+  M m_;
+  A a_;
+  B b_;
+
+  record forward(sweep& s) const {
+    auto m = m_.forward(s);
+    auto a = a_.forward(s);
+    auto b = b_.forward(s);
+    check_extents("tl::where", m.value, a.value, b.value);
+    check_extents("tl::where", a.value, b.value);
+    value_type y = make_broadcast<value_type>(m.value, a.value, b.value);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i)
+      elem(y, i) = elem(m.value, i) ? elem(a.value, i) : elem(b.value, i);
+    return record{std::move(y), std::move(m), std::move(a), std::move(b)};
+  }
+  void backward(sweep& s, record const& rec, value_type const& g) const {
+    using T = element_t<value_type>;
+    std::size_t const n = size_of(rec.value);
+    auto const& m = rec.mask.value;
+    if constexpr (A::active)
+      a_.backward(s, rec.a, gather_adjoint(rec.a.value, n, [&](std::size_t i) { return elem(m, i) ? T(elem(g, i)) : T{}; }));
+    if constexpr (B::active)
+      b_.backward(s, rec.b, gather_adjoint(rec.b.value, n, [&](std::size_t i) { return elem(m, i) ? T{} : T(elem(g, i)); }));
+  }
+};
+
+/// Arguments that are computed at once rather than built into an expression: plain numbers and duals.
+template <class A>
+concept eager_scalar = std::is_arithmetic_v<A> || (element<A> && !expression<A>);
+
+template <class A>
+using eager_t = std::conditional_t<std::is_floating_point_v<A> || !std::is_arithmetic_v<A>, A, double>;
+
+/// The element type two operands share (a plain number adopts the other side's).
+template <class A, class B>
+using common_element_t = std::conditional_t<std::is_void_v<typename operand_element<A>::type>,
+                                            typename operand_element<B>::type, typename operand_element<A>::type>;
+
+template <class Op, class A>
+auto make_unary(A const& a) {
+  if constexpr (eager_scalar<A>)
+    return Op::value(static_cast<eager_t<A>>(a));
+  else
+    return unary_node<Op, node_t<A>>{{}, as_node(a)};
+}
+
+template <class A, class B>
+using binary_nodes_t = std::pair<decltype(node_of<common_element_t<A, B>>(std::declval<A const&>())),
+                                 decltype(node_of<common_element_t<A, B>>(std::declval<B const&>()))>;
+
+template <template <class, class, class> class Node, class Op, class A, class B>
+auto make_binary(A const& a, B const& b) {
+  using T = common_element_t<A, B>;
+  using LN = decltype(node_of<T>(a));
+  using RN = decltype(node_of<T>(b));
+  static_assert(check_elementwise<typename LN::value_type, typename RN::value_type>());
+  return Node<Op, LN, RN>{{}, node_of<T>(a), node_of<T>(b)};
+}
+
+template <class Op, class A, class B>
+auto apply_binary(A const& a, B const& b) {
+  if constexpr (eager_scalar<A> && eager_scalar<B>) {
+    using T = std::common_type_t<eager_t<A>, eager_t<B>>;
+    return Op::value(static_cast<T>(a), static_cast<T>(b));
+  } else {
+    return make_binary<binary_node, Op>(a, b);
+  }
+}
+
+/// Operands of an operator: at least one must be a tapeless expression (vars and lets are).
+template <class A, class B>
+concept operator_operands = operand<A> && operand<B> && (expression<A> || expression<B>);
+
+/// Arguments of a named function: expressions, plain numbers, values.
+template <class A>
+concept function_argument = operand<A> && (std::is_arithmetic_v<A> || !element<A>);
+
+}  // namespace tapeless::detail
+
+namespace tapeless {
+
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator+(A const& a, B const& b) {
+  return detail::make_binary<detail::binary_node, detail::op::add>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator-(A const& a, B const& b) {
+  return detail::make_binary<detail::binary_node, detail::op::subtract>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator*(A const& a, B const& b) {
+  return detail::make_binary<detail::binary_node, detail::op::multiply>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator/(A const& a, B const& b) {
+  return detail::make_binary<detail::binary_node, detail::op::divide>(a, b);
+}
+template <expression A>
+auto operator-(A const& a) {
+  return detail::make_unary<detail::op::negate>(a);
+}
+template <expression A>
+auto operator+(A const& a) {
+  return detail::as_node(a);
+}
+
+/// Comparisons give masks for tl::where; they are not differentiated.
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator<(A const& a, B const& b) {
+  return detail::make_binary<detail::compare_node, detail::op::less>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator<=(A const& a, B const& b) {
+  return detail::make_binary<detail::compare_node, detail::op::less_equal>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator>(A const& a, B const& b) {
+  return detail::make_binary<detail::compare_node, detail::op::greater>(a, b);
+}
+template <class A, class B>
+  requires detail::operator_operands<A, B>
+auto operator>=(A const& a, B const& b) {
+  return detail::make_binary<detail::compare_node, detail::op::greater_equal>(a, b);
+}
+
+// Elementwise functions. On plain numbers and duals they compute at once; on vars, lets,
+// expressions and values they build an expression.
+#define TAPELESS_UNARY(NAME, OP)                        \
+  template <class A>                                    \
+    requires detail::function_argument<A>               \
+  auto NAME(A const& a) {                               \
+    return detail::make_unary<detail::op::OP>(a);       \
+  }
+TAPELESS_UNARY(exp, exp_)
+TAPELESS_UNARY(log, log_)
+TAPELESS_UNARY(sin, sin_)
+TAPELESS_UNARY(cos, cos_)
+TAPELESS_UNARY(tan, tan_)
+TAPELESS_UNARY(tanh, tanh_)
+TAPELESS_UNARY(sqrt, sqrt_)
+TAPELESS_UNARY(square, square)
+TAPELESS_UNARY(abs, abs_)
+TAPELESS_UNARY(sigmoid, sigmoid)
+TAPELESS_UNARY(log1p, log1p_)
+TAPELESS_UNARY(expm1, expm1_)
+#undef TAPELESS_UNARY
+
+/// x to the power z, elementwise; either may be a number.
+template <class A, class B>
+  requires(detail::function_argument<A> && detail::function_argument<B>)
+auto pow(A const& x, B const& z) {
+  return detail::apply_binary<detail::op::pow_>(x, z);
+}
+/// The larger of a and b, elementwise; the derivative goes to the chosen one (to a on ties).
+template <class A, class B>
+  requires(detail::function_argument<A> && detail::function_argument<B>)
+auto max(A const& a, B const& b) {
+  return detail::apply_binary<detail::op::max2>(a, b);
+}
+/// The smaller of a and b, elementwise; the derivative goes to the chosen one (to a on ties).
+template <class A, class B>
+  requires(detail::function_argument<A> && detail::function_argument<B>)
+auto min(A const& a, B const& b) {
+  return detail::apply_binary<detail::op::min2>(a, b);
+}
+/// e limited to [lo, hi], elementwise: min(max(e, lo), hi).
+template <class A, class L, class H>
+  requires(detail::function_argument<A> && detail::function_argument<L> && detail::function_argument<H>)
+auto clamp(A const& e, L const& lo, H const& hi) {
+  return min(max(e, lo), hi);
+}
+
+/// Picks a where mask is true, b elsewhere, elementwise; the derivative flows through the chosen branch.
+///
+///     auto y = tl::where(x > 0.0, x, 0.01 * x);   // leaky ReLU
+template <class M, class A, class B>
+  requires(expression<M> && operand<A> && operand<B>)
+auto where(M const& mask, A const& a, B const& b) {
+  using MN = detail::node_t<M>;
+  static_assert(std::same_as<detail::element_t<typename MN::value_type>, bool>,
+                "tl::where(mask, a, b): mask must be a comparison such as `x > 0.0`");
+  using T = detail::common_element_t<A, B>;
+  static_assert(!std::is_void_v<T>, "tl::where(mask, a, b): a or b must be an expression or a value");
+  using AN = decltype(detail::node_of<T>(a));
+  using BN = decltype(detail::node_of<T>(b));
+  static_assert(detail::check_elementwise<typename AN::value_type, typename BN::value_type>());
+  static_assert(detail::check_elementwise<detail::rebind_t<typename MN::value_type, T>, typename AN::value_type>());
+  return detail::where_node<MN, AN, BN>{{}, detail::as_node(mask), detail::node_of<T>(a), detail::node_of<T>(b)};
+}
+
+}  // namespace tapeless

@@ -1,0 +1,137 @@
+// tapeless/expr/index.hpp: e[i] and e(i, j, ...) on any expression.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <utility>
+
+#include "base.hpp"
+
+namespace tapeless::detail {
+
+template <class V, std::size_t K>
+struct indexed_value {};
+
+template <class T, std::size_t K, class Seq, std::size_t... D>
+struct drop_front;
+template <class T, std::size_t K, std::size_t... I, std::size_t... D>
+struct drop_front<T, K, std::index_sequence<I...>, D...> {
+  static constexpr std::array<std::size_t, sizeof...(D)> ext{D...};
+  using type = tensor<T, ext[K + I]...>;
+};
+
+template <class T, std::size_t K, std::size_t... D>
+  requires(K < sizeof...(D))
+struct indexed_value<tensor<T, D...>, K> {
+  using type = typename drop_front<T, K, std::make_index_sequence<sizeof...(D) - K>, D...>::type;
+};
+template <class T, std::size_t K, std::size_t... D>
+  requires(K == sizeof...(D))
+struct indexed_value<tensor<T, D...>, K> {
+  using type = T;
+};
+template <class T>
+struct indexed_value<dvec<T>, 1> {
+  using type = T;
+};
+template <class T>
+struct indexed_value<dmat<T>, 1> {
+  using type = dvec<T>;
+};
+template <class T>
+struct indexed_value<dmat<T>, 2> {
+  using type = T;
+};
+
+/// The offset and length of the block that K leading indices select in a value of extents e.
+template <std::size_t R, std::size_t K>
+std::pair<std::size_t, std::size_t> index_block(extents<R> const& e, std::array<std::size_t, K> const& idx) {
+  std::size_t off = 0;
+  for (std::size_t a = 0; a < K; ++a) {
+    if (idx[a] >= e[a]) {
+      std::string where = "(";
+      for (std::size_t b = 0; b < K; ++b) where += (b ? ", " : "") + std::to_string(idx[b]);
+      throw shape_error("tl: index " + where + ") is out of range for shape " + format_extents(e));
+    }
+    off = off * e[a] + idx[a];
+  }
+  std::size_t len = 1;
+  for (std::size_t a = K; a < R; ++a) {
+    len *= e[a];
+    off *= e[a];
+  }
+  return {off, len};
+}
+
+template <class N, std::size_t K>
+struct index_node : expr_base<index_node<N, K>> {
+  using child_value = typename N::value_type;
+  using value_type = typename indexed_value<child_value, K>::type;
+  static constexpr bool active = N::active;
+  struct record {
+    value_type value;
+    record_t<N> child;
+    std::size_t offset;
+  };
+  N n_;
+  std::array<std::size_t, K> idx_;
+
+  record forward(sweep& s) const {
+    auto c = n_.forward(s);
+    auto const [off, len] = index_block(extents_of(c.value), idx_);
+    value_type v;
+    if constexpr (rank_v<value_type> == 0)
+      v = c.value.data()[off];
+    else {
+      v = make_value<value_type>(sub_extents(c.value));
+      std::copy(c.value.data() + off, c.value.data() + off + len, v.data());
+    }
+    return record{std::move(v), std::move(c), off};
+  }
+  void backward(sweep& s, record const& r, value_type const& a) const {
+    auto g = zeros_like(r.child.value);
+    if constexpr (rank_v<value_type> == 0)
+      g.data()[r.offset] = a;
+    else
+      std::copy(a.data(), a.data() + a.size(), g.data() + r.offset);
+    n_.backward(s, r.child, std::move(g));
+  }
+
+ private:
+  static extents<rank_v<value_type>> sub_extents(child_value const& v) {
+    extents<rank_v<value_type>> e{};
+    auto const all = extents_of(v);
+    for (std::size_t a = 0; a < e.size(); ++a) e[a] = all[K + a];
+    return e;
+  }
+};
+
+template <class N, std::size_t K>
+auto make_index(N const& n, std::array<std::size_t, K> const& idx) {
+  using V = typename N::value_type;
+  static_assert(rank_v<V> >= 1, "tl: e[i] and e(i, j) index a vector, matrix or tensor expression; this one is a scalar");
+  static_assert(K <= rank_v<V>, "tl: e(i...) has more indices than the expression has dimensions");
+  if constexpr (is_static_v<V>) index_block(V::extents(), idx);  // a constant index out of range fails here, at once
+  return index_node<N, K>{{}, n, idx};
+}
+
+}  // namespace tapeless::detail
+
+namespace tapeless {
+
+template <class D>
+template <std::integral I>
+auto expr_base<D>::operator[](I i) const {
+  return detail::make_index(detail::as_node(static_cast<D const&>(*this)),
+                            std::array<std::size_t, 1>{static_cast<std::size_t>(i)});
+}
+
+template <class D>
+template <std::integral... I>
+auto expr_base<D>::operator()(I... i) const {
+  return detail::make_index(detail::as_node(static_cast<D const&>(*this)),
+                            std::array<std::size_t, sizeof...(I)>{static_cast<std::size_t>(i)...});
+}
+
+}  // namespace tapeless

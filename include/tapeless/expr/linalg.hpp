@@ -1,0 +1,179 @@
+// tapeless/expr/linalg.hpp: tl::matmul and tl::transpose.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <utility>
+
+#include "../kernels/matmul.hpp"
+#include "elementwise.hpp"
+
+namespace tapeless::detail {
+
+/// True when the columns of A equal the rows of B (a vector counts as a column on the right
+/// and as a row on the left). Named in the diagnostic so that both shapes are printed.
+template <class A, class B>
+struct matmul_inner_dimensions_agree {
+  static constexpr bool value = true;
+};
+template <std::size_t... DA, std::size_t... DB>
+struct matmul_inner_dimensions_agree<shape<DA...>, shape<DB...>> {
+  static constexpr bool value = std::array<std::size_t, sizeof...(DA)>{DA...}.back() ==
+                                std::array<std::size_t, sizeof...(DB)>{DB...}.front();
+};
+
+template <class A, class B>
+struct matmul_result {};
+template <class T, std::size_t R, std::size_t K, std::size_t C>
+struct matmul_result<tensor<T, R, K>, tensor<T, K, C>> {
+  using type = tensor<T, R, C>;
+};
+template <class T, std::size_t R, std::size_t K>
+struct matmul_result<tensor<T, R, K>, tensor<T, K>> {
+  using type = tensor<T, R>;
+};
+template <class T, std::size_t K, std::size_t C>
+struct matmul_result<tensor<T, K>, tensor<T, K, C>> {
+  using type = tensor<T, C>;
+};
+template <class A, class B>
+  requires(!is_static_v<A> || !is_static_v<B>)
+struct matmul_result<A, B> {
+  using T = element_t<A>;
+  using type = std::conditional_t<rank_v<A> + rank_v<B> == 4, dmat<T>, dvec<T>>;
+};
+
+/// The (n, k, k2, m) a matmul of these values multiplies: a is n x k, b is k2 x m.
+template <class A, class B>
+std::array<std::size_t, 4> matmul_dims(A const& a, B const& b) {
+  auto const ea = extents_of(a);
+  auto const eb = extents_of(b);
+  if constexpr (rank_v<A> == 2 && rank_v<B> == 2) return {ea[0], ea[1], eb[0], eb[1]};
+  else if constexpr (rank_v<A> == 2) return {ea[0], ea[1], eb[0], 1};
+  else return {1, ea[0], eb[0], eb[1]};
+}
+
+template <class L, class R>
+struct matmul_node : expr_base<matmul_node<L, R>> {
+  using left_value = typename L::value_type;
+  using right_value = typename R::value_type;
+  using value_type = typename matmul_result<left_value, right_value>::type;
+  static constexpr bool active = L::active || R::active;
+  struct record {
+    value_type value;
+    record_t<L> left;
+    record_t<R> right;
+  };
+  L l_;
+  R r_;
+
+  record forward(sweep& s) const {
+    auto l = l_.forward(s);
+    auto r = r_.forward(s);
+    auto const [n, k, k2, m] = matmul_dims(l.value, r.value);
+    if (k != k2) throw_shapes("tl::matmul", "inner dimensions of shapes", extents_of(l.value), extents_of(r.value));
+    value_type y;
+    if constexpr (!is_static_v<value_type>) {
+      if constexpr (rank_v<value_type> == 2) y = value_type(n, m);
+      else y = value_type(rank_v<left_value> == 2 ? n : m);
+    }
+    kernels::matmul(y.data(), l.value.data(), r.value.data(), n, k, m);
+    return record{std::move(y), std::move(l), std::move(r)};
+  }
+  void backward(sweep& s, record const& rec, value_type const& a) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    auto const [n, k, k2, m] = matmul_dims(x, z);
+    if constexpr (L::active) {
+      auto g = zeros_like(x);
+      kernels::matmul_adjoint_left(g.data(), a.data(), z.data(), n, k, m);
+      l_.backward(s, rec.left, std::move(g));
+    }
+    if constexpr (R::active) {
+      auto g = zeros_like(z);
+      kernels::matmul_adjoint_right(g.data(), a.data(), x.data(), n, k, m);
+      r_.backward(s, rec.right, std::move(g));
+    }
+  }
+};
+
+template <class V>
+struct transposed {};
+template <class T, std::size_t R, std::size_t C>
+struct transposed<tensor<T, R, C>> {
+  using type = tensor<T, C, R>;
+};
+template <class T>
+struct transposed<dmat<T>> {
+  using type = dmat<T>;
+};
+
+template <class N>
+struct transpose_node : expr_base<transpose_node<N>> {
+  using child_value = typename N::value_type;
+  using value_type = typename transposed<child_value>::type;
+  static constexpr bool active = N::active;
+  struct record {
+    value_type value;
+    record_t<N> child;
+  };
+  N n_;
+
+  record forward(sweep& s) const {
+    auto c = n_.forward(s);
+    auto const e = extents_of(c.value);
+    auto y = make_value<value_type>({e[1], e[0]});
+    kernels::transpose(y.data(), c.value.data(), e[0], e[1]);
+    return record{std::move(y), std::move(c)};
+  }
+  void backward(sweep& s, record const& r, value_type const& a) const {
+    auto g = zeros_like(r.child.value);
+    auto const e = extents_of(a);
+    kernels::transpose(g.data(), a.data(), e[0], e[1]);
+    n_.backward(s, r.child, std::move(g));
+  }
+};
+
+}  // namespace tapeless::detail
+
+namespace tapeless {
+
+/// The matrix product. Matrix x matrix gives a matrix, matrix x vector a vector, vector x matrix a
+/// vector (the vector taken as a row). The inner dimensions must agree: a compile error for static
+/// shapes, tl::shape_error for runtime extents.
+template <class A, class B>
+  requires(detail::function_argument<A> && detail::function_argument<B> && (expression<A> || expression<B>))
+auto matmul(A const& a, B const& b) {
+  using T = detail::common_element_t<A, B>;
+  using LN = decltype(detail::node_of<T>(a));
+  using RN = decltype(detail::node_of<T>(b));
+  using LV = typename LN::value_type;
+  using RV = typename RN::value_type;
+  static_assert(detail::element_types_agree<detail::element_t<LV>, detail::element_t<RV>>::value,
+                "tl::matmul(a, b): a and b must have the same element type");
+  static_assert(detail::rank_v<LV> >= 1 && detail::rank_v<LV> <= 2 && detail::rank_v<RV> >= 1 && detail::rank_v<RV> <= 2,
+                "tl::matmul(a, b): a and b must be matrices or vectors (for a scalar factor use *)");
+  static_assert(detail::rank_v<LV> + detail::rank_v<RV> >= 3,
+                "tl::matmul(a, b): a and b are both vectors; for their scalar product use tl::dot(a, b)");
+  constexpr bool fits = !(detail::is_static_v<LV> && detail::is_static_v<RV>) ||
+                        detail::matmul_inner_dimensions_agree<detail::shape_t<LV>, detail::shape_t<RV>>::value;
+  if constexpr (!fits) {
+    static_assert(detail::matmul_inner_dimensions_agree<detail::shape_t<LV>, detail::shape_t<RV>>::value,
+                  "tl::matmul(a, b): the columns of a must equal the rows of b");
+    return;  // nothing else to report
+  } else {
+    return detail::matmul_node<LN, RN>{{}, detail::node_of<T>(a), detail::node_of<T>(b)};
+  }
+}
+
+/// The transpose of a matrix expression.
+template <class A>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto transpose(A const& e) {
+  using N = detail::node_t<A>;
+  static_assert(detail::rank_v<typename N::value_type> == 2,
+                "tl::transpose(e): e must be a matrix (a vector has no orientation here; use tl::matmul with it directly)");
+  return detail::transpose_node<N>{{}, detail::as_node(e)};
+}
+
+}  // namespace tapeless

@@ -1,0 +1,205 @@
+// tapeless/expr/reduce.hpp: reductions to a scalar: tl::sum, tl::mean, tl::norm, tl::dot,
+// tl::max(e), tl::min(e), tl::logsumexp.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <utility>
+
+#include "elementwise.hpp"
+
+namespace tapeless::detail {
+
+/// A reduction rule R over a child value x has
+///   static std::pair<T, std::size_t> value(x)         the result, and an index it wants to remember
+///   static X adjoint(x, y, index, a)                   the child's adjoint for the result's adjoint a
+template <class Rule, class N>
+struct reduce_node : expr_base<reduce_node<Rule, N>> {
+  using child_value = typename N::value_type;
+  using value_type = element_t<child_value>;
+  static constexpr bool active = N::active;
+  struct record {
+    value_type value;
+    record_t<N> child;
+    std::size_t index;
+  };
+  N n_;
+
+  record forward(sweep& s) const {
+    auto c = n_.forward(s);
+    auto [y, k] = Rule::value(c.value);
+    return record{std::move(y), std::move(c), k};
+  }
+  void backward(sweep& s, record const& r, value_type const& a) const {
+    n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
+  }
+};
+
+struct sum_rule {
+  template <class V>
+  static auto value(V const& x) {
+    element_t<V> acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i);
+    return std::pair{acc, std::size_t{0}};
+  }
+  template <class V, class T>
+  static V adjoint(V const& x, T const&, std::size_t, T const& a) {
+    return gather_adjoint(x, size_of(x), [&](std::size_t) { return a; });
+  }
+};
+
+struct mean_rule {
+  template <class V>
+  static auto value(V const& x) {
+    auto [s, k] = sum_rule::value(x);
+    return std::pair{s / element_t<V>(size_of(x)), k};
+  }
+  template <class V, class T>
+  static V adjoint(V const& x, T const&, std::size_t, T const& a) {
+    T const share = a / T(size_of(x));
+    return gather_adjoint(x, size_of(x), [&](std::size_t) { return share; });
+  }
+};
+
+struct norm_rule {
+  template <class V>
+  static auto value(V const& x) {
+    using std::sqrt;
+    element_t<V> acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i) * elem(x, i);
+    return std::pair{element_t<V>(sqrt(acc)), std::size_t{0}};
+  }
+  // At x = 0 the norm has no derivative; the subgradient 0 is used (JAX gives NaN there).
+  template <class V, class T>
+  static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
+    if (y == T{}) return zeros_like(x);
+    T const scale = a / y;
+    return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * elem(x, i); });
+  }
+};
+
+template <bool Largest>
+struct extreme_rule {
+  // The first extremal element gets the whole derivative.
+  template <class V>
+  static auto value(V const& x) {
+    std::size_t k = 0;
+    for (std::size_t i = 1, n = size_of(x); i < n; ++i)
+      if (Largest ? elem(x, k) < elem(x, i) : elem(x, i) < elem(x, k)) k = i;
+    return std::pair{element_t<V>(elem(x, k)), k};
+  }
+  template <class V, class T>
+  static V adjoint(V const& x, T const&, std::size_t k, T const& a) {
+    return gather_adjoint(x, size_of(x), [&](std::size_t i) { return i == k ? a : T{}; });
+  }
+};
+
+struct logsumexp_rule {
+  // Shifted by the maximum, so large inputs do not overflow.
+  template <class V>
+  static auto value(V const& x) {
+    using std::exp;
+    using std::log;
+    auto const m = extreme_rule<true>::value(x).first;
+    element_t<V> acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m);
+    return std::pair{element_t<V>(m + log(acc)), std::size_t{0}};
+  }
+  template <class V, class T>
+  static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
+    using std::exp;
+    return gather_adjoint(x, size_of(x), [&](std::size_t i) { return a * exp(elem(x, i) - y); });
+  }
+};
+
+/// The scalar product: sum of a * b over all elements.
+template <class L, class R>
+struct dot_node : expr_base<dot_node<L, R>> {
+  using value_type = element_t<broadcast_t<typename L::value_type, typename R::value_type>>;
+  static constexpr bool active = L::active || R::active;
+  struct record {
+    value_type value;
+    record_t<L> left;
+    record_t<R> right;
+  };
+  L l_;
+  R r_;
+
+  record forward(sweep& s) const {
+    auto l = l_.forward(s);
+    auto r = r_.forward(s);
+    check_extents("tl::dot", l.value, r.value);
+    std::size_t const n = std::max(size_of(l.value), size_of(r.value));
+    value_type acc{};
+    for (std::size_t i = 0; i < n; ++i) acc += elem(l.value, i) * elem(r.value, i);
+    return record{acc, std::move(l), std::move(r)};
+  }
+  void backward(sweep& s, record const& rec, value_type const& a) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    std::size_t const n = std::max(size_of(x), size_of(z));
+    if constexpr (L::active) l_.backward(s, rec.left, gather_adjoint(x, n, [&](std::size_t i) { return a * elem(z, i); }));
+    if constexpr (R::active) r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) { return a * elem(x, i); }));
+  }
+};
+
+template <class Op, class L, class R>
+using dot_node_t = dot_node<L, R>;
+
+template <class Rule, class A>
+auto make_reduce(A const& a) {
+  if constexpr (eager_scalar<A>) {
+    return Rule::value(static_cast<eager_t<A>>(a)).first;
+  } else {
+    return reduce_node<Rule, node_t<A>>{{}, as_node(a)};
+  }
+}
+
+}  // namespace tapeless::detail
+
+namespace tapeless {
+
+/// The sum of all elements: a scalar expression.
+template <class A>
+  requires detail::function_argument<A>
+auto sum(A const& e) {
+  return detail::make_reduce<detail::sum_rule>(e);
+}
+/// The mean of all elements.
+template <class A>
+  requires detail::function_argument<A>
+auto mean(A const& e) {
+  return detail::make_reduce<detail::mean_rule>(e);
+}
+/// The Euclidean norm, sqrt(sum(square(e))); its derivative at 0 is taken as 0.
+template <class A>
+  requires detail::function_argument<A>
+auto norm(A const& e) {
+  return detail::make_reduce<detail::norm_rule>(e);
+}
+/// The largest element; the derivative goes to the first largest one.
+template <class A>
+  requires detail::function_argument<A>
+auto max(A const& e) {
+  return detail::make_reduce<detail::extreme_rule<true>>(e);
+}
+/// The smallest element; the derivative goes to the first smallest one.
+template <class A>
+  requires detail::function_argument<A>
+auto min(A const& e) {
+  return detail::make_reduce<detail::extreme_rule<false>>(e);
+}
+/// log(sum(exp(e))), computed stably (shifted by the maximum).
+template <class A>
+  requires detail::function_argument<A>
+auto logsumexp(A const& e) {
+  return detail::make_reduce<detail::logsumexp_rule>(e);
+}
+/// The scalar product of two operands of the same shape (or one scalar).
+template <class A, class B>
+  requires(detail::function_argument<A> && detail::function_argument<B> && (expression<A> || expression<B>))
+auto dot(A const& a, B const& b) {
+  return detail::make_binary<detail::dot_node_t, void>(a, b);
+}
+
+}  // namespace tapeless

@@ -1,0 +1,104 @@
+// tapeless/expr/var.hpp: tl::var, the differentiable leaf.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <initializer_list>
+#include <type_traits>
+
+#include "base.hpp"
+
+namespace tapeless {
+
+/// A differentiable leaf that owns its value. Expressions refer to it, so it must outlive them.
+///
+///     tl::var<double> a{2.0};
+///     tl::var<tl::vec<double, 3>> w{1.0, 2.0, 3.0};
+///     tl::var<tl::mat<double, 2, 2>> m{{1.0, 2.3}, {4.5, 6.7}};
+///     w = tl::vec<double, 3>{0, 0, 0};   // replaces the value; expressions see it at their next evaluation
+///
+/// A var is always a leaf: assignment does not record history (bind an expression with tl::let to keep it).
+template <class V>
+class var : public expr_base<var<V>> {
+  static_assert(value_type<V> && !std::same_as<detail::element_t<V>, bool>,
+                "tl::var<V>: V must be float, double, a tl::dual, or a tl::vec / tl::mat / tl::tensor / "
+                "tl::dvec / tl::dmat of them");
+
+ public:
+  using value_type = V;
+  using element_type = detail::element_t<V>;
+
+  var() = default;
+  var(V v) : value_(std::move(v)) {}
+  /// Elements of a vector or tensor value: `tl::var<tl::vec<double, 3>> w{1, 2, 3};`
+  template <class... U>
+    requires(sizeof...(U) >= 2 && (std::convertible_to<U const&, element_type> && ...) &&
+             std::constructible_from<V, U const&...>)
+  var(U const&... xs) : value_(xs...) {}
+  /// Rows of a matrix value: `tl::var<tl::mat<double, 2, 2>> m{{1, 2}, {3, 4}};`
+  template <std::size_t... N>
+    requires(detail::rank_v<V> == 2 && detail::is_static_v<V>)
+  var(element_type const (&... rows)[N]) : value_(rows...) {}
+  var(std::initializer_list<element_type> xs)
+    requires std::same_as<V, dvec<element_type>>
+      : value_(xs) {}
+  var(std::initializer_list<std::initializer_list<element_type>> rows)
+    requires std::same_as<V, dmat<element_type>>
+      : value_(rows) {}
+
+  /// A copy is a new, independent leaf with the same value.
+  var(var const& o) : value_(o.value_) {}
+  var& operator=(var const& o) {
+    value_ = o.value_;
+    return *this;
+  }
+  var& operator=(V v) {
+    value_ = std::move(v);
+    return *this;
+  }
+
+  V const& value() const noexcept { return value_; }
+
+ private:
+  template <class>
+  friend struct detail::var_ref;
+  V value_{};
+  mutable V adjoint_{};
+  mutable std::uint64_t epoch_ = 0;
+};
+
+template <class V>
+var(V) -> var<V>;
+
+namespace detail {
+
+template <class V>
+struct var_ref : expr_base<var_ref<V>> {
+  using value_type = V;
+  static constexpr bool active = true;
+  struct record {
+    V const& value;
+  };
+  var<V> const* v_;
+
+  explicit var_ref(var<V> const* v) noexcept : v_(v) {}
+  record forward(sweep& s) const {
+    if (v_->epoch_ != s.epoch()) {
+      // First sight in this sweep: the adjoint starts at zero (the library resets, never the user).
+      v_->epoch_ = s.epoch();
+      zero_like(v_->adjoint_, v_->value_);
+    }
+    return {v_->value_};
+  }
+  void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
+
+  /// The adjoint gathered in sweep s; zeros if s never reached the var.
+  V adjoint(sweep const& s) const { return v_->epoch_ == s.epoch() ? v_->adjoint_ : zeros_like(v_->value_); }
+  void clear_adjoint(sweep const& s) const {
+    if (v_->epoch_ == s.epoch()) set_zero(v_->adjoint_);
+  }
+  void const* identity() const noexcept { return v_; }
+};
+
+}  // namespace detail
+}  // namespace tapeless

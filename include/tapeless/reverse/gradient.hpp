@@ -1,0 +1,289 @@
+// tapeless/reverse/gradient.hpp: tl::gradient with tl::wrt, tl::outputs, tl::seeds and tl::stop_at;
+// tl::value.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../expr/base.hpp"
+#include "../expr/elementwise.hpp"
+#include "../expr/let.hpp"
+#include "../expr/var.hpp"
+
+namespace tapeless {
+
+namespace detail {
+
+template <class X>
+inline constexpr bool is_target_v = is_var<X>::value || is_let<X>::value;
+
+template <class... X>
+struct wrt_pack {
+  std::tuple<node_t<X>...> targets;
+};
+template <class... Y>
+struct outputs_pack {
+  std::tuple<node_t<Y>...> roots;
+};
+template <class... S>
+struct seeds_pack {
+  std::tuple<S...> seeds;
+};
+template <std::size_t N>
+struct stop_pack {
+  std::array<let_link const*, N> lets;
+};
+
+template <class T>
+struct is_wrt : std::false_type {};
+template <class... X>
+struct is_wrt<wrt_pack<X...>> : std::true_type {};
+template <class T>
+struct is_outputs : std::false_type {};
+template <class... Y>
+struct is_outputs<outputs_pack<Y...>> : std::true_type {};
+template <class T>
+struct is_seeds : std::false_type {};
+template <class... S>
+struct is_seeds<seeds_pack<S...>> : std::true_type {};
+template <class T>
+struct is_stop : std::false_type {};
+template <std::size_t N>
+struct is_stop<stop_pack<N>> : std::true_type {};
+
+/// The static shape of a seed as given: a value's shape, or shape<N> for a braced list of N numbers.
+template <class S>
+struct seed_shape {
+  using type = shape_t<S>;
+};
+template <class T, std::size_t N>
+struct seed_shape<std::array<T, N>> {
+  using type = shape<N>;
+};
+template <class S>
+  requires std::is_arithmetic_v<S>
+struct seed_shape<S> {
+  using type = shape<>;
+};
+
+/// The seed converted to the output's value type V; runtime extents are checked against `out`.
+template <class V, class S>
+V seed_as(S const& s, V const& out) {
+  using SS = typename seed_shape<S>::type;
+  if constexpr (SS::rank == 0) {
+    return V(static_cast<element_t<V>>(s));
+  } else {
+    extents<SS::rank> given{};
+    if constexpr (requires { s.extents(); })
+      given = s.extents();
+    else
+      given = {std::tuple_size_v<S>};
+    if (given != extents_of(out)) throw_shapes("tl::gradient", "seed and output shapes", given, extents_of(out));
+    V v = zeros_like(out);
+    std::size_t i = 0;
+    for (auto const& x : s) v.data()[i++] = static_cast<element_t<V>>(x);
+    return v;
+  }
+}
+
+template <class V>
+V ones_like(V const& v) {
+  V o = zeros_like(v);
+  for (std::size_t i = 0, n = size_of(o); i < n; ++i) elem(o, i) = element_t<V>(1);
+  return o;
+}
+
+/// The node a root stands for, without copying an expression the caller holds.
+template <class Y>
+decltype(auto) root_node(Y const& y) {
+  if constexpr (is_target_v<Y>)
+    return as_node(y);
+  else
+    return (y);
+}
+
+template <class Y>
+decltype(auto) root_tuple(Y const& y) {
+  if constexpr (is_outputs<Y>::value)
+    return (y.roots);
+  else
+    return std::tuple<decltype(root_node(y))>{root_node(y)};
+}
+
+template <class X>
+auto wrt_targets(X const& x) {
+  if constexpr (is_wrt<X>::value)
+    return x.targets;
+  else
+    return std::tuple{as_node(x)};
+}
+
+inline void const* seeds_of() { return nullptr; }
+template <class O, class... R>
+auto seeds_of(O const& o, R const&... r) {
+  if constexpr (is_seeds<O>::value)
+    return &o;
+  else
+    return seeds_of(r...);
+}
+
+inline std::span<let_link const* const> stopped_of() { return {}; }
+template <class O, class... R>
+std::span<let_link const* const> stopped_of(O const& o, R const&... r) {
+  if constexpr (is_stop<O>::value)
+    return o.lets;
+  else
+    return stopped_of(r...);
+}
+
+/// The static check of one seed against its output; the failing condition prints both shapes.
+template <class S, class V>
+constexpr bool check_seed() {
+  using SS = typename seed_shape<S>::type;
+  if constexpr (is_static_v<V> && !std::is_same_v<SS, dynamic_shape<1>> && !std::is_same_v<SS, dynamic_shape<2>>)
+    static_assert(shapes_agree<shape_t<V>, SS>::value, "tl::seeds(...): a seed's shape must equal its output's shape");
+  else
+    static_assert(ranks_agree<shape_t<V>, SS>::value, "tl::seeds(...): a seed's rank must equal its output's rank");
+  return true;
+}
+template <class Given, class Roots, std::size_t... I>
+constexpr void check_seeds(std::index_sequence<I...>) {
+  (check_seed<std::tuple_element_t<I, Given>, typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type>(), ...);
+}
+
+template <class Roots, class Targets, class SeedsPtr>
+auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
+                  std::span<let_link const* const> stopped) {
+  using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
+  sweep s(stopped);
+  auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{r.forward(s)...}; }, roots);
+  constexpr std::size_t n = std::tuple_size_v<Roots>;
+  // Every seed is converted (and checked) before any adjoint moves, so an error changes nothing.
+  auto seed_values = [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple{[&] {
+      using V = typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type;
+      if constexpr (std::is_void_v<Seeds>)
+        return ones_like<V>(std::get<I>(recs).value);
+      else
+        return seed_as<V>(std::get<I>(seeds->seeds), std::get<I>(recs).value);
+    }()...};
+  }(std::make_index_sequence<n>{});
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (([&] {
+       auto const& root = std::get<I>(roots);
+       if constexpr (std::remove_cvref_t<decltype(root)>::active)
+         root.backward(s, std::get<I>(recs), std::move(std::get<I>(seed_values)));
+     }()),
+     ...);
+  }(std::make_index_sequence<n>{});
+  s.run_lets();
+  return std::apply([&](auto const&... t) { return std::tuple{t.adjoint(s)...}; }, targets);
+}
+
+template <class Opt, class... Opts>
+constexpr std::size_t count_of() {
+  return (std::size_t{0} + ... + (std::is_same_v<Opt, Opts> ? 1 : 0));
+}
+
+}  // namespace detail
+
+/// The inputs to differentiate with respect to: each a tl::var or a tl::let binding.
+template <class... X>
+auto wrt(X const&... xs) {
+  static_assert(sizeof...(X) >= 1, "tl::wrt(...): name at least one tl::var or tl::let binding");
+  static_assert((detail::is_target_v<X> && ...),
+                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding");
+  return detail::wrt_pack<X...>{{detail::as_node(xs)...}};
+}
+
+/// Several outputs, whose gradients are summed (`tf.gradients([y1, y2], ...)`).
+template <class... Y>
+  requires(expression<Y> && ...)
+auto outputs(Y const&... ys) {
+  return detail::outputs_pack<Y...>{{detail::as_node(ys)...}};
+}
+
+/// One weight per output: its shape must equal the output's (`grad_ys`, a vector-Jacobian product).
+/// Each seed is a value, a number, or a braced list of numbers for a vector output.
+template <class... S>
+  requires(sizeof...(S) >= 1 && ((value_type<S> || std::is_arithmetic_v<S>) && ...))
+auto seeds(S const&... s) {
+  return detail::seeds_pack<S...>{{s...}};
+}
+template <class T, std::size_t... N>
+  requires(sizeof...(N) >= 1)
+auto seeds(T const (&... s)[N]) {
+  return detail::seeds_pack<std::array<T, N>...>{{std::to_array(s)...}};
+}
+
+/// Nodes to treat as constants (`stop_gradients=`): a stopped let binding still gets its own
+/// gradient, but nothing flows from it into the expression it binds. Each a tl::var or a tl::let.
+template <class... X>
+auto stop_at(X const&... xs) {
+  static_assert((detail::is_target_v<X> && ...),
+                "tl::stop_at(...): each argument must be a tl::var or a tl::let binding; to stop a "
+                "sub-expression use tl::stop_gradient(e)");
+  detail::stop_pack<sizeof...(X)> p{};
+  std::size_t i = 0;
+  (([&] {
+     if constexpr (detail::is_let<X>::value) p.lets[i] = static_cast<detail::let_link const*>(&xs);
+     ++i;
+   }()),
+   ...);
+  return p;
+}
+
+/// The gradient of y (summed over its elements, and over outputs(...)) with respect to x.
+///
+///     tl::gradient(y, x)                         a value of x's shape
+///     tl::gradient(y, tl::wrt(x1, x2))           a std::tuple of them
+///     tl::gradient(tl::outputs(y1, y2), tl::wrt(x1, x2), tl::seeds(s1, s2), tl::stop_at(b))
+///
+/// An input that y does not depend on gets zeros. Repeated calls re-evaluate with the vars' current values.
+template <class Y, class X, class... Opt>
+auto gradient(Y const& y, X const& x, Opt const&... opt) {
+  static_assert(detail::is_outputs<Y>::value || expression<Y>,
+                "tl::gradient(y, x): y must be a tapeless expression (or tl::outputs(...))");
+  static_assert(detail::is_wrt<X>::value || detail::is_target_v<X>,
+                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding");
+  static_assert(((detail::is_seeds<Opt>::value || detail::is_stop<Opt>::value) && ...),
+                "tl::gradient(y, x, ...): the optional arguments are tl::seeds(...) and tl::stop_at(...)");
+  static_assert((0 + ... + (detail::is_seeds<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::seeds(...) at most once");
+  static_assert((0 + ... + (detail::is_stop<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::stop_at(...) at most once");
+
+  decltype(auto) roots = detail::root_tuple(y);
+  using Roots = std::remove_cvref_t<decltype(roots)>;
+  auto const* seeds = detail::seeds_of(opt...);
+  using Seeds = std::remove_cv_t<std::remove_pointer_t<decltype(seeds)>>;
+  if constexpr (!std::is_void_v<Seeds>) {
+    using Given = decltype(Seeds::seeds);
+    static_assert(std::tuple_size_v<Given> == std::tuple_size_v<Roots>,
+                  "tl::seeds(...): give exactly one seed per output");
+    if constexpr (std::tuple_size_v<Given> == std::tuple_size_v<Roots>)
+      detail::check_seeds<Given, Roots>(std::make_index_sequence<std::tuple_size_v<Roots>>{});
+  }
+  auto result = detail::run_gradient(roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...));
+  if constexpr (detail::is_wrt<X>::value)
+    return result;
+  else
+    return std::get<0>(std::move(result));
+}
+
+/// Evaluates an expression and returns its value (a number or a value type). Other arguments are
+/// returned as they are, so function-level code can call it on whatever f returned.
+template <class E>
+auto value(E const& e) {
+  if constexpr (expression<E>) {
+    detail::sweep s;
+    decltype(auto) root = detail::root_node(e);
+    using V = typename std::remove_cvref_t<decltype(root)>::value_type;
+    return V(root.forward(s).value);
+  } else {
+    return e;
+  }
+}
+
+}  // namespace tapeless

@@ -1,0 +1,23 @@
+// tapeless/tapeless.hpp: the whole library. `namespace tl = tapeless;` comes with it
+// (define TAPELESS_NO_TL_ALIAS before including to leave the name tl alone).
+#pragma once
+
+#include "core/dynamic.hpp"
+#include "core/shape.hpp"
+#include "core/tensor.hpp"
+#include "core/traits.hpp"
+#include "forward/dual.hpp"
+#include "expr/base.hpp"
+#include "expr/elementwise.hpp"
+#include "expr/index.hpp"
+#include "expr/let.hpp"
+#include "expr/linalg.hpp"
+#include "expr/reduce.hpp"
+#include "expr/var.hpp"
+#include "reverse/gradient.hpp"
+#include "reverse/jacobian.hpp"
+#include "api/derivative.hpp"
+
+#ifndef TAPELESS_NO_TL_ALIAS
+namespace tl = tapeless;
+#endif
