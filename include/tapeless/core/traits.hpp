@@ -19,6 +19,12 @@ struct is_element : std::is_floating_point<T> {};
 template <class T>
 concept element = is_element<T>::value;
 
+/// The real number type at the bottom of an element type (float for tl::dual<tl::dual<float>>).
+template <class T>
+struct element_base {
+  using type = T;
+};
+
 namespace detail {
 
 /// Everything the library needs to know about a value type V.

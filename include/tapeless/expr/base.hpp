@@ -130,6 +130,32 @@ struct constant_ref_node : expr_base<constant_ref_node<V>> {
   void backward(sweep&, record const&, V const&) const noexcept {}
 };
 
+/// A constant sub-expression of plain reals used where duals are wanted: its value is converted,
+/// element by element (zero tangents). Only for expressions nothing is differentiated through.
+template <class N, class T>
+struct promote_node : expr_base<promote_node<N, T>> {
+  using value_type = rebind_t<typename N::value_type, T>;
+  static constexpr bool active = false;
+  static_assert(!N::active,
+                "tl: an expression of plain reals that depends on a tl::var cannot be mixed with one of "
+                "tl::dual elements; make the var's elements duals too");
+  struct record {
+    value_type value;
+  };
+  N n_;
+  record forward(sweep& s) const {
+    auto c = n_.forward(s);
+    if constexpr (rank_v<value_type> == 0) {
+      return {T(c.value)};
+    } else {
+      auto v = make_value<value_type>(extents_of(c.value));
+      for (std::size_t i = 0, n = v.size(); i < n; ++i) v.data()[i] = T(c.value.data()[i]);
+      return {std::move(v)};
+    }
+  }
+  void backward(sweep&, record const&, value_type const&) const noexcept {}
+};
+
 template <class V>
 struct var_ref;
 template <class E>
@@ -144,14 +170,20 @@ auto node_of(A const& a) {
     return var_ref<typename A::value_type>{&a};
   else if constexpr (is_let<A>::value)
     return let_ref<typename A::expression_type>{&a};
-  else if constexpr (expression<A>)
-    return a;
+  else if constexpr (expression<A>) {
+    if constexpr (std::is_void_v<T> || std::is_same_v<element_t<typename A::value_type>, T>)
+      return a;
+    else
+      return promote_node<A, T>{{}, a};
+  }
   else if constexpr (std::is_arithmetic_v<A>)
     return constant_node<std::conditional_t<std::is_void_v<T>, double, T>>(a);
   else if constexpr (rank_v<A> == 0)
     return constant_node<std::conditional_t<std::is_void_v<T>, A, T>>(a);
-  else
+  else if constexpr (std::is_void_v<T> || std::is_same_v<element_t<A>, T>)
     return constant_node<A>(a);
+  else
+    return promote_node<constant_node<A>, T>{{}, constant_node<A>(a)};
 }
 
 template <class A>

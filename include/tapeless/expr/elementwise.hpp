@@ -223,10 +223,25 @@ concept eager_scalar = std::is_arithmetic_v<A> || (element<A> && !expression<A>)
 template <class A>
 using eager_t = std::conditional_t<std::is_floating_point_v<A> || !std::is_arithmetic_v<A>, A, double>;
 
-/// The element type two operands share (a plain number adopts the other side's).
+/// The element type two operands share: a plain number adopts the other side's, and constants of
+/// plain reals are promoted to the duals of the other side (f(x) = A x in forward mode just works).
+template <class EA, class EB>
+struct common_element {
+  using type = EA;
+};
+template <class EB>
+struct common_element<void, EB> {
+  using type = EB;
+};
+template <class EA, class EB>
+  requires(!std::is_void_v<EA> && !std::is_void_v<EB> && !std::is_same_v<EA, EB> &&
+           std::is_same_v<typename element_base<EB>::type, EA>)
+struct common_element<EA, EB> {
+  using type = EB;
+};
 template <class A, class B>
-using common_element_t = std::conditional_t<std::is_void_v<typename operand_element<A>::type>,
-                                            typename operand_element<B>::type, typename operand_element<A>::type>;
+using common_element_t =
+    typename common_element<typename operand_element<A>::type, typename operand_element<B>::type>::type;
 
 template <class Op, class A>
 auto make_unary(A const& a) {
@@ -265,7 +280,7 @@ concept operator_operands = operand<A> && operand<B> && (expression<A> || expres
 
 /// Arguments of a named function: expressions, plain numbers, values.
 template <class A>
-concept function_argument = operand<A> && (std::is_arithmetic_v<A> || !element<A>);
+concept function_argument = operand<A>;
 
 }  // namespace tapeless::detail
 

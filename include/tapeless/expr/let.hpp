@@ -89,9 +89,14 @@ struct let_ref : expr_base<let_ref<E>> {
   record forward(sweep& s) const { return {l_->evaluate(s)}; }
   void backward(sweep&, record const&, value_type const& a) const { l_->accumulate(a); }
 
-  /// The total adjoint of the binding in sweep s (the sum over its users); zeros if s never reached it.
-  value_type adjoint(sweep const& s) const {
+  /// The total adjoint of the binding in sweep s (the sum over its users), if s reached it.
+  std::optional<value_type> reached_adjoint(sweep const& s) const {
     if (l_->epoch_ == s.epoch()) return l_->adjoint_;
+    return std::nullopt;
+  }
+  /// Zeros shaped like the binding. This evaluates it in a sweep of its own, which disturbs the
+  /// adjoints of the vars and lets below it: call it only after every reached adjoint has been read.
+  value_type zero_adjoint() const {
     sweep fresh;
     return zeros_like(l_->evaluate(fresh));
   }

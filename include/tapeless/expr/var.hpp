@@ -4,6 +4,7 @@
 #include <concepts>
 #include <cstddef>
 #include <initializer_list>
+#include <optional>
 #include <type_traits>
 
 #include "base.hpp"
@@ -92,8 +93,13 @@ struct var_ref : expr_base<var_ref<V>> {
   }
   void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
 
-  /// The adjoint gathered in sweep s; zeros if s never reached the var.
-  V adjoint(sweep const& s) const { return v_->epoch_ == s.epoch() ? v_->adjoint_ : zeros_like(v_->value_); }
+  /// The adjoint gathered in sweep s, if s reached the var.
+  std::optional<V> reached_adjoint(sweep const& s) const {
+    if (v_->epoch_ == s.epoch()) return v_->adjoint_;
+    return std::nullopt;
+  }
+  /// What an input the output does not depend on gets.
+  V zero_adjoint() const { return zeros_like(v_->value_); }
   void clear_adjoint(sweep const& s) const {
     if (v_->epoch_ == s.epoch()) set_zero(v_->adjoint_);
   }

@@ -42,6 +42,8 @@ struct is_dual<dual<T, N>> : std::true_type {};
 
 template <class T, std::size_t N>
 struct is_element<dual<T, N>> : is_element<T> {};
+template <class T, std::size_t N>
+struct element_base<dual<T, N>> : element_base<T> {};
 
 namespace detail {
 /// A plain number that mixes with dual<T, N>: any arithmetic type, or T itself (the inner level of a nest).

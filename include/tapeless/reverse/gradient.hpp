@@ -154,6 +154,19 @@ constexpr void check_seeds(std::index_sequence<I...>) {
   (check_seed<std::tuple_element_t<I, Given>, typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type>(), ...);
 }
 
+/// The targets' adjoints after a sweep: every reached one is read before any zeros are made for
+/// the unreached ones (making zeros for a let evaluates it, which would disturb the others).
+template <class Targets>
+auto collect_adjoints(sweep const& s, Targets const& targets) {
+  auto reached = std::apply([&](auto const&... t) { return std::tuple{t.reached_adjoint(s)...}; }, targets);
+  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+    return std::tuple{[&] {
+      auto& r = std::get<I>(reached);
+      return r ? std::move(*r) : std::get<I>(targets).zero_adjoint();
+    }()...};
+  }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
+}
+
 template <class Roots, class Targets, class SeedsPtr>
 auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
                   std::span<let_link const* const> stopped) {
@@ -180,7 +193,7 @@ auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
      ...);
   }(std::make_index_sequence<n>{});
   s.run_lets();
-  return std::apply([&](auto const&... t) { return std::tuple{t.adjoint(s)...}; }, targets);
+  return collect_adjoints(s, targets);
 }
 
 template <class Opt, class... Opts>

@@ -57,7 +57,7 @@ auto jacobian(Y const& y, X const& x) {
   if constexpr (detail::rank_v<YV> == 0) {
     if constexpr (R::active) root.backward(s, rec, YV(1));
     s.run_lets();
-    return target.adjoint(s);
+    return std::get<0>(detail::collect_adjoints(s, std::tuple{target}));
   } else {
     J jac;
     bool first = true;
@@ -71,7 +71,7 @@ auto jacobian(Y const& y, X const& x) {
       detail::elem(seed, i) = detail::element_t<YV>(1);
       if constexpr (R::active) root.backward(s, rec, std::move(seed));
       s.run_lets();
-      XV const g = target.adjoint(s);
+      XV const g = std::get<0>(detail::collect_adjoints(s, std::tuple{target}));
       std::size_t const n = detail::size_of(g);
       if constexpr (!detail::is_static_v<J>)
         if (i == 0) jac = J(m, n);
