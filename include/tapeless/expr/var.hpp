@@ -47,12 +47,13 @@ class var : public expr_base<var<V>> {
     requires std::same_as<V, dmat<element_type>>
       : value_(rows) {}
 
-  /// A copy is a new, independent leaf with the same value.
-  var(var const& o) : value_(o.value_) {}
-  var& operator=(var const& o) {
-    value_ = o.value_;
-    return *this;
-  }
+  /// Expressions refer to a var, so a copy would be a different leaf that nothing refers to (a
+  /// var passed by value is differentiated as a stranger). Vars are therefore not copyable; they
+  /// can be moved (to place them in a container or a boost::hana::tuple) before expressions use them.
+  var(var const&) = delete;
+  var& operator=(var const&) = delete;
+  var(var&&) noexcept = default;
+  var& operator=(var&&) noexcept = default;
   var& operator=(V v) {
     value_ = std::move(v);
     return *this;

@@ -8,6 +8,11 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/at.hpp>
+#include <boost/hana/length.hpp>
+#include <boost/hana/transform.hpp>
+#include <boost/hana/tuple.hpp>
+
 #include "../expr/base.hpp"
 #include "../expr/elementwise.hpp"
 #include "../expr/let.hpp"
@@ -20,9 +25,31 @@ namespace detail {
 template <class X>
 inline constexpr bool is_target_v = is_var<X>::value || is_let<X>::value;
 
+/// A target, or a boost::hana::tuple of targets and such tuples, nested (`tf.nest` structures).
+template <class X>
+struct is_target_structure : std::bool_constant<is_target_v<X>> {};
+template <class... X>
+struct is_target_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_target_structure<X>::value && ...)> {};
+
+template <class T>
+struct is_hana_tuple : std::false_type {};
+template <class... T>
+struct is_hana_tuple<boost::hana::tuple<T...>> : std::true_type {};
+
+/// The nodes standing for a target structure: the same structure with var_ref / let_ref leaves.
+template <class X>
+auto target_nodes(X const& x) {
+  if constexpr (is_target_v<X>)
+    return as_node(x);
+  else
+    return boost::hana::transform(x, [](auto const& e) { return target_nodes(e); });
+}
+template <class X>
+using target_nodes_t = decltype(target_nodes(std::declval<X const&>()));
+
 template <class... X>
 struct wrt_pack {
-  std::tuple<node_t<X>...> targets;
+  std::tuple<target_nodes_t<X>...> targets;
 };
 template <class... Y>
 struct outputs_pack {
@@ -118,7 +145,7 @@ auto wrt_targets(X const& x) {
   if constexpr (is_wrt<X>::value)
     return x.targets;
   else
-    return std::tuple{as_node(x)};
+    return std::tuple{target_nodes(x)};
 }
 
 inline void const* seeds_of() { return nullptr; }
@@ -156,14 +183,29 @@ constexpr void check_seeds(std::index_sequence<I...>) {
 
 /// The targets' adjoints after a sweep: every reached one is read before any zeros are made for
 /// the unreached ones (making zeros for a let evaluates it, which would disturb the others).
+template <class T>
+auto reached_of(sweep const& s, T const& t) {
+  if constexpr (is_hana_tuple<T>::value)
+    return boost::hana::transform(t, [&](auto const& e) { return reached_of(s, e); });
+  else
+    return t.reached_adjoint(s);
+}
+template <class T, class R>
+auto finish_of(T const& t, R& r) {
+  if constexpr (is_hana_tuple<T>::value) {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return boost::hana::make_tuple(finish_of(boost::hana::at_c<I>(t), boost::hana::at_c<I>(r))...);
+    }(std::make_index_sequence<decltype(boost::hana::length(t))::value>{});
+  } else {
+    return r ? std::move(*r) : t.zero_adjoint();
+  }
+}
+
 template <class Targets>
 auto collect_adjoints(sweep const& s, Targets const& targets) {
-  auto reached = std::apply([&](auto const&... t) { return std::tuple{t.reached_adjoint(s)...}; }, targets);
+  auto reached = std::apply([&](auto const&... t) { return std::tuple{reached_of(s, t)...}; }, targets);
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
-    return std::tuple{[&] {
-      auto& r = std::get<I>(reached);
-      return r ? std::move(*r) : std::get<I>(targets).zero_adjoint();
-    }()...};
+    return std::tuple{finish_of(std::get<I>(targets), std::get<I>(reached))...};
   }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
 }
 
@@ -203,13 +245,14 @@ constexpr std::size_t count_of() {
 
 }  // namespace detail
 
-/// The inputs to differentiate with respect to: each a tl::var or a tl::let binding.
+/// The inputs to differentiate with respect to: each a tl::var, a tl::let binding, or a
+/// boost::hana::tuple of them (nested as deep as you like; the gradient comes back in the same structure).
 template <class... X>
 auto wrt(X const&... xs) {
   static_assert(sizeof...(X) >= 1, "tl::wrt(...): name at least one tl::var or tl::let binding");
-  static_assert((detail::is_target_v<X> && ...),
-                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding");
-  return detail::wrt_pack<X...>{{detail::as_node(xs)...}};
+  static_assert((detail::is_target_structure<X>::value && ...),
+                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
+  return detail::wrt_pack<X...>{{detail::target_nodes(xs)...}};
 }
 
 /// Several outputs, whose gradients are summed (`tf.gradients([y1, y2], ...)`).
@@ -253,6 +296,7 @@ auto stop_at(X const&... xs) {
 ///
 ///     tl::gradient(y, x)                         a value of x's shape
 ///     tl::gradient(y, tl::wrt(x1, x2))           a std::tuple of them
+///     tl::gradient(y, params)                    params a boost::hana::tuple of vars: a hana::tuple of gradients
 ///     tl::gradient(tl::outputs(y1, y2), tl::wrt(x1, x2), tl::seeds(s1, s2), tl::stop_at(b))
 ///
 /// An input that y does not depend on gets zeros. Repeated calls re-evaluate with the vars' current values.
@@ -260,8 +304,8 @@ template <class Y, class X, class... Opt>
 auto gradient(Y const& y, X const& x, Opt const&... opt) {
   static_assert(detail::is_outputs<Y>::value || expression<Y>,
                 "tl::gradient(y, x): y must be a tapeless expression (or tl::outputs(...))");
-  static_assert(detail::is_wrt<X>::value || detail::is_target_v<X>,
-                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding");
+  static_assert(detail::is_wrt<X>::value || detail::is_target_structure<X>::value,
+                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
   static_assert(((detail::is_seeds<Opt>::value || detail::is_stop<Opt>::value) && ...),
                 "tl::gradient(y, x, ...): the optional arguments are tl::seeds(...) and tl::stop_at(...)");
   static_assert((0 + ... + (detail::is_seeds<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::seeds(...) at most once");
