@@ -8,6 +8,9 @@
 //                                           the backward rule needs (usually the children's records)
 //   void backward(sweep&, record const&, value_type adjoint) const;   only called when active:
 //                                           adds the adjoint's contributions to the children
+//   value_type tangent(tangent_pass const&, record const&) const;     only called when active:
+//                                           the directional derivative of the value (forward mode
+//                                           over a record of an earlier forward evaluation)
 // Nodes are small, plain values; they hold sub-expressions by value and vars / lets by pointer.
 #pragma once
 
@@ -81,6 +84,40 @@ class sweep {
 
 template <class N>
 using record_t = decltype(std::declval<N const&>().forward(std::declval<sweep&>()));
+
+/// One forward-mode pass over the records of a sweep: the target leaf (a var or a let) moves in
+/// `direction`, every other leaf stands still. Lets cache their tangent per pass.
+class tangent_pass {
+ public:
+  tangent_pass(void const* target, void const* direction) noexcept
+      : id_(fresh_id()), target_(target), direction_(direction) {}
+  tangent_pass(tangent_pass const&) = delete;
+  tangent_pass& operator=(tangent_pass const&) = delete;
+  std::uint64_t id() const noexcept { return id_; }
+  /// The direction, if `who` is the target (its value type is then V).
+  template <class V>
+  V const* direction_for(void const* who) const noexcept {
+    return who == target_ ? static_cast<V const*>(direction_) : nullptr;
+  }
+
+ private:
+  static std::uint64_t fresh_id() noexcept {
+    static std::atomic<std::uint64_t> counter{0};
+    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
+  }
+  std::uint64_t id_;
+  void const* target_;
+  void const* direction_;
+};
+
+/// The tangent of node n in pass p: zeros without a walk when nothing below n can move.
+template <class N>
+typename N::value_type tangent_of(N const& n, tangent_pass const& p, record_t<N> const& r) {
+  if constexpr (N::active)
+    return n.tangent(p, r);
+  else
+    return zeros_like(r.value);
+}
 
 template <class T>
 struct is_var : std::false_type {};

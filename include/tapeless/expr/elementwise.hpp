@@ -117,6 +117,13 @@ struct unary_node : expr_base<unary_node<Op, N>> {
       elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
     n_.backward(s, r.child, std::move(a));
   }
+  // A unary rule's adjoint is a times the derivative, so the same rule gives the tangent.
+  value_type tangent(tangent_pass const& p, record const& r) const {
+    value_type t = n_.tangent(p, r.child);
+    for (std::size_t i = 0, n = size_of(t); i < n; ++i)
+      elem(t, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(t, i));
+    return t;
+  }
 };
 
 template <class Op, class L, class R>
@@ -154,6 +161,21 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
       r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) {
                     return Op::right(elem(x, i), elem(z, i), elem(y, i), elem(a, i));
                   }));
+  }
+  value_type tangent(tangent_pass const& p, record const& rec) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    value_type t = zeros_like(rec.value);
+    std::size_t const n = size_of(t);
+    if constexpr (L::active) {
+      auto const tx = l_.tangent(p, rec.left);
+      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::left(elem(x, i), elem(z, i), elem(rec.value, i), elem(tx, i));
+    }
+    if constexpr (R::active) {
+      auto const tz = r_.tangent(p, rec.right);
+      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::right(elem(x, i), elem(z, i), elem(rec.value, i), elem(tz, i));
+    }
+    return t;
   }
 };
 
@@ -213,6 +235,14 @@ struct where_node : expr_base<where_node<M, A, B>> {
       a_.backward(s, rec.a, gather_adjoint(rec.a.value, n, [&](std::size_t i) { return elem(m, i) ? T(elem(g, i)) : T{}; }));
     if constexpr (B::active)
       b_.backward(s, rec.b, gather_adjoint(rec.b.value, n, [&](std::size_t i) { return elem(m, i) ? T{} : T(elem(g, i)); }));
+  }
+  value_type tangent(tangent_pass const& p, record const& rec) const {
+    value_type t = zeros_like(rec.value);
+    auto const& m = rec.mask.value;
+    auto const ta = tangent_of(a_, p, rec.a);
+    auto const tb = tangent_of(b_, p, rec.b);
+    for (std::size_t i = 0, n = size_of(t); i < n; ++i) elem(t, i) = elem(m, i) ? elem(ta, i) : elem(tb, i);
+    return t;
   }
 };
 

@@ -97,6 +97,16 @@ struct index_node : expr_base<index_node<N, K>> {
       std::copy(a.data(), a.data() + a.size(), g.data() + r.offset);
     n_.backward(s, r.child, std::move(g));
   }
+  value_type tangent(tangent_pass const& p, record const& r) const {
+    auto const t = n_.tangent(p, r.child);
+    if constexpr (rank_v<value_type> == 0) {
+      return t.data()[r.offset];
+    } else {
+      value_type v = zeros_like(r.value);
+      std::copy(t.data() + r.offset, t.data() + r.offset + v.size(), v.data());
+      return v;
+    }
+  }
 
  private:
   static extents<rank_v<value_type>> sub_extents(child_value const& v) {

@@ -49,6 +49,16 @@ class let : public expr_base<let<E>>, public detail::let_link {
     }
     return rec_->value;
   }
+  value_type const& tangent(detail::tangent_pass const& p) const {
+    if (tangent_id_ != p.id()) {
+      if (auto const* d = p.direction_for<value_type>(static_cast<detail::let_link const*>(this)))
+        tangent_ = *d;
+      else
+        tangent_ = detail::tangent_of(expr_, p, *rec_);
+      tangent_id_ = p.id();
+    }
+    return tangent_;
+  }
   void accumulate(value_type const& a) const {
     detail::add_into(adjoint_, a);
     touched_ = true;
@@ -69,6 +79,8 @@ class let : public expr_base<let<E>>, public detail::let_link {
   mutable value_type adjoint_{};
   mutable std::uint64_t epoch_ = 0;
   mutable bool touched_ = false;
+  mutable value_type tangent_{};
+  mutable std::uint64_t tangent_id_ = 0;
 };
 
 template <class A>
@@ -88,6 +100,7 @@ struct let_ref : expr_base<let_ref<E>> {
   explicit let_ref(let<E> const* l) noexcept : l_(l) {}
   record forward(sweep& s) const { return {l_->evaluate(s)}; }
   void backward(sweep&, record const&, value_type const& a) const { l_->accumulate(a); }
+  value_type tangent(tangent_pass const& p, record const&) const { return l_->tangent(p); }
 
   /// The total adjoint of the binding in sweep s (the sum over its users), if s reached it.
   std::optional<value_type> reached_adjoint(sweep const& s) const {

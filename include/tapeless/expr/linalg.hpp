@@ -95,6 +95,15 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
       r_.backward(s, rec.right, std::move(g));
     }
   }
+  value_type tangent(tangent_pass const& p, record const& rec) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    auto const [n, k, k2, m] = matmul_dims(x, z);
+    value_type t = zeros_like(rec.value);
+    if constexpr (L::active) kernels::matmul_add(t.data(), l_.tangent(p, rec.left).data(), z.data(), n, k, m);
+    if constexpr (R::active) kernels::matmul_add(t.data(), x.data(), r_.tangent(p, rec.right).data(), n, k, m);
+    return t;
+  }
 };
 
 template <class V>
@@ -131,6 +140,13 @@ struct transpose_node : expr_base<transpose_node<N>> {
     auto const e = extents_of(a);
     kernels::transpose(g.data(), a.data(), e[0], e[1]);
     n_.backward(s, r.child, std::move(g));
+  }
+  value_type tangent(tangent_pass const& p, record const& r) const {
+    auto const t = n_.tangent(p, r.child);
+    auto const e = extents_of(t);
+    value_type y = zeros_like(r.value);
+    kernels::transpose(y.data(), t.data(), e[0], e[1]);
+    return y;
   }
 };
 

@@ -33,6 +33,9 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   void backward(sweep& s, record const& r, value_type const& a) const {
     n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
   }
+  value_type tangent(tangent_pass const& p, record const& r) const {
+    return Rule::tangent(r.child.value, r.value, r.index, n_.tangent(p, r.child));
+  }
 };
 
 struct sum_rule {
@@ -46,6 +49,10 @@ struct sum_rule {
   static V adjoint(V const& x, T const&, std::size_t, T const& a) {
     return gather_adjoint(x, size_of(x), [&](std::size_t) { return a; });
   }
+  template <class V, class T>
+  static T tangent(V const&, T const&, std::size_t, V const& t) {
+    return value(t).first;
+  }
 };
 
 struct mean_rule {
@@ -58,6 +65,10 @@ struct mean_rule {
   static V adjoint(V const& x, T const&, std::size_t, T const& a) {
     T const share = a / T(size_of(x));
     return gather_adjoint(x, size_of(x), [&](std::size_t) { return share; });
+  }
+  template <class V, class T>
+  static T tangent(V const&, T const&, std::size_t, V const& t) {
+    return value(t).first;
   }
 };
 
@@ -76,6 +87,13 @@ struct norm_rule {
     T const scale = a / y;
     return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * elem(x, i); });
   }
+  template <class V, class T>
+  static T tangent(V const& x, T const& y, std::size_t, V const& t) {
+    if (y == T{}) return T{};
+    T acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i) * elem(t, i);
+    return acc / y;
+  }
 };
 
 template <bool Largest>
@@ -91,6 +109,10 @@ struct extreme_rule {
   template <class V, class T>
   static V adjoint(V const& x, T const&, std::size_t k, T const& a) {
     return gather_adjoint(x, size_of(x), [&](std::size_t i) { return i == k ? a : T{}; });
+  }
+  template <class V, class T>
+  static T tangent(V const&, T const&, std::size_t k, V const& t) {
+    return elem(t, k);
   }
 };
 
@@ -109,6 +131,13 @@ struct logsumexp_rule {
   static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
     using std::exp;
     return gather_adjoint(x, size_of(x), [&](std::size_t i) { return a * exp(elem(x, i) - y); });
+  }
+  template <class V, class T>
+  static T tangent(V const& x, T const& y, std::size_t, V const& t) {
+    using std::exp;
+    T acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - y) * elem(t, i);
+    return acc;
   }
 };
 
@@ -140,6 +169,21 @@ struct dot_node : expr_base<dot_node<L, R>> {
     std::size_t const n = std::max(size_of(x), size_of(z));
     if constexpr (L::active) l_.backward(s, rec.left, gather_adjoint(x, n, [&](std::size_t i) { return a * elem(z, i); }));
     if constexpr (R::active) r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) { return a * elem(x, i); }));
+  }
+  value_type tangent(tangent_pass const& p, record const& rec) const {
+    auto const& x = rec.left.value;
+    auto const& z = rec.right.value;
+    std::size_t const n = std::max(size_of(x), size_of(z));
+    value_type acc{};
+    if constexpr (L::active) {
+      auto const tx = l_.tangent(p, rec.left);
+      for (std::size_t i = 0; i < n; ++i) acc += elem(tx, i) * elem(z, i);
+    }
+    if constexpr (R::active) {
+      auto const tz = r_.tangent(p, rec.right);
+      for (std::size_t i = 0; i < n; ++i) acc += elem(x, i) * elem(tz, i);
+    }
+    return acc;
   }
 };
 

@@ -93,6 +93,10 @@ struct var_ref : expr_base<var_ref<V>> {
     return {v_->value_};
   }
   void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
+  V tangent(tangent_pass const& p, record const& r) const {
+    if (auto const* d = p.direction_for<V>(v_)) return *d;
+    return zeros_like(r.value);
+  }
 
   /// The adjoint gathered in sweep s, if s reached the var.
   std::optional<V> reached_adjoint(sweep const& s) const {

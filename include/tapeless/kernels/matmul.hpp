@@ -6,15 +6,21 @@
 
 namespace tapeless::detail::kernels {
 
-/// y (n x m) = a (n x k) * b (k x m), all row-major.
+/// y (n x m) += a (n x k) * b (k x m), all row-major.
 template <class T>
-void matmul(T* y, T const* a, T const* b, std::size_t n, std::size_t k, std::size_t m) {
-  for (std::size_t i = 0; i < n * m; ++i) y[i] = T{};
+void matmul_add(T* y, T const* a, T const* b, std::size_t n, std::size_t k, std::size_t m) {
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t p = 0; p < k; ++p) {
       T const aip = a[i * k + p];
       for (std::size_t j = 0; j < m; ++j) y[i * m + j] += aip * b[p * m + j];
     }
+}
+
+/// y (n x m) = a (n x k) * b (k x m), all row-major.
+template <class T>
+void matmul(T* y, T const* a, T const* b, std::size_t n, std::size_t k, std::size_t m) {
+  for (std::size_t i = 0; i < n * m; ++i) y[i] = T{};
+  matmul_add(y, a, b, n, k, m);
 }
 
 /// ga (n x k) += gy (n x m) * b^T, the adjoint of a in y = a b.

@@ -6,7 +6,19 @@
 
 #include "gradient.hpp"
 
-namespace tapeless::detail {
+namespace tapeless {
+
+/// Forces tl::jacobian to run forward-mode passes (one per element of x).
+struct forward_mode_t {};
+/// Forces tl::jacobian to run reverse sweeps (one per element of y).
+struct reverse_mode_t {};
+/// Lets tl::jacobian choose: forward when x has fewer elements than y, reverse otherwise.
+struct auto_mode_t {};
+inline constexpr forward_mode_t forward_mode{};
+inline constexpr reverse_mode_t reverse_mode{};
+inline constexpr auto_mode_t auto_mode{};
+
+namespace detail {
 
 template <class Y, class X>
 struct jacobian_value {};
@@ -30,18 +42,28 @@ struct jacobian_value<Y, X> {
   using type = dmat<element_t<Y>>;
 };
 
-}  // namespace tapeless::detail
+template <class J>
+J make_jacobian([[maybe_unused]] std::size_t m, [[maybe_unused]] std::size_t n) {
+  if constexpr (is_static_v<J>)
+    return J{};
+  else if constexpr (rank_v<J> == 1)
+    return J(m * n);
+  else
+    return J(m, n);
+}
 
-namespace tapeless {
+}  // namespace detail
 
 /// The full Jacobian of y with respect to x (a tl::var or tl::let): shape(y) ++ shape(x), no summing.
 /// A vec of M against a vec of N gives an M x N mat; summing the Jacobian over y's axes gives
-/// tl::gradient(y, x). Computed by reverse sweeps, one per element of y, after one evaluation.
+/// tl::gradient(y, x). After one evaluation it runs either one reverse sweep per element of y or one
+/// forward-mode pass per element of x, whichever is fewer (or as `mode` says).
 ///
 ///     tl::var<tl::vec<double, 2>> x{1.0, 2.0};
 ///     auto J = tl::jacobian(x * x, x);   // [[2, 0], [0, 4]]
-template <class Y, class X>
-auto jacobian(Y const& y, X const& x) {
+template <class Y, class X, class Mode = auto_mode_t>
+  requires(std::same_as<Mode, auto_mode_t> || std::same_as<Mode, forward_mode_t> || std::same_as<Mode, reverse_mode_t>)
+auto jacobian(Y const& y, X const& x, Mode = {}) {
   static_assert(expression<Y>, "tl::jacobian(y, x): y must be a tapeless expression");
   static_assert(detail::is_target_v<X>, "tl::jacobian(y, x): x must be a tl::var or a tl::let binding");
   decltype(auto) root = detail::root_node(y);
@@ -49,36 +71,42 @@ auto jacobian(Y const& y, X const& x) {
   using YV = typename R::value_type;
   using XV = typename X::value_type;
   using J = typename detail::jacobian_value<YV, XV>::type;
+  using T = detail::element_t<YV>;
   auto const target = detail::as_node(x);
 
   detail::sweep s;
   auto const rec = root.forward(s);
   std::size_t const m = detail::size_of(rec.value);
-  if constexpr (detail::rank_v<YV> == 0) {
-    if constexpr (R::active) root.backward(s, rec, YV(1));
-    s.run_lets();
-    return std::get<0>(detail::collect_adjoints(s, std::tuple{target}));
+  // x's value in this sweep gives its extents (read from the sweep, so nothing is evaluated twice).
+  XV const x_now = target.forward(s).value;
+  std::size_t const n = detail::size_of(x_now);
+  J jac = detail::make_jacobian<J>(m, n);
+
+  bool const forward = std::same_as<Mode, forward_mode_t> || (std::same_as<Mode, auto_mode_t> && n < m);
+  if (forward) {
+    XV direction = detail::zeros_like(x_now);
+    for (std::size_t j = 0; j < n; ++j) {
+      detail::elem(direction, j) = T(1);
+      detail::tangent_pass p(target.identity(), &direction);
+      YV const t = detail::tangent_of(root, p, rec);
+      for (std::size_t i = 0; i < m; ++i) detail::elem(jac, i * n + j) = detail::elem(t, i);
+      detail::elem(direction, j) = T{};
+    }
   } else {
-    J jac;
-    bool first = true;
     for (std::size_t i = 0; i < m; ++i) {
-      if (!first) {
+      if (i != 0) {
         target.clear_adjoint(s);
         s.clear_let_adjoints();
       }
-      first = false;
       YV seed = detail::zeros_like(rec.value);
-      detail::elem(seed, i) = detail::element_t<YV>(1);
+      detail::elem(seed, i) = T(1);
       if constexpr (R::active) root.backward(s, rec, std::move(seed));
       s.run_lets();
       XV const g = std::get<0>(detail::collect_adjoints(s, std::tuple{target}));
-      std::size_t const n = detail::size_of(g);
-      if constexpr (!detail::is_static_v<J>)
-        if (i == 0) jac = J(m, n);
-      for (std::size_t j = 0; j < n; ++j) jac.data()[i * n + j] = detail::elem(g, j);
+      for (std::size_t j = 0; j < n; ++j) detail::elem(jac, i * n + j) = detail::elem(g, j);
     }
-    return jac;
   }
+  return jac;
 }
 
 }  // namespace tapeless
