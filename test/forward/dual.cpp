@@ -123,6 +123,23 @@ BOOST_AUTO_TEST_CASE(derivative_matches_closed_forms) {
   for (std::size_t k = 0; k < p.size(); ++k) BOOST_TEST(close(p[k], pv[k]));
 }
 
+BOOST_AUTO_TEST_CASE(sigmoid_is_smooth_at_zero_and_stable_far_out) {
+  // Its branches meet at 0: a dual exactly there must keep the full derivative.
+  auto d = tl::derivative<3>([](auto const& x) { return tl::sigmoid(x); }, 0.0);
+  BOOST_TEST(d[0] == 0.5);
+  BOOST_TEST(d[1] == 0.25);
+  BOOST_TEST(d[2] == 0.0);
+  BOOST_TEST(close(d[3], -0.125));
+  for (double v : {-40.0, 40.0}) {
+    auto f = tl::derivative<1>([](auto const& x) { return tl::sigmoid(x); }, v);
+    double const s = 1 / (1 + std::exp(-v));
+    double const e = std::exp(-std::abs(v));
+    BOOST_TEST(close(f[0], s));
+    double const ref = e / ((1 + e) * (1 + e));  // not s (1 - s), which rounds to 0 at 40
+    BOOST_TEST(std::abs(f[1] - ref) <= 1e-14 * ref);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(derivative_accepts_functions_that_build_expressions) {
   // f builds a tapeless expression over a dual-valued var; derivative evaluates it.
   auto d = tl::derivative<2>([](auto const& x) { return tl::sum(tl::exp(tl::constant(tl::vec<double, 2>{1.0, 2.0}) * x)); }, 0.5);

@@ -4,8 +4,9 @@
 //   value(x)              the result y, and
 //   adjoint(x, y, a)      what the adjoint a of y contributes to x's adjoint (a * dy/dx).
 // A binary rule has value(x, z), left(x, z, y, a) and right(x, z, y, a).
-// The rules are templates over the element type, so one rule serves float, double and nested duals
-// (and, through the same calls, SIMD chunks in kernels). Adding an op is one tag here, one builder
+// The rules are templates over the element type, so one rule serves float, double and nested duals,
+// and SIMD chunks in the fused kernels: that is why branches are written with select(c, a, b)
+// rather than `?:` or `if` (a comparison of SIMD lanes is a mask, not a bool). Adding an op is one tag here, one builder
 // in elementwise.hpp and one entry in the law tests.
 #pragma once
 
@@ -26,6 +27,12 @@ using std::sin;
 using std::sqrt;
 using std::tan;
 using std::tanh;
+
+/// `c ? a : b` for scalars; the SIMD lane type overloads it with a blend.
+template <class X>
+X select(bool c, X const& a, X const& b) {
+  return c ? a : b;
+}
 
 struct negate {
   static constexpr std::string_view name = "tl::operator-";
@@ -77,16 +84,18 @@ struct abs_ {
   template <class X> static X value(X const& x) { return abs(x); }
   // The subgradient 0 at x == 0, as JAX and TensorFlow give.
   template <class X> static X adjoint(X const& x, X const&, X const& a) {
-    return x > 0 ? a : (x < 0 ? X(-a) : X{});
+    return select(x > 0, a, select(x < 0, X(-a), X{}));
   }
 };
 struct sigmoid {
   static constexpr std::string_view name = "tl::sigmoid";
-  // Written so that neither branch overflows: exp only ever sees a non-positive argument.
+  // exp only ever sees a non-positive argument, so nothing overflows: with e = exp(-|x|),
+  // sigmoid(x) is 1 / (1 + e) for x >= 0 and e / (1 + e) below.
   template <class X> static X value(X const& x) {
-    if (x >= 0) return 1 / (1 + exp(-x));
-    X const e = exp(x);
-    return e / (1 + e);
+    // -|x| written as a select so that duals at x = 0 keep the tangent of the x >= 0 branch.
+    X const e = exp(select(x >= 0, X(-x), x));
+    X const r = 1 / (1 + e);
+    return select(x >= 0, r, X(e * r));
   }
   template <class X> static X adjoint(X const&, X const& y, X const& a) { return a * (y * (1 - y)); }
 };
@@ -137,15 +146,15 @@ struct pow_ {
 // Ties go to the left operand, so max(x, x) passes the whole derivative to its first argument.
 struct max2 {
   static constexpr std::string_view name = "tl::max";
-  template <class X> static X value(X const& x, X const& z) { return x >= z ? x : z; }
-  template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return x >= z ? a : X{}; }
-  template <class X> static X right(X const& x, X const& z, X const&, X const& a) { return x >= z ? X{} : a; }
+  template <class X> static X value(X const& x, X const& z) { return select(x >= z, x, z); }
+  template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return select(x >= z, a, X{}); }
+  template <class X> static X right(X const& x, X const& z, X const&, X const& a) { return select(x >= z, X{}, a); }
 };
 struct min2 {
   static constexpr std::string_view name = "tl::min";
-  template <class X> static X value(X const& x, X const& z) { return x <= z ? x : z; }
-  template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return x <= z ? a : X{}; }
-  template <class X> static X right(X const& x, X const& z, X const&, X const& a) { return x <= z ? X{} : a; }
+  template <class X> static X value(X const& x, X const& z) { return select(x <= z, x, z); }
+  template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return select(x <= z, a, X{}); }
+  template <class X> static X right(X const& x, X const& z, X const&, X const& a) { return select(x <= z, X{}, a); }
 };
 
 // Comparisons give masks (bool elements) and have no derivative.
