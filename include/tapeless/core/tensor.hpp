@@ -54,7 +54,7 @@ class tensor {
   constexpr tensor(U const&... xs) : data_{static_cast<T>(xs)...} {}
 
   template <class... U>
-    requires(rank != 2 && sizeof...(U) >= 2 && sizeof...(U) != static_size &&
+    requires(rank != 2 && sizeof...(U) >= 1 && sizeof...(U) != static_size &&
              (std::convertible_to<U const&, T> && ...))
   constexpr explicit tensor(U const&...) {
     static_assert(detail::initializer_fits<shape<D...>, shape<sizeof...(U)>>::value,

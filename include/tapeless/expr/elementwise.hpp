@@ -13,7 +13,9 @@
 namespace tapeless::detail {
 
 template <class A, class B>
-struct element_types_agree : std::is_same<A, B> {};
+struct element_types_agree {
+  static constexpr bool value = std::is_same_v<A, B>;
+};
 template <class A, class B>
 struct ranks_agree {
   static constexpr bool value = A::rank == B::rank;
@@ -53,6 +55,19 @@ constexpr bool check_elementwise() {
                     "tl: the operands of an elementwise operation must have the same rank, or one must be a scalar");
   }
   return true;
+}
+
+/// The same conditions as check_elementwise, as a value (to return early without follow-on errors).
+template <class A, class B>
+constexpr bool elementwise_fits() {
+  if constexpr (!std::is_same_v<element_t<A>, element_t<B>>)
+    return false;
+  else if constexpr (rank_v<A> == 0 || rank_v<B> == 0)
+    return true;
+  else if constexpr (is_static_v<A> && is_static_v<B>)
+    return std::is_same_v<shape_t<A>, shape_t<B>>;
+  else
+    return rank_v<A> == rank_v<B>;
 }
 
 template <class V, class... W>
@@ -290,8 +305,12 @@ auto make_binary(A const& a, B const& b) {
   using T = common_element_t<A, B>;
   using LN = decltype(node_of<T>(a));
   using RN = decltype(node_of<T>(b));
-  static_assert(check_elementwise<typename LN::value_type, typename RN::value_type>());
-  return Node<Op, LN, RN>{{}, node_of<T>(a), node_of<T>(b)};
+  if constexpr (!elementwise_fits<typename LN::value_type, typename RN::value_type>()) {
+    static_assert(check_elementwise<typename LN::value_type, typename RN::value_type>());
+    return;  // the assertion above says what is wrong; nothing further to report
+  } else {
+    return Node<Op, LN, RN>{{}, node_of<T>(a), node_of<T>(b)};
+  }
 }
 
 template <class Op, class A, class B>

@@ -52,7 +52,8 @@ std::pair<std::size_t, std::size_t> index_block(extents<R> const& e, std::array<
     if (idx[a] >= e[a]) {
       std::string where = "(";
       for (std::size_t b = 0; b < K; ++b) where += (b ? ", " : "") + std::to_string(idx[b]);
-      throw shape_error("tl: index " + where + ") is out of range for shape " + format_extents(e));
+      throw shape_error(std::string(K == 1 ? "tl::operator[]" : "tl::operator()") + ": index " + where +
+                        ") is out of range for shape " + format_extents(e));
     }
     off = off * e[a] + idx[a];
   }
@@ -120,10 +121,28 @@ struct index_node : expr_base<index_node<N, K>> {
 template <class N, std::size_t K>
 auto make_index(N const& n, std::array<std::size_t, K> const& idx) {
   using V = typename N::value_type;
-  static_assert(rank_v<V> >= 1, "tl: e[i] and e(i, j) index a vector, matrix or tensor expression; this one is a scalar");
-  static_assert(K <= rank_v<V>, "tl: e(i...) has more indices than the expression has dimensions");
-  if constexpr (is_static_v<V>) index_block(V::extents(), idx);  // a constant index out of range fails here, at once
-  return index_node<N, K>{{}, n, idx};
+  if constexpr (rank_v<V> == 0) {
+    static_assert(rank_v<V> >= 1, "tl: e[i] and e(i, j) index a vector, matrix or tensor expression; this one is a scalar");
+    return;
+  } else if constexpr (K > rank_v<V>) {
+    static_assert(K <= rank_v<V>, "tl: e(i...) has more indices than the expression has dimensions");
+    return;
+  } else {
+    if constexpr (is_static_v<V>) index_block(V::extents(), idx);  // a constant index out of range fails here, at once
+    return index_node<N, K>{{}, n, idx};
+  }
+}
+
+template <class... I>
+std::array<std::size_t, sizeof...(I)> checked_indices(I... i) {
+  if ((std::cmp_less(i, 0) || ...)) {
+    std::string where = "(";
+    std::size_t k = 0;
+    ((where += (k++ ? ", " : "") + std::to_string(i)), ...);
+    throw shape_error(std::string(sizeof...(I) == 1 ? "tl::operator[]" : "tl::operator()") + ": index " + where +
+                      ") is negative");
+  }
+  return {static_cast<std::size_t>(i)...};
 }
 
 }  // namespace tapeless::detail
@@ -133,15 +152,13 @@ namespace tapeless {
 template <class D>
 template <std::integral I>
 auto expr_base<D>::operator[](I i) const {
-  return detail::make_index(detail::as_node(static_cast<D const&>(*this)),
-                            std::array<std::size_t, 1>{static_cast<std::size_t>(i)});
+  return detail::make_index(detail::as_node(static_cast<D const&>(*this)), detail::checked_indices(i));
 }
 
 template <class D>
 template <std::integral... I>
 auto expr_base<D>::operator()(I... i) const {
-  return detail::make_index(detail::as_node(static_cast<D const&>(*this)),
-                            std::array<std::size_t, sizeof...(I)>{static_cast<std::size_t>(i)...});
+  return detail::make_index(detail::as_node(static_cast<D const&>(*this)), detail::checked_indices(i...));
 }
 
 }  // namespace tapeless

@@ -19,15 +19,23 @@ namespace tapeless {
 ///     w = tl::vec<double, 3>{0, 0, 0};   // replaces the value; expressions see it at their next evaluation
 ///
 /// A var is always a leaf: assignment does not record history (bind an expression with tl::let to keep it).
+namespace detail {
+template <class V>
+struct differentiable_value : std::false_type {};
+template <class V>
+  requires value_type<V>
+struct differentiable_value<V> : std::bool_constant<element<element_t<V>>> {};
+}  // namespace detail
+
 template <class V>
 class var : public expr_base<var<V>> {
-  static_assert(value_type<V> && !std::same_as<detail::element_t<V>, bool>,
+  static_assert(detail::differentiable_value<V>::value,
                 "tl::var<V>: V must be float, double, a tl::dual, or a tl::vec / tl::mat / tl::tensor / "
                 "tl::dvec / tl::dmat of them");
 
  public:
   using value_type = V;
-  using element_type = detail::element_t<V>;
+  using element_type = typename detail::value_traits<std::conditional_t<detail::differentiable_value<V>::value, V, double>>::element_type;
 
   var() = default;
   var(V v) : value_(std::move(v)) {}

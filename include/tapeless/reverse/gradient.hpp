@@ -166,6 +166,15 @@ std::span<let_link const* const> stopped_of(O const& o, R const&... r) {
     return stopped_of(r...);
 }
 
+template <class S, class V>
+constexpr bool seed_fits() {
+  using SS = typename seed_shape<S>::type;
+  if constexpr (is_static_v<V> && !std::is_same_v<SS, dynamic_shape<1>> && !std::is_same_v<SS, dynamic_shape<2>>)
+    return std::is_same_v<shape_t<V>, SS>;
+  else
+    return rank_v<V> == SS::rank;
+}
+
 /// The static check of one seed against its output; the failing condition prints both shapes.
 template <class S, class V>
 constexpr bool check_seed() {
@@ -250,9 +259,13 @@ constexpr std::size_t count_of() {
 template <class... X>
 auto wrt(X const&... xs) {
   static_assert(sizeof...(X) >= 1, "tl::wrt(...): name at least one tl::var or tl::let binding");
-  static_assert((detail::is_target_structure<X>::value && ...),
-                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
-  return detail::wrt_pack<X...>{{detail::target_nodes(xs)...}};
+  if constexpr (!(detail::is_target_structure<X>::value && ...)) {
+    static_assert((detail::is_target_structure<X>::value && ...),
+                  "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
+    return;  // nothing further to report
+  } else {
+    return detail::wrt_pack<X...>{{detail::target_nodes(xs)...}};
+  }
 }
 
 /// Several outputs, whose gradients are summed (`tf.gradients([y1, y2], ...)`).
@@ -292,6 +305,66 @@ auto stop_at(X const&... xs) {
   return p;
 }
 
+namespace detail {
+
+/// Whether check_gradient_arguments passes, as a value (to return early without follow-on errors).
+template <class Y, class X, class... Opt>
+constexpr bool gradient_arguments_fit() {
+  if constexpr (!(is_outputs<Y>::value || expression<Y>) || !(is_wrt<X>::value || is_target_structure<X>::value) ||
+                !((is_seeds<Opt>::value || is_stop<Opt>::value) && ...) ||
+                (0 + ... + (is_seeds<Opt>::value ? 1 : 0)) > 1 || (0 + ... + (is_stop<Opt>::value ? 1 : 0)) > 1) {
+    return false;
+  } else {
+    using Roots = std::remove_cvref_t<decltype(root_tuple(std::declval<Y const&>()))>;
+    using Seeds = std::remove_cv_t<std::remove_pointer_t<decltype(seeds_of(std::declval<Opt const&>()...))>>;
+    if constexpr (std::is_void_v<Seeds>) {
+      return true;
+    } else {
+      using Given = decltype(Seeds::seeds);
+      if constexpr (std::tuple_size_v<Given> != std::tuple_size_v<Roots>)
+        return false;
+      else
+        return []<std::size_t... I>(std::index_sequence<I...>) {
+          return (seed_fits<std::tuple_element_t<I, Given>,
+                            typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type>() && ...);
+        }(std::make_index_sequence<std::tuple_size_v<Roots>>{});
+    }
+  }
+}
+
+template <class Y, class X, class... Opt>
+constexpr void check_gradient_arguments() {
+  static_assert(is_outputs<Y>::value || expression<Y>,
+                "tl::gradient(y, x): y must be a tapeless expression (or tl::outputs(...))");
+  static_assert(detail::is_wrt<X>::value || detail::is_target_structure<X>::value,
+                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
+  static_assert(((detail::is_seeds<Opt>::value || detail::is_stop<Opt>::value) && ...),
+                "tl::gradient(y, x, ...): the optional arguments are tl::seeds(...) and tl::stop_at(...)");
+  static_assert((0 + ... + (detail::is_seeds<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::seeds(...) at most once");
+  static_assert((0 + ... + (detail::is_stop<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::stop_at(...) at most once");
+  if constexpr ((is_outputs<Y>::value || expression<Y>) && (0 + ... + (is_seeds<Opt>::value ? 1 : 0)) == 1) {
+    using Roots = std::remove_cvref_t<decltype(root_tuple(std::declval<Y const&>()))>;
+    using Seeds = std::remove_cv_t<std::remove_pointer_t<decltype(seeds_of(std::declval<Opt const&>()...))>>;
+    using Given = decltype(Seeds::seeds);
+    static_assert(std::tuple_size_v<Given> == std::tuple_size_v<Roots>, "tl::seeds(...): give exactly one seed per output");
+    if constexpr (std::tuple_size_v<Given> == std::tuple_size_v<Roots>)
+      check_seeds<Given, Roots>(std::make_index_sequence<std::tuple_size_v<Roots>>{});
+  }
+}
+
+template <class Y, class X, class... Opt>
+auto run_gradient_call(Y const& y, X const& x, Opt const&... opt) {
+  decltype(auto) roots = detail::root_tuple(y);
+  auto const* seeds = detail::seeds_of(opt...);
+  auto result = detail::run_gradient(roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...));
+  if constexpr (detail::is_wrt<X>::value)
+    return result;
+  else
+    return std::get<0>(std::move(result));
+}
+
+}  // namespace detail
+
 /// The gradient of y (summed over its elements, and over outputs(...)) with respect to x.
 ///
 ///     tl::gradient(y, x)                         a value of x's shape
@@ -302,31 +375,12 @@ auto stop_at(X const&... xs) {
 /// An input that y does not depend on gets zeros. Repeated calls re-evaluate with the vars' current values.
 template <class Y, class X, class... Opt>
 auto gradient(Y const& y, X const& x, Opt const&... opt) {
-  static_assert(detail::is_outputs<Y>::value || expression<Y>,
-                "tl::gradient(y, x): y must be a tapeless expression (or tl::outputs(...))");
-  static_assert(detail::is_wrt<X>::value || detail::is_target_structure<X>::value,
-                "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
-  static_assert(((detail::is_seeds<Opt>::value || detail::is_stop<Opt>::value) && ...),
-                "tl::gradient(y, x, ...): the optional arguments are tl::seeds(...) and tl::stop_at(...)");
-  static_assert((0 + ... + (detail::is_seeds<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::seeds(...) at most once");
-  static_assert((0 + ... + (detail::is_stop<Opt>::value ? 1 : 0)) <= 1, "tl::gradient: give tl::stop_at(...) at most once");
-
-  decltype(auto) roots = detail::root_tuple(y);
-  using Roots = std::remove_cvref_t<decltype(roots)>;
-  auto const* seeds = detail::seeds_of(opt...);
-  using Seeds = std::remove_cv_t<std::remove_pointer_t<decltype(seeds)>>;
-  if constexpr (!std::is_void_v<Seeds>) {
-    using Given = decltype(Seeds::seeds);
-    static_assert(std::tuple_size_v<Given> == std::tuple_size_v<Roots>,
-                  "tl::seeds(...): give exactly one seed per output");
-    if constexpr (std::tuple_size_v<Given> == std::tuple_size_v<Roots>)
-      detail::check_seeds<Given, Roots>(std::make_index_sequence<std::tuple_size_v<Roots>>{});
+  if constexpr (!detail::gradient_arguments_fit<Y, X, Opt...>()) {
+    detail::check_gradient_arguments<Y, X, Opt...>();
+    return;  // the assertions say what is wrong; nothing further to report
+  } else {
+    return detail::run_gradient_call(y, x, opt...);
   }
-  auto result = detail::run_gradient(roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...));
-  if constexpr (detail::is_wrt<X>::value)
-    return result;
-  else
-    return std::get<0>(std::move(result));
 }
 
 /// Evaluates an expression and returns its value (a number or a value type). Other arguments are

@@ -1,0 +1,214 @@
+// tapeless/kernels/simd-inl.h: SIMD lanes that the op rules of expr/ops.hpp accept as an element type.
+//
+// `lanes<D>` wraps a Highway vector for the descriptor D and gives it the arithmetic, comparisons
+// (masks), select() and elementary functions that the rules call, so one rule serves scalars, duals and
+// SIMD chunks. Highway's static dispatch: the code is compiled for the target the compiler flags allow
+// (-march=native gives AVX-512 here); without flags it is Highway's scalar target and still correct.
+//
+// Every elementary function keeps std::'s results outside the range where Highway's version is
+// specified (and for NaN and infinity): there it falls back to std:: lane by lane, so no result depends
+// on the SIMD target beyond the rounding stated below. Accuracy inside the range (Highway 1.0.3's
+// contract, checked against std:: by test/kernels/ulp.cpp):
+//
+//   function  lane types       max error        range where Highway's version is used (else std::)
+//   exp       float32, float64 1 ULP            float32 [-FLT_MAX, 88], float64 [-DBL_MAX, 706]
+//   expm1     float32, float64 4 ULP            float32 [-FLT_MAX, 88], float64 [-DBL_MAX, 706]
+//   log       float32, float64 4 ULP            (0, +MAX], finite
+//   log1p     float32, float64 2 ULP            [0, +MAX], finite
+//   sin, cos  float32, float64 3 ULP            [-39000, +39000]
+//   tanh      float32, float64 4 ULP            all finite
+//   sqrt, abs float32, float64 exact            all
+//   tan, pow  float32, float64 std::'s          std:: lane by lane (Highway 1.0.3 has neither)
+//
+// Per-target include guard (Highway's convention for -inl.h headers).
+#if defined(TAPELESS_KERNELS_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef TAPELESS_KERNELS_SIMD_INL_H_
+#undef TAPELESS_KERNELS_SIMD_INL_H_
+#else
+#define TAPELESS_KERNELS_SIMD_INL_H_
+#endif
+
+// Highway 1.0.3 rejects -march=native on CPUs with the AVX3_DL features (its target detection tests a
+// macro it never defines); asking for AVX3_DL is the documented way to make that target attainable.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
+
+#include <cmath>
+#include <cstddef>
+#include <limits>
+#include <type_traits>
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace tapeless::detail::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class D>
+struct lanes {
+  hn::Vec<D> v = hn::Zero(D());
+};
+template <class D>
+struct lanes_mask {
+  hn::Mask<D> m;
+};
+
+template <class D>
+HWY_INLINE lanes<D> splat(D d, hn::TFromD<D> x) {
+  return {hn::Set(d, x)};
+}
+
+// ---- arithmetic: lanes with lanes, and with plain numbers (as the rules write 1 + y * y) ---------
+#define TAPELESS_LANES_BINARY(OP, FN)                                                          \
+  template <class D>                                                                           \
+  HWY_INLINE lanes<D> operator OP(lanes<D> a, lanes<D> b) {                                    \
+    return {hn::FN(a.v, b.v)};                                                                 \
+  }                                                                                            \
+  template <class D, class U>                                                                  \
+    requires std::is_arithmetic_v<U>                                                           \
+  HWY_INLINE lanes<D> operator OP(lanes<D> a, U b) {                                           \
+    return {hn::FN(a.v, hn::Set(D(), static_cast<hn::TFromD<D>>(b)))};                         \
+  }                                                                                            \
+  template <class D, class U>                                                                  \
+    requires std::is_arithmetic_v<U>                                                           \
+  HWY_INLINE lanes<D> operator OP(U a, lanes<D> b) {                                           \
+    return {hn::FN(hn::Set(D(), static_cast<hn::TFromD<D>>(a)), b.v)};                         \
+  }                                                                                            \
+  template <class D, class U>                                                                  \
+  HWY_INLINE lanes<D>& operator OP##=(lanes<D>& a, U const& b) {                               \
+    return a = a OP b;                                                                         \
+  }
+TAPELESS_LANES_BINARY(+, Add)
+TAPELESS_LANES_BINARY(-, Sub)
+TAPELESS_LANES_BINARY(*, Mul)
+TAPELESS_LANES_BINARY(/, Div)
+#undef TAPELESS_LANES_BINARY
+
+template <class D>
+HWY_INLINE lanes<D> operator-(lanes<D> a) {
+  return {hn::Neg(a.v)};
+}
+
+#define TAPELESS_LANES_COMPARE(OP, FN)                                                         \
+  template <class D>                                                                           \
+  HWY_INLINE lanes_mask<D> operator OP(lanes<D> a, lanes<D> b) {                               \
+    return {hn::FN(a.v, b.v)};                                                                 \
+  }                                                                                            \
+  template <class D, class U>                                                                  \
+    requires std::is_arithmetic_v<U>                                                           \
+  HWY_INLINE lanes_mask<D> operator OP(lanes<D> a, U b) {                                      \
+    return {hn::FN(a.v, hn::Set(D(), static_cast<hn::TFromD<D>>(b)))};                         \
+  }
+TAPELESS_LANES_COMPARE(<, Lt)
+TAPELESS_LANES_COMPARE(<=, Le)
+TAPELESS_LANES_COMPARE(>, Gt)
+TAPELESS_LANES_COMPARE(>=, Ge)
+#undef TAPELESS_LANES_COMPARE
+
+template <class D>
+HWY_INLINE lanes<D> select(lanes_mask<D> c, lanes<D> a, lanes<D> b) {
+  return {hn::IfThenElse(c.m, a.v, b.v)};
+}
+
+// ---- elementary functions --------------------------------------------------------------------
+
+/// f applied lane by lane with std:: (the fallback outside Highway's ranges).
+template <class D, class F>
+HWY_NOINLINE lanes<D> per_lane(lanes<D> a, F f) {
+  using T = hn::TFromD<D>;
+  D d;
+  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
+  hn::Store(a.v, d, buf);
+  for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) buf[i] = f(buf[i]);
+  return {hn::Load(d, buf)};
+}
+template <class D, class F>
+HWY_NOINLINE lanes<D> per_lane(lanes<D> a, lanes<D> b, F f) {
+  using T = hn::TFromD<D>;
+  D d;
+  HWY_ALIGN T x[HWY_MAX_BYTES / sizeof(T)];
+  HWY_ALIGN T z[HWY_MAX_BYTES / sizeof(T)];
+  hn::Store(a.v, d, x);
+  hn::Store(b.v, d, z);
+  for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) x[i] = f(x[i], z[i]);
+  return {hn::Load(d, x)};
+}
+
+/// True when every lane is within [lo, hi] (false for NaN).
+template <class D>
+HWY_INLINE bool all_within(lanes<D> a, hn::TFromD<D> lo, hn::TFromD<D> hi) {
+  D d;
+  return hn::AllTrue(d, hn::And(hn::Ge(a.v, hn::Set(d, lo)), hn::Le(a.v, hn::Set(d, hi))));
+}
+
+template <class T>
+inline constexpr T exp_limit = std::is_same_v<T, float> ? T(88) : T(706);
+
+template <class D>
+HWY_INLINE lanes<D> exp(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Exp(D(), a.v)};
+  return per_lane(a, [](T x) { return std::exp(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> expm1(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Expm1(D(), a.v)};
+  return per_lane(a, [](T x) { return std::expm1(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> log(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()))) return {hn::Log(D(), a.v)};
+  return per_lane(a, [](T x) { return std::log(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> log1p(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, T(0), std::numeric_limits<T>::max()))) return {hn::Log1p(D(), a.v)};
+  return per_lane(a, [](T x) { return std::log1p(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> sin(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Sin(D(), a.v)};
+  return per_lane(a, [](T x) { return std::sin(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> cos(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Cos(D(), a.v)};
+  return per_lane(a, [](T x) { return std::cos(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> tanh(lanes<D> a) {
+  using T = hn::TFromD<D>;
+  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max())))
+    return {hn::Tanh(D(), a.v)};
+  return per_lane(a, [](T x) { return std::tanh(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> tan(lanes<D> a) {
+  return per_lane(a, [](hn::TFromD<D> x) { return std::tan(x); });
+}
+template <class D>
+HWY_INLINE lanes<D> pow(lanes<D> a, lanes<D> b) {
+  return per_lane(a, b, [](hn::TFromD<D> x, hn::TFromD<D> z) { return std::pow(x, z); });
+}
+template <class D>
+HWY_INLINE lanes<D> sqrt(lanes<D> a) {
+  return {hn::Sqrt(a.v)};
+}
+template <class D>
+HWY_INLINE lanes<D> abs(lanes<D> a) {
+  return {hn::Abs(a.v)};
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace tapeless::detail::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // per-target include guard

@@ -1,0 +1,147 @@
+// Static shapes never touch the heap: a gradient over vec / mat vars (matmul, let, reductions) and a
+// value make no allocation once warm. Every form of the global operator new / delete is replaced by
+// a counting one; dvec, which must allocate, proves that the counter sees allocations.
+#define BOOST_TEST_MODULE reverse_allocation
+#include <boost/test/unit_test.hpp>
+
+#include <atomic>
+#include <cmath>
+#include <cstddef>
+#include <cstdlib>
+#include <new>
+
+#include <tapeless/tapeless.hpp>
+
+namespace {
+
+std::atomic<std::size_t> allocations{0};
+std::atomic<std::size_t> deallocations{0};
+
+void* counted_alloc(std::size_t n) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n == 0 ? 1 : n);
+}
+
+void* counted_aligned_alloc(std::size_t n, std::align_val_t al) {
+  allocations.fetch_add(1, std::memory_order_relaxed);
+  auto const a = static_cast<std::size_t>(al);
+  std::size_t const size = (n + a - 1) / a * a;  // aligned_alloc wants a multiple of the alignment
+  return std::aligned_alloc(a, size == 0 ? a : size);
+}
+
+void counted_free(void* p) noexcept {
+  if (p) {
+    deallocations.fetch_add(1, std::memory_order_relaxed);
+    std::free(p);
+  }
+}
+
+void* or_throw(void* p) {
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+// A new-expression whose result is unused may be optimised away with its allocation ([expr.new]);
+// passing the pointer through a volatile keeps it.
+void* volatile sink = nullptr;
+template <class T>
+T* kept(T* p) {
+  sink = p;
+  return static_cast<T*>(sink);
+}
+
+struct snapshot {
+  std::size_t allocations;
+  std::size_t deallocations;
+};
+snapshot now() { return {allocations.load(), deallocations.load()}; }
+
+}  // namespace
+
+// The replaceable global allocation functions ([new.delete]), all of them, so that no path escapes
+// the count. malloc / free underneath keep them independent of each other.
+void* operator new(std::size_t n) { return or_throw(counted_alloc(n)); }
+void* operator new[](std::size_t n) { return or_throw(counted_alloc(n)); }
+void* operator new(std::size_t n, std::nothrow_t const&) noexcept { return counted_alloc(n); }
+void* operator new[](std::size_t n, std::nothrow_t const&) noexcept { return counted_alloc(n); }
+void* operator new(std::size_t n, std::align_val_t a) { return or_throw(counted_aligned_alloc(n, a)); }
+void* operator new[](std::size_t n, std::align_val_t a) { return or_throw(counted_aligned_alloc(n, a)); }
+void* operator new(std::size_t n, std::align_val_t a, std::nothrow_t const&) noexcept {
+  return counted_aligned_alloc(n, a);
+}
+void* operator new[](std::size_t n, std::align_val_t a, std::nothrow_t const&) noexcept {
+  return counted_aligned_alloc(n, a);
+}
+void operator delete(void* p) noexcept { counted_free(p); }
+void operator delete[](void* p) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::nothrow_t const&) noexcept { counted_free(p); }
+void operator delete[](void* p, std::nothrow_t const&) noexcept { counted_free(p); }
+void operator delete(void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::align_val_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
+void operator delete[](void* p, std::size_t, std::align_val_t) noexcept { counted_free(p); }
+void operator delete(void* p, std::align_val_t, std::nothrow_t const&) noexcept { counted_free(p); }
+void operator delete[](void* p, std::align_val_t, std::nothrow_t const&) noexcept { counted_free(p); }
+
+BOOST_AUTO_TEST_CASE(the_counter_sees_every_form) {
+  auto const before = now();
+  delete kept(new int(1));
+  delete[] kept(new int[3]);
+  ::operator delete(kept(::operator new(8, std::nothrow)), std::nothrow);
+  struct alignas(64) wide {
+    double x[8];
+  };
+  delete kept(new wide{});
+  delete[] kept(new wide[2]);
+  auto const after = now();
+  BOOST_TEST(after.allocations - before.allocations == 5u);
+  BOOST_TEST(after.deallocations - before.deallocations == 5u);
+}
+
+BOOST_AUTO_TEST_CASE(static_shapes_allocate_nothing) {
+  tl::var<tl::mat<double, 3, 4>> w{{0.1, -0.2, 0.3, 0.4}, {0.5, 0.6, -0.7, 0.8}, {0.9, 1.0, 1.1, -1.2}};
+  tl::var<tl::vec<double, 4>> x{1.0, -2.0, 0.5, 3.0};
+  tl::var<tl::vec<double, 3>> b{0.1, 0.2, 0.3};
+  tl::var<double> scale{0.5};
+  auto h = tl::let(tl::tanh(tl::matmul(w, x) + b));
+  auto y = tl::sum(tl::square(h)) * scale + tl::dot(h, b) + tl::norm(x) + tl::max(tl::exp(h)) +
+           tl::sum(tl::transpose(w)[1]) + tl::logsumexp(x) + tl::sum(tl::matmul(h, w)) + h[0];
+
+  // Warm up: whatever happens once (function-local statics, Boost's own bookkeeping) happens here.
+  auto const g0 = tl::gradient(y, tl::wrt(w, x, b, scale, h));
+  double const v0 = tl::value(y);
+
+  auto const before = now();
+  double checksum = 0;
+  for (int k = 0; k < 20; ++k) {
+    auto [gw, gx, gb, gs, gh] = tl::gradient(y, tl::wrt(w, x, b, scale, h));
+    checksum += gw(2, 3) + gx[1] + gb[0] + gs + gh[2] + tl::value(y);
+    checksum += tl::gradient(y, x)[0] + tl::gradient(tl::sum(h), w)(0, 0);
+    x = tl::vec<double, 4>{1.0, -2.0, 0.5, 3.0 + 0.01 * k};
+  }
+  auto const after = now();
+
+  BOOST_TEST(after.allocations == before.allocations);
+  BOOST_TEST(after.deallocations == before.deallocations);
+  // The loop did real work (and the optimiser cannot drop it).
+  BOOST_TEST(std::isfinite(checksum));
+  BOOST_TEST(std::get<4>(g0)[0] != 0.0);
+  BOOST_TEST(std::isfinite(v0));
+}
+
+BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
+  tl::var<tl::dvec<double>> x{1.0, 2.0, 3.0};
+  auto y = tl::sum(tl::square(x));
+  auto const warm = tl::gradient(y, x);
+  BOOST_TEST(warm[2] == 6.0);
+
+  auto const before = now();
+  auto const g = tl::gradient(y, x);
+  double const v = tl::value(y);
+  auto const after = now();
+  BOOST_TEST(g[1] == 4.0);
+  BOOST_TEST(v == 14.0);
+  BOOST_TEST(after.allocations > before.allocations);
+}
