@@ -7,34 +7,70 @@
 #include <utility>
 
 #include "elementwise.hpp"
+#include "fuse.hpp"
 
 namespace tapeless::detail {
 
 /// A reduction rule R over a child value x has
 ///   static std::pair<T, std::size_t> value(x)         the result, and an index it wants to remember
 ///   static X adjoint(x, y, index, a)                   the child's adjoint for the result's adjoint a
+struct sum_rule;
+struct mean_rule;
+
 template <class Rule, class N>
 struct reduce_node : expr_base<reduce_node<Rule, N>> {
   using child_value = typename N::value_type;
   using value_type = element_t<child_value>;
   static constexpr bool active = N::active;
-  struct record {
+  /// A sum or mean of an elementwise tree over float or double runs as fused SIMD loops (fuse.hpp):
+  /// no record per node, nothing in memory but the leaves' adjoints.
+  static constexpr bool fused = fusable_v<N> && (std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>);
+  struct plain_record {
     value_type value;
     record_t<N> child;
     std::size_t index;
   };
+  struct fused_record {
+    value_type value;
+    typename fuse<N>::prep prep;
+    value_type scale;  // 1, or 1 / n for a mean
+  };
+  using record = std::conditional_t<fused, fused_record, plain_record>;
   N n_;
 
   record forward(sweep& s) const {
-    auto c = n_.forward(s);
-    auto [y, k] = Rule::value(c.value);
-    return record{std::move(y), std::move(c), k};
+    if constexpr (fused) {
+      auto r = forward_deferred(s);
+      r.value = fused_sum(n_, r.prep) * r.scale;
+      return r;
+    } else {
+      auto c = n_.forward(s);
+      auto [y, k] = Rule::value(c.value);
+      return record{std::move(y), std::move(c), k};
+    }
+  }
+  /// For a root whose backward follows at once: the loop runs only there, computing each
+  /// transcendental once per element. The value is left unset.
+  record forward_deferred(sweep& s) const
+    requires fused
+  {
+    auto p = fuse<N>::prepare(n_, s);
+    value_type const scale = std::is_same_v<Rule, mean_rule>
+                                 ? value_type(1) / value_type(flat_size<child_value>(p.shape()))
+                                 : value_type(1);
+    return record{value_type{}, std::move(p), scale};
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
-    n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
+    if constexpr (fused)
+      fused_sum_backward(n_, s, r.prep, a * r.scale);
+    else
+      n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
-    return Rule::tangent(r.child.value, r.value, r.index, n_.tangent(p, r.child));
+    if constexpr (fused)
+      return fused_sum_tangent(n_, r.prep, p) * r.scale;
+    else
+      return Rule::tangent(r.child.value, r.value, r.index, n_.tangent(p, r.child));
   }
 };
 

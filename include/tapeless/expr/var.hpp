@@ -117,6 +117,9 @@ struct var_ref : expr_base<var_ref<V>> {
     if (v_->epoch_ == s.epoch()) set_zero(v_->adjoint_);
   }
   void const* identity() const noexcept { return v_; }
+  V const& value() const noexcept { return v_->value_; }
+  /// The adjoint storage; zeroed by this sweep's first forward() of the var.
+  V& adjoint_storage() const noexcept { return v_->adjoint_; }
 };
 
 }  // namespace detail

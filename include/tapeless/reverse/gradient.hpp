@@ -218,12 +218,21 @@ auto collect_adjoints(sweep const& s, Targets const& targets) {
   }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
 }
 
+/// A root's record. A fused reduction whose backward follows at once defers its loop to the backward.
+template <class R>
+record_t<R> root_forward(R const& r, sweep& s) {
+  if constexpr (requires { r.forward_deferred(s); })
+    return r.forward_deferred(s);
+  else
+    return r.forward(s);
+}
+
 template <class Roots, class Targets, class SeedsPtr>
 auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
                   std::span<let_link const* const> stopped) {
   using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
   sweep s(stopped);
-  auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{r.forward(s)...}; }, roots);
+  auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{root_forward(r, s)...}; }, roots);
   constexpr std::size_t n = std::tuple_size_v<Roots>;
   // Every seed is converted (and checked) before any adjoint moves, so an error changes nothing.
   auto seed_values = [&]<std::size_t... I>(std::index_sequence<I...>) {

@@ -1,0 +1,344 @@
+// tapeless/expr/fuse.hpp: fused SIMD loops for an elementwise tree under a sum or a mean.
+//
+// `fuse<N>` says how node N runs inside such a loop, one SIMD chunk at a time:
+//   prep   prepare(n, sweep&)                 once before the loops: leaves that are not elementwise are
+//                                             evaluated here (their records kept), vars are seen
+//   chunk  chunk(n, d, i, prep const&)        the chunk of values at flat index i, with what the
+//                                             backward step needs (the children's chunks): all in registers
+//   void   back(n, d, i, prep const&, chunk const&, lanes adjoint)   back-propagates that chunk
+//   void   begin(prep const&) / finish(n, sweep&, prep const&)       around each backward loop
+//   pair   jvp(n, d, i, prep const&, tangent_pass const&)           value and tangent of the chunk
+// Elementwise nodes (unary_node, binary_node over float or double) recurse into their children with
+// the same op rules as everywhere else, called on simd lanes; every other node is a leaf of the loop:
+// evaluated once by prepare, read chunk by chunk, its adjoint gathered lane by lane and handed to its
+// own backward in finish. So nothing goes to memory inside the loop but the leaves' adjoints.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+
+#include "../kernels/simd-inl.h"
+#include "elementwise.hpp"
+#include "var.hpp"
+
+namespace tapeless::detail {
+
+namespace simd = kernels::HWY_NAMESPACE;
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class T>
+inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
+
+/// Whether N heads an elementwise tree the fused loops can run: an elementwise node over float or double.
+template <class N>
+inline constexpr bool fusable_v = false;
+template <class Op, class N>
+inline constexpr bool fusable_v<unary_node<Op, N>> = simd_real_v<element_t<typename N::value_type>>;
+template <class Op, class L, class R>
+inline constexpr bool fusable_v<binary_node<Op, L, R>> =
+    simd_real_v<element_t<typename binary_node<Op, L, R>::value_type>>;
+
+template <class D>
+struct jvp_chunk {
+  simd::lanes<D> value;
+  simd::lanes<D> tangent;
+};
+
+/// Any node that is not elementwise: a leaf of the loop.
+template <class N>
+struct fuse {
+  using V = typename N::value_type;
+  using T = element_t<V>;
+  static constexpr std::size_t max_lanes = HWY_MAX_BYTES / sizeof(T);
+
+  struct prep {
+    record_t<N> rec;
+    mutable V adjoint{};                                  // arrays: gathered lane by lane
+    alignas(HWY_MAX_BYTES) mutable T acc[max_lanes] = {};  // scalars: partial sums, one per lane
+    mutable V tangent{};
+    mutable std::uint64_t tangent_id = 0;
+    extents<rank_v<V>> shape() const { return extents_of(rec.value); }
+  };
+  template <class D>
+  struct chunk_type {
+    simd::lanes<D> value;
+  };
+
+  static prep prepare(N const& n, sweep& s) { return prep{n.forward(s)}; }
+
+  template <class D>
+  static simd::lanes<D> load(D d, std::size_t i, V const& v) {
+    if constexpr (rank_v<V> == 0)
+      return simd::splat(d, v);
+    else
+      return {hn::LoadU(d, v.data() + i)};
+  }
+  template <class D>
+  static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
+    return {load(d, i, p.rec.value)};
+  }
+  static void begin(prep const& p) {
+    if constexpr (N::active) {
+      if constexpr (rank_v<V> == 0) {
+        for (auto& a : p.acc) a = T{};
+      } else if (size_of(p.adjoint) != size_of(p.rec.value)) {
+        p.adjoint = zeros_like(p.rec.value);  // every element is written by the loop
+      }
+    }
+  }
+  template <class D>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a) {
+    if constexpr (N::active) {
+      if constexpr (rank_v<V> == 0)
+        hn::Store(hn::Add(hn::Load(d, p.acc), a.v), d, p.acc);
+      else
+        hn::StoreU(a.v, d, p.adjoint.data() + i);
+    }
+  }
+  static void finish(N const& n, sweep& s, prep const& p) {
+    if constexpr (N::active) {
+      if constexpr (rank_v<V> == 0) {
+        T sum{};
+        for (T const a : p.acc) sum += a;
+        n.backward(s, p.rec, sum);
+      } else {
+        n.backward(s, p.rec, std::move(p.adjoint));
+      }
+    }
+  }
+  template <class D>
+  static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    if constexpr (N::active) {
+      if (p.tangent_id != t.id()) {
+        p.tangent = tangent_of(n, t, p.rec);
+        p.tangent_id = t.id();
+      }
+      return {load(d, i, p.rec.value), load(d, i, p.tangent)};
+    } else {
+      return {load(d, i, p.rec.value), {}};
+    }
+  }
+};
+
+/// A var of an array: read and accumulated in place, no buffer.
+template <class V>
+  requires(rank_v<V> != 0)
+struct fuse<var_ref<V>> {
+  using N = var_ref<V>;
+  using T = element_t<V>;
+  struct prep {
+    V const* value;
+    T* adjoint;
+    N const* node;
+    extents<rank_v<V>> shape() const { return extents_of(*value); }
+  };
+  template <class D>
+  struct chunk_type {
+    simd::lanes<D> value;
+  };
+  static prep prepare(N const& n, sweep& s) {
+    n.forward(s);  // first sight in this sweep zeroes the adjoint
+    return {&n.value(), n.adjoint_storage().data(), &n};
+  }
+  template <class D>
+  static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
+    return {{hn::LoadU(d, p.value->data() + i)}};
+  }
+  static void begin(prep const&) {}
+  template <class D>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a) {
+    hn::StoreU(hn::Add(hn::LoadU(d, p.adjoint + i), a.v), d, p.adjoint + i);
+  }
+  static void finish(N const&, sweep&, prep const&) {}
+  template <class D>
+  static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    simd::lanes<D> const v{hn::LoadU(d, p.value->data() + i)};
+    if (auto const* dir = t.direction_for<V>(n.identity())) return {v, {hn::LoadU(d, dir->data() + i)}};
+    return {v, {}};
+  }
+};
+
+template <class Op, class N>
+struct fuse<unary_node<Op, N>> {
+  using C = fuse<N>;
+  struct prep {
+    typename C::prep child;
+    auto shape() const { return child.shape(); }
+  };
+  template <class D>
+  struct chunk_type {
+    simd::lanes<D> value;
+    typename C::template chunk_type<D> child;
+  };
+  static prep prepare(unary_node<Op, N> const& n, sweep& s) { return {C::prepare(n.n_, s)}; }
+  template <class D>
+  static chunk_type<D> chunk(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p) {
+    auto c = C::chunk(n.n_, d, i, p.child);
+    return {Op::value(c.value), c};
+  }
+  static void begin(prep const& p) { C::begin(p.child); }
+  template <class D>
+  static void back(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c,
+                   simd::lanes<D> a) {
+    if constexpr (N::active) C::back(n.n_, d, i, p.child, c.child, Op::adjoint(c.child.value, c.value, a));
+  }
+  static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p) { C::finish(n.n_, s, p.child); }
+  template <class D>
+  static jvp_chunk<D> jvp(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    auto const c = C::jvp(n.n_, d, i, p.child, t);
+    auto const y = Op::value(c.value);
+    return {y, Op::adjoint(c.value, y, c.tangent)};
+  }
+};
+
+template <class Op, class L, class R>
+struct fuse<binary_node<Op, L, R>> {
+  using Node = binary_node<Op, L, R>;
+  using FL = fuse<L>;
+  using FR = fuse<R>;
+  using V = typename Node::value_type;
+  struct prep {
+    typename FL::prep left;
+    typename FR::prep right;
+    extents<rank_v<V>> shape() const {
+      constexpr std::size_t ra = rank_v<typename L::value_type>;
+      constexpr std::size_t rb = rank_v<typename R::value_type>;
+      auto const a = left.shape();
+      auto const b = right.shape();
+      if constexpr (ra == rb && ra != 0) {
+        if (a != b) throw_shapes(Op::name, "operand shapes", a, b);
+        return a;
+      } else if constexpr (ra != 0) {
+        return a;
+      } else {
+        return b;
+      }
+    }
+  };
+  template <class D>
+  struct chunk_type {
+    simd::lanes<D> value;
+    typename FL::template chunk_type<D> left;
+    typename FR::template chunk_type<D> right;
+  };
+  static prep prepare(Node const& n, sweep& s) {
+    auto l = FL::prepare(n.l_, s);
+    return {std::move(l), FR::prepare(n.r_, s)};
+  }
+  template <class D>
+  static chunk_type<D> chunk(Node const& n, D d, std::size_t i, prep const& p) {
+    auto l = FL::chunk(n.l_, d, i, p.left);
+    auto r = FR::chunk(n.r_, d, i, p.right);
+    return {Op::value(l.value, r.value), l, r};
+  }
+  static void begin(prep const& p) {
+    FL::begin(p.left);
+    FR::begin(p.right);
+  }
+  template <class D>
+  static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a) {
+    if constexpr (L::active)
+      FL::back(n.l_, d, i, p.left, c.left, Op::left(c.left.value, c.right.value, c.value, a));
+    if constexpr (R::active)
+      FR::back(n.r_, d, i, p.right, c.right, Op::right(c.left.value, c.right.value, c.value, a));
+  }
+  static void finish(Node const& n, sweep& s, prep const& p) {
+    FL::finish(n.l_, s, p.left);
+    FR::finish(n.r_, s, p.right);
+  }
+  template <class D>
+  static jvp_chunk<D> jvp(Node const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    auto const l = FL::jvp(n.l_, d, i, p.left, t);
+    auto const r = FR::jvp(n.r_, d, i, p.right, t);
+    auto const y = Op::value(l.value, r.value);
+    simd::lanes<D> tan{};
+    if constexpr (L::active) tan = tan + Op::left(l.value, r.value, y, l.tangent);
+    if constexpr (R::active) tan = tan + Op::right(l.value, r.value, y, r.tangent);
+    return {y, tan};
+  }
+};
+
+/// Runs body(d, i) over [0, n) in full SIMD chunks, then the tail one lane at a time (a one-lane
+/// descriptor, so the same code and the same rules serve the tail: no masks, no out-of-range loads).
+template <class T, class Body>
+HWY_INLINE void for_each_chunk(std::size_t n, Body&& body) {
+  hn::ScalableTag<T> const d;
+  std::size_t const lanes = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) body(d, i);
+  hn::CappedTag<T, 1> const d1;
+  for (; i < n; ++i) body(d1, i);
+}
+
+template <class V>
+std::size_t flat_size(extents<rank_v<V>> const& e) {
+  std::size_t n = 1;
+  for (auto x : e) n *= x;
+  return n;
+}
+
+/// The fused sum of an elementwise tree: forward only.
+template <class N>
+auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
+  using T = element_t<typename N::value_type>;
+  std::size_t const total = flat_size<typename N::value_type>(p.shape());
+  // Two accumulators for the full chunks (the adds do not wait on each other); the tail adds alone.
+  hn::ScalableTag<T> const d;
+  auto acc0 = hn::Zero(d);
+  auto acc1 = hn::Zero(d);
+  T tail{};
+  std::size_t const lanes = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + 2 * lanes <= total; i += 2 * lanes) {
+    acc0 = hn::Add(acc0, fuse<N>::chunk(n, d, i, p).value.v);
+    acc1 = hn::Add(acc1, fuse<N>::chunk(n, d, i + lanes, p).value.v);
+  }
+  for (; i + lanes <= total; i += lanes) acc0 = hn::Add(acc0, fuse<N>::chunk(n, d, i, p).value.v);
+  hn::CappedTag<T, 1> const d1;
+  for (; i < total; ++i) tail += hn::GetLane(fuse<N>::chunk(n, d1, i, p).value.v);
+  return T(hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0, acc1))) + tail);
+}
+
+/// Back-propagates `adjoint` (the same for every element: the adjoint of a sum) through the tree,
+/// recomputing each chunk's forward values in registers. Returns the sum as a by-product.
+template <class N>
+auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, element_t<typename N::value_type> adjoint) {
+  using T = element_t<typename N::value_type>;
+  std::size_t const total = flat_size<typename N::value_type>(p.shape());
+  fuse<N>::begin(p);
+  hn::ScalableTag<T> const d;
+  auto acc = hn::Zero(d);
+  T tail{};
+  auto one_chunk = [&](auto dd, std::size_t i) {
+    auto const c = fuse<N>::chunk(n, dd, i, p);
+    fuse<N>::back(n, dd, i, p, c, simd::splat(dd, adjoint));
+    return c.value.v;
+  };
+  std::size_t const lanes = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + lanes <= total; i += lanes) acc = hn::Add(acc, one_chunk(d, i));
+  hn::CappedTag<T, 1> const d1;
+  for (; i < total; ++i) tail += hn::GetLane(one_chunk(d1, i));
+  fuse<N>::finish(n, s, p);
+  return T(hn::GetLane(hn::SumOfLanes(d, acc)) + tail);
+}
+
+/// The tangent of the sum in pass t.
+template <class N>
+auto fused_sum_tangent(N const& n, typename fuse<N>::prep const& p, tangent_pass const& t) {
+  using T = element_t<typename N::value_type>;
+  std::size_t const total = flat_size<typename N::value_type>(p.shape());
+  hn::ScalableTag<T> const d;
+  auto acc = hn::Zero(d);
+  T tail{};
+  std::size_t const lanes = hn::Lanes(d);
+  std::size_t i = 0;
+  for (; i + lanes <= total; i += lanes) acc = hn::Add(acc, fuse<N>::jvp(n, d, i, p, t).tangent.v);
+  hn::CappedTag<T, 1> const d1;
+  for (; i < total; ++i) tail += hn::GetLane(fuse<N>::jvp(n, d1, i, p, t).tangent.v);
+  return T(hn::GetLane(hn::SumOfLanes(d, acc)) + tail);
+}
+
+}  // namespace tapeless::detail

@@ -1,0 +1,151 @@
+// The fused SIMD loops (expr/fuse.hpp) against closed forms: every tail size, scalar and array leaves,
+// leaves that are not elementwise (evaluated once, differentiated after the loop), lets, means,
+// repeated backward sweeps (jacobian) and forward-mode tangents.
+#define BOOST_TEST_MODULE expr_fuse
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <tapeless/tapeless.hpp>
+
+namespace {
+
+using reals = std::tuple<float, double>;
+
+template <class T>
+T tol() {
+  return std::is_same_v<T, float> ? T(3e-5) : T(1e-12);
+}
+
+template <class T>
+bool close(T a, T b) {
+  return std::abs(a - b) <= tol<T>() * std::max(T(1), std::max(std::abs(a), std::abs(b)));
+}
+
+template <class T>
+tl::dvec<T> ramp(std::size_t n) {
+  tl::dvec<T> v(n);
+  for (std::size_t i = 0; i < n; ++i) v[i] = T(-1) + T(2.5) * T(i) / T(n);
+  return v;
+}
+
+// Sizes around every vector length: 1, lanes - 1, lanes, lanes + 1 for 2 to 16 lanes, and large.
+std::size_t const sizes[] = {1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 1000};
+
+static_assert(tl::detail::reduce_node<tl::detail::sum_rule,
+                                      decltype(tl::exp(std::declval<tl::var<tl::dvec<double>> const&>()))>::fused,
+              "a sum of an elementwise tree over double must take the fused loops");
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(elementwise_sum_at_every_tail, T, reals) {
+  for (std::size_t n : sizes) {
+    tl::var<tl::dvec<T>> x{ramp<T>(n)};
+    auto y = tl::sum(tl::exp(x) * x + tl::sin(x));
+    auto const g = tl::gradient(y, x);
+    T value{};
+    for (std::size_t i = 0; i < n; ++i) {
+      T const v = x.value()[i];
+      BOOST_TEST(close(g[i], std::exp(v) * (v + 1) + std::cos(v)), "n = " << n << ", i = " << i);
+      value += std::exp(v) * v + std::sin(v);
+    }
+    BOOST_TEST(close(tl::value(y), value), "n = " << n);
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(scalar_leaves_gather_across_lanes, T, reals) {
+  // A normal log-density: mu and sigma are scalars broadcast over the data.
+  for (std::size_t n : sizes) {
+    tl::dvec<T> const data = ramp<T>(n);
+    tl::var<T> mu{T(0.25)}, sigma{T(1.5)};
+    auto z = (tl::constant_ref(data) - mu) / sigma;
+    auto lp = -T(0.5) * tl::sum(tl::square(z)) - T(n) * tl::log(sigma);
+    auto const [gm, gs] = tl::gradient(lp, tl::wrt(mu, sigma));
+    T em{}, es{};
+    for (std::size_t i = 0; i < n; ++i) {
+      T const zi = (data[i] - T(0.25)) / T(1.5);
+      em += zi / T(1.5);
+      es += zi * zi / T(1.5);
+    }
+    es -= T(n) / T(1.5);
+    BOOST_TEST(close(gm, em), "n = " << n);
+    BOOST_TEST(close(gs, es), "n = " << n);
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(non_elementwise_leaves_and_lets, T, reals) {
+  // logistic regression: a matmul (a leaf of the loop), a bias, labels as constants, a let.
+  std::size_t const n = 37;
+  tl::dmat<T> X(n, 3);
+  tl::dvec<T> labels(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t j = 0; j < 3; ++j) X(i, j) = T(std::sin(double(i * 3 + j)));
+    labels[i] = (i % 3 == 0) ? T(1) : T(-1);
+  }
+  tl::var<tl::dvec<T>> w{T(0.5), T(-0.25), T(1.0)};
+  tl::var<T> b{T(0.1)};
+  auto margin = tl::let(tl::constant_ref(labels) * (tl::matmul(tl::constant_ref(X), w) + b));
+  auto loss = tl::mean(tl::log1p(tl::exp(-margin)));
+  auto const [gw, gb, gm] = tl::gradient(loss, tl::wrt(w, b, margin));
+  T ew[3] = {}, eb{};
+  for (std::size_t i = 0; i < n; ++i) {
+    T zi = b.value();
+    for (std::size_t j = 0; j < 3; ++j) zi += X(i, j) * w.value()[j];
+    T const m = labels[i] * zi;
+    T const dm = -T(1) / (T(1) + std::exp(m)) / T(n);  // d mean(log1p(exp(-m))) / dm_i
+    BOOST_TEST(close(gm[i], dm));
+    for (std::size_t j = 0; j < 3; ++j) ew[j] += dm * labels[i] * X(i, j);
+    eb += dm * labels[i];
+  }
+  for (std::size_t j = 0; j < 3; ++j) BOOST_TEST(close(gw[j], ew[j]));
+  BOOST_TEST(close(gb, eb));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(inner_sums_and_repeated_sweeps, T, reals) {
+  // A sum that is not the root: its loop runs forward, then again backward. jacobian repeats the
+  // backward with the same records, and its forward mode runs the tangent loop.
+  tl::var<tl::vec<T, 19>> x;
+  tl::vec<T, 19> x0;
+  for (std::size_t i = 0; i < 19; ++i) x0[i] = T(0.1) * T(i) - T(0.7);
+  x = x0;
+  auto s = tl::sum(tl::tanh(x) * x);
+  auto m = tl::mean(tl::square(x - T(0.2)));
+  auto y = tl::log(T(3) + s) * x + m;  // vec of 19
+  auto const Jr = tl::jacobian(y, x, tl::reverse_mode);
+  auto const Jf = tl::jacobian(y, x, tl::forward_mode);
+  T sv{};
+  for (std::size_t i = 0; i < 19; ++i) sv += std::tanh(x0[i]) * x0[i];
+  for (std::size_t i = 0; i < 19; ++i)
+    for (std::size_t j = 0; j < 19; ++j) {
+      T const t = std::tanh(x0[j]);
+      T const ds = t + x0[j] * (1 - t * t);
+      T const dm = T(2) * (x0[j] - T(0.2)) / T(19);
+      T const expected = (i == j ? std::log(T(3) + sv) : T(0)) + x0[i] * ds / (T(3) + sv) + dm;
+      BOOST_TEST(close(Jr(i, j), expected));
+      BOOST_TEST(close(Jf(i, j), expected));
+    }
+}
+
+BOOST_AUTO_TEST_CASE(out_of_range_lanes_follow_std) {
+  // Outside the range where Highway's functions are specified, lanes fall back to std:: so results do
+  // not depend on the SIMD target: exp overflows to inf, log of a negative is NaN, sin of a huge
+  // argument is std::sin's.
+  tl::var<tl::dvec<double>> x{1.0, 2.0, 800.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0};
+  BOOST_TEST(std::isinf(tl::value(tl::sum(tl::exp(x)))));
+  tl::var<tl::dvec<double>> y{1.0, 2.0, 3.0, -1.0, 4.0, 5.0, 6.0, 7.0, 8.0};
+  BOOST_TEST(std::isnan(tl::value(tl::sum(tl::log(y)))));
+  tl::var<tl::dvec<double>> z{1e5, 2e5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0};
+  auto const g = tl::gradient(tl::sum(tl::sin(z)), z);
+  BOOST_TEST(g[0] == std::cos(1e5));
+  BOOST_TEST(g[1] == std::cos(2e5));
+  double expected = 0;
+  for (double v : z.value()) expected += std::sin(v);
+  BOOST_TEST(std::abs(tl::value(tl::sum(tl::sin(z))) - expected) <= 1e-12 * 9);
+  tl::var<tl::dvec<double>> u{-0.5, 0.25, -0.75, 0.5, 1.0, 2.0, 3.0, 4.0, 5.0};
+  auto const gl = tl::gradient(tl::sum(tl::log1p(u)), u);
+  for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(std::abs(gl[i] - 1 / (1 + u.value()[i])) <= 1e-15);
+  BOOST_TEST(std::abs(tl::value(tl::sum(tl::log1p(u))) - [&] {
+               double e = 0;
+               for (double v : u.value()) e += std::log1p(v);
+               return e;
+             }()) <= 1e-13);
+}
