@@ -268,6 +268,21 @@ concept eager_scalar = std::is_arithmetic_v<A> || (element<A> && !expression<A>)
 template <class A>
 using eager_t = std::conditional_t<std::is_floating_point_v<A> || !std::is_arithmetic_v<A>, A, double>;
 
+/// The type two eager operands compute in. As in expressions, a plain number adopts the other side's
+/// type: a dual wins over a number, and float with double stays float (`tl::max(x, 0.5 * x)` on a
+/// float x is a float, though C++ made `0.5 * x` a double).
+template <class A, class B>
+struct eager_common {
+  using type = std::common_type_t<eager_t<A>, eager_t<B>>;
+};
+template <class A, class B>
+  requires(std::is_floating_point_v<eager_t<A>> && std::is_floating_point_v<eager_t<B>>)
+struct eager_common<A, B> {
+  using type = std::conditional_t<(sizeof(eager_t<A>) <= sizeof(eager_t<B>)), eager_t<A>, eager_t<B>>;
+};
+template <class A, class B>
+using eager_common_t = typename eager_common<A, B>::type;
+
 /// The element type two operands share: a plain number adopts the other side's, and constants of
 /// plain reals are promoted to the duals of the other side (f(x) = A x in forward mode just works).
 template <class EA, class EB>
@@ -316,7 +331,7 @@ auto make_binary(A const& a, B const& b) {
 template <class Op, class A, class B>
 auto apply_binary(A const& a, B const& b) {
   if constexpr (eager_scalar<A> && eager_scalar<B>) {
-    using T = std::common_type_t<eager_t<A>, eager_t<B>>;
+    using T = eager_common_t<A, B>;
     return Op::value(static_cast<T>(a), static_cast<T>(b));
   } else {
     return make_binary<binary_node, Op>(a, b);
@@ -431,6 +446,14 @@ template <class A, class L, class H>
   requires(detail::function_argument<A> && detail::function_argument<L> && detail::function_argument<H>)
 auto clamp(A const& e, L const& lo, H const& hi) {
   return min(max(e, lo), hi);
+}
+
+/// On plain numbers and duals: `mask ? a : b`, computed at once (so one generic f serves both modes).
+template <class A, class B>
+  requires(detail::eager_scalar<A> && detail::eager_scalar<B>)
+auto where(bool mask, A const& a, B const& b) {
+  using T = detail::eager_common_t<A, B>;
+  return mask ? T(a) : T(b);
 }
 
 /// Picks a where mask is true, b elsewhere, elementwise; the derivative flows through the chosen branch.

@@ -117,13 +117,39 @@ struct let_ref : expr_base<let_ref<E>> {
   void const* identity() const noexcept { return static_cast<let_link const*>(l_); }
 };
 
+/// The value with every tangent of a dual (at every nesting level) set to zero.
+template <class T>
+T without_tangents(T const& x) {
+  if constexpr (requires { x.tangent; }) {
+    T r{};
+    r.value = without_tangents(x.value);
+    return r;
+  } else {
+    return x;
+  }
+}
+
 template <class N>
 struct stop_gradient_node : expr_base<stop_gradient_node<N>> {
   using value_type = typename N::value_type;
+  using T = element_t<value_type>;
   static constexpr bool active = false;
-  using record = record_t<N>;
+  /// With dual elements the tangents stop too (forward mode sees a constant, as JAX's jvp does).
+  static constexpr bool strips = !std::is_floating_point_v<T>;
+  struct stripped_record {
+    value_type value;
+  };
+  using record = std::conditional_t<strips, stripped_record, record_t<N>>;
   N n_;
-  record forward(sweep& s) const { return n_.forward(s); }
+  record forward(sweep& s) const {
+    if constexpr (strips) {
+      value_type v = n_.forward(s).value;
+      for (std::size_t i = 0, n = size_of(v); i < n; ++i) elem(v, i) = without_tangents(elem(v, i));
+      return {std::move(v)};
+    } else {
+      return n_.forward(s);
+    }
+  }
   void backward(sweep&, record const&, value_type const&) const noexcept {}
 };
 

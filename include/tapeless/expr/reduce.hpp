@@ -74,12 +74,16 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   }
 };
 
+/// Sums of float elements are accumulated in double: a long float sum loses digits otherwise.
+template <class T>
+using accumulator_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
+
 struct sum_rule {
   template <class V>
   static auto value(V const& x) {
-    element_t<V> acc{};
+    accumulator_t<element_t<V>> acc{};
     for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i);
-    return std::pair{acc, std::size_t{0}};
+    return std::pair{element_t<V>(acc), std::size_t{0}};
   }
   template <class V, class T>
   static V adjoint(V const& x, T const&, std::size_t, T const& a) {
@@ -114,6 +118,8 @@ struct norm_rule {
     using std::sqrt;
     element_t<V> acc{};
     for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i) * elem(x, i);
+    // At 0 the subgradient 0, for duals too (sqrt's derivative there would make their tangents NaN).
+    if (acc == element_t<V>{}) return std::pair{element_t<V>{}, std::size_t{0}};
     return std::pair{element_t<V>(sqrt(acc)), std::size_t{0}};
   }
   // At x = 0 the norm has no derivative; the subgradient 0 is used (JAX gives NaN there).
@@ -158,21 +164,33 @@ struct logsumexp_rule {
   static auto value(V const& x) {
     using std::exp;
     using std::log;
-    auto const m = extreme_rule<true>::value(x).first;
-    element_t<V> acc{};
+    auto const [m, k] = extreme_rule<true>::value(x);
+    return std::pair{element_t<V>(m + element_t<V>(log(shifted_sum(x, m)))), k};
+  }
+  // The softmax as exp(x - m) / s, not exp(x - y): y is large where x is, and its rounding would
+  // cost float most of its digits.
+  template <class V, class T>
+  static V adjoint(V const& x, T const&, std::size_t k, T const& a) {
+    using std::exp;
+    T const m = elem(x, k);
+    T const scale = a / T(shifted_sum(x, m));
+    return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * exp(elem(x, i) - m); });
+  }
+  template <class V, class T>
+  static T tangent(V const& x, T const&, std::size_t k, V const& t) {
+    using std::exp;
+    T const m = elem(x, k);
+    accumulator_t<T> acc{};
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m) * elem(t, i);
+    return T(acc) / T(shifted_sum(x, m));
+  }
+
+ private:
+  template <class V, class T>
+  static accumulator_t<element_t<V>> shifted_sum(V const& x, T const& m) {
+    using std::exp;
+    accumulator_t<element_t<V>> acc{};
     for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m);
-    return std::pair{element_t<V>(m + log(acc)), std::size_t{0}};
-  }
-  template <class V, class T>
-  static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
-    using std::exp;
-    return gather_adjoint(x, size_of(x), [&](std::size_t i) { return a * exp(elem(x, i) - y); });
-  }
-  template <class V, class T>
-  static T tangent(V const& x, T const& y, std::size_t, V const& t) {
-    using std::exp;
-    T acc{};
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - y) * elem(t, i);
     return acc;
   }
 };
