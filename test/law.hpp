@@ -785,12 +785,12 @@ struct binary_law {
         };
       check<Depth>(s, [&o = op](auto const& x) { return o(x, x); }, random_like(like, d.same, gen));
     } else if constexpr (A == arrangement::var_number || A == arrangement::number_var) {
-      bool const left = A == arrangement::var_number;
+      constexpr bool left = A == arrangement::var_number;
       double const c = static_cast<T>((left ? d.right : d.left)(gen));  // exactly the constant the library sees
       spec s{name + (left ? " (x, number)" : " (number, x)"), {}, {}, {}, {}};
-      s.elementwise = [g = f, c, left](std::size_t, std::span<double const> a) { return left ? g(a[0], c) : g(c, a[0]); };
+      s.elementwise = [g = f, c](std::size_t, std::span<double const> a) { return left ? g(a[0], c) : g(c, a[0]); };
       if (partials)
-        s.partial = [ga = dfa, gb = dfb, c, left](std::size_t, std::span<double const> a, std::size_t) {
+        s.partial = [ga = dfa, gb = dfb, c](std::size_t, std::span<double const> a, std::size_t) {
           return left ? ga(a[0], c) : gb(c, a[0]);
         };
       if constexpr (A == arrangement::var_number)
@@ -798,13 +798,13 @@ struct binary_law {
       else
         check<Depth>(s, [&o = op, c](auto const& x) { return o(c, x); }, random_like(like, d.right, gen));
     } else {
-      bool const left = A == arrangement::var_value;
+      constexpr bool left = A == arrangement::var_value;
       V const cv = random_like(like, left ? d.right : d.left, gen);
       std::vector<double> const cf = flat(cv);
       spec s{name + (left ? " (x, value)" : " (tl::constant, x)"), {}, {}, {}, {}};
-      s.elementwise = [g = f, cf, left](std::size_t i, std::span<double const> a) { return left ? g(a[0], cf[i]) : g(cf[i], a[0]); };
+      s.elementwise = [g = f, cf](std::size_t i, std::span<double const> a) { return left ? g(a[0], cf[i]) : g(cf[i], a[0]); };
       if (partials)
-        s.partial = [ga = dfa, gb = dfb, cf, left](std::size_t i, std::span<double const> a, std::size_t) {
+        s.partial = [ga = dfa, gb = dfb, cf](std::size_t i, std::span<double const> a, std::size_t) {
           return left ? ga(a[0], cf[i]) : gb(cf[i], a[0]);
         };
       // The constant takes the var's element type, so the dual run gets dual constants (zero tangents).
