@@ -5,15 +5,20 @@
 //                                             evaluated here (their records kept), vars are seen
 //   chunk  chunk(n, d, i, prep const&)        the chunk of values at flat index i, with what the
 //                                             backward step needs (the children's chunks): all in registers
-//   void   back(n, d, i, prep const&, chunk const&, lanes adjoint)   back-propagates that chunk
-//   void   begin(prep const&) / finish(n, sweep&, prep const&)       around each backward loop
+//   void   back<S>(n, d, i, prep const&, chunk const&, lanes adjoint, acc&)   back-propagates that chunk
+//   void   begin(prep const&) / finish<S>(n, sweep&, prep const&, totals)   around each backward loop
 //   pair   jvp(n, d, i, prep const&, tangent_pass const&)           value and tangent of the chunk
-// Elementwise nodes (unary_node, binary_node over float or double) recurse into their children with
-// the same op rules as everywhere else, called on simd lanes; every other node is a leaf of the loop:
-// evaluated once by prepare, read chunk by chunk, its adjoint gathered lane by lane and handed to its
-// own backward in finish. So nothing goes to memory inside the loop but the leaves' adjoints.
+// Elementwise nodes (unary_node, binary_node over float or double, not scalars) recurse into their
+// children with the same op rules as everywhere else, called on simd lanes; every other node is a leaf
+// of the loop: evaluated once by prepare, read chunk by chunk, its adjoint handed to its own backward
+// in finish. An array leaf's adjoint is written chunk by chunk (a var's in place). A scalar leaf (a
+// scalar var, or a scalar subtree such as log(sigma), which is so evaluated once rather than per
+// element) owns accumulator slot S of the loop: `slots` counts them, the loop keeps them in registers
+// (acc, one SIMD vector per slot) and finish gets their totals. So nothing goes to memory inside the
+// loop but the array leaves' adjoints.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -31,14 +36,24 @@ namespace hn = hwy::HWY_NAMESPACE;
 template <class T>
 inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
 
-/// Whether N heads an elementwise tree the fused loops can run: an elementwise node over float or double.
+/// An elementwise node over float or double whose value is an array: it runs inside the loops.
+template <class N>
+inline constexpr bool elementwise_array_v =
+    simd_real_v<element_t<typename N::value_type>> && rank_v<typename N::value_type> != 0;
+
+/// Whether N heads an elementwise tree the fused loops can run.
 template <class N>
 inline constexpr bool fusable_v = false;
 template <class Op, class N>
-inline constexpr bool fusable_v<unary_node<Op, N>> = simd_real_v<element_t<typename N::value_type>>;
+inline constexpr bool fusable_v<unary_node<Op, N>> = elementwise_array_v<unary_node<Op, N>>;
 template <class Op, class L, class R>
-inline constexpr bool fusable_v<binary_node<Op, L, R>> =
-    simd_real_v<element_t<typename binary_node<Op, L, R>::value_type>>;
+inline constexpr bool fusable_v<binary_node<Op, L, R>> = elementwise_array_v<binary_node<Op, L, R>>;
+
+/// The loop's scalar accumulators in descriptor D's lanes, and their totals.
+template <class D, std::size_t K>
+using accumulators = std::array<simd::lanes<D>, K>;
+template <class T, std::size_t K>
+using totals = std::array<T, K>;
 
 template <class D>
 struct jvp_chunk {
@@ -46,17 +61,17 @@ struct jvp_chunk {
   simd::lanes<D> tangent;
 };
 
-/// Any node that is not elementwise: a leaf of the loop.
+/// Any other node: a leaf of the loop.
 template <class N>
 struct fuse {
   using V = typename N::value_type;
   using T = element_t<V>;
-  static constexpr std::size_t max_lanes = HWY_MAX_BYTES / sizeof(T);
+  /// An active scalar leaf owns one accumulator slot.
+  static constexpr std::size_t slots = N::active && rank_v<V> == 0 ? 1 : 0;
 
   struct prep {
     record_t<N> rec;
-    mutable V adjoint{};                                  // arrays: gathered lane by lane
-    alignas(HWY_MAX_BYTES) mutable T acc[max_lanes] = {};  // scalars: partial sums, one per lane
+    mutable V adjoint{};  // arrays: written chunk by chunk
     mutable V tangent{};
     mutable std::uint64_t tangent_id = 0;
     extents<rank_v<V>> shape() const { return extents_of(rec.value); }
@@ -80,32 +95,27 @@ struct fuse {
     return {load(d, i, p.rec.value)};
   }
   static void begin(prep const& p) {
-    if constexpr (N::active) {
-      if constexpr (rank_v<V> == 0) {
-        for (auto& a : p.acc) a = T{};
-      } else if (size_of(p.adjoint) != size_of(p.rec.value)) {
+    if constexpr (N::active && rank_v<V> != 0) {
+      if (size_of(p.adjoint) != size_of(p.rec.value))
         p.adjoint = zeros_like(p.rec.value);  // every element is written by the loop
-      }
     }
   }
-  template <class D>
-  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a) {
+  template <std::size_t S, class D, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc& acc) {
     if constexpr (N::active) {
       if constexpr (rank_v<V> == 0)
-        hn::Store(hn::Add(hn::Load(d, p.acc), a.v), d, p.acc);
+        std::get<S>(acc).v = hn::Add(std::get<S>(acc).v, a.v);
       else
         hn::StoreU(a.v, d, p.adjoint.data() + i);
     }
   }
-  static void finish(N const& n, sweep& s, prep const& p) {
+  template <std::size_t S, class Totals>
+  static void finish(N const& n, sweep& s, prep const& p, Totals const& t) {
     if constexpr (N::active) {
-      if constexpr (rank_v<V> == 0) {
-        T sum{};
-        for (T const a : p.acc) sum += a;
-        n.backward(s, p.rec, sum);
-      } else {
+      if constexpr (rank_v<V> == 0)
+        n.backward(s, p.rec, std::get<S>(t));
+      else
         n.backward(s, p.rec, std::move(p.adjoint));
-      }
     }
   }
   template <class D>
@@ -128,6 +138,7 @@ template <class V>
 struct fuse<var_ref<V>> {
   using N = var_ref<V>;
   using T = element_t<V>;
+  static constexpr std::size_t slots = 0;
   struct prep {
     V const* value;
     T* adjoint;
@@ -147,11 +158,12 @@ struct fuse<var_ref<V>> {
     return {{hn::LoadU(d, p.value->data() + i)}};
   }
   static void begin(prep const&) {}
-  template <class D>
-  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a) {
+  template <std::size_t, class D, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
     hn::StoreU(hn::Add(hn::LoadU(d, p.adjoint + i), a.v), d, p.adjoint + i);
   }
-  static void finish(N const&, sweep&, prep const&) {}
+  template <std::size_t, class Totals>
+  static void finish(N const&, sweep&, prep const&, Totals const&) {}
   template <class D>
   static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
     simd::lanes<D> const v{hn::LoadU(d, p.value->data() + i)};
@@ -161,8 +173,10 @@ struct fuse<var_ref<V>> {
 };
 
 template <class Op, class N>
+  requires elementwise_array_v<unary_node<Op, N>>
 struct fuse<unary_node<Op, N>> {
   using C = fuse<N>;
+  static constexpr std::size_t slots = C::slots;
   struct prep {
     typename C::prep child;
     auto shape() const { return child.shape(); }
@@ -179,12 +193,16 @@ struct fuse<unary_node<Op, N>> {
     return {Op::value(c.value), c};
   }
   static void begin(prep const& p) { C::begin(p.child); }
-  template <class D>
+  template <std::size_t S, class D, class Acc>
   static void back(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c,
-                   simd::lanes<D> a) {
-    if constexpr (N::active) C::back(n.n_, d, i, p.child, c.child, Op::adjoint(c.child.value, c.value, a));
+                   simd::lanes<D> a, Acc& acc) {
+    if constexpr (N::active)
+      C::template back<S>(n.n_, d, i, p.child, c.child, Op::adjoint(c.child.value, c.value, a), acc);
   }
-  static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p) { C::finish(n.n_, s, p.child); }
+  template <std::size_t S, class Totals>
+  static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p, Totals const& t) {
+    C::template finish<S>(n.n_, s, p.child, t);
+  }
   template <class D>
   static jvp_chunk<D> jvp(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
     auto const c = C::jvp(n.n_, d, i, p.child, t);
@@ -193,15 +211,33 @@ struct fuse<unary_node<Op, N>> {
   }
 };
 
+/// x / s with a scalar s runs as x * (1 / s), the reciprocal taken once per loop: a division per
+/// element costs several multiplications. (The value differs from x / s by a rounding.)
+template <class Op, class R>
+inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v<typename R::value_type> == 0;
+
+/// The rules of division by a reciprocal r = 1 / z: y = x r, dy/dx = r, dy/dz = -y r.
+struct times_reciprocal {
+  template <class X> static X value(X const& x, X const& r) { return x * r; }
+  template <class X> static X left(X const&, X const& r, X const&, X const& a) { return a * r; }
+  template <class X> static X right(X const&, X const& r, X const& y, X const& a) { return -(a * r) * y; }
+};
+
 template <class Op, class L, class R>
+  requires elementwise_array_v<binary_node<Op, L, R>>
 struct fuse<binary_node<Op, L, R>> {
   using Node = binary_node<Op, L, R>;
   using FL = fuse<L>;
   using FR = fuse<R>;
   using V = typename Node::value_type;
+  using T = element_t<V>;
+  static constexpr std::size_t slots = FL::slots + FR::slots;
+  static constexpr bool reciprocal = by_reciprocal_v<Op, R>;
+  using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
   struct prep {
     typename FL::prep left;
     typename FR::prep right;
+    T reciprocal;  // 1 / right, when Rule is times_reciprocal
     extents<rank_v<V>> shape() const {
       constexpr std::size_t ra = rank_v<typename L::value_type>;
       constexpr std::size_t rb = rank_v<typename R::value_type>;
@@ -225,28 +261,35 @@ struct fuse<binary_node<Op, L, R>> {
   };
   static prep prepare(Node const& n, sweep& s) {
     auto l = FL::prepare(n.l_, s);
-    return {std::move(l), FR::prepare(n.r_, s)};
+    auto r = FR::prepare(n.r_, s);
+    T inv{};
+    if constexpr (reciprocal) inv = T(1) / r.rec.value;
+    return {std::move(l), std::move(r), inv};
   }
   template <class D>
   static chunk_type<D> chunk(Node const& n, D d, std::size_t i, prep const& p) {
     auto l = FL::chunk(n.l_, d, i, p.left);
     auto r = FR::chunk(n.r_, d, i, p.right);
-    return {Op::value(l.value, r.value), l, r};
+    if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
+    return {Rule::value(l.value, r.value), l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
     FR::begin(p.right);
   }
-  template <class D>
-  static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a) {
+  template <std::size_t S, class D, class Acc>
+  static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a,
+                   Acc& acc) {
     if constexpr (L::active)
-      FL::back(n.l_, d, i, p.left, c.left, Op::left(c.left.value, c.right.value, c.value, a));
+      FL::template back<S>(n.l_, d, i, p.left, c.left, Rule::left(c.left.value, c.right.value, c.value, a), acc);
     if constexpr (R::active)
-      FR::back(n.r_, d, i, p.right, c.right, Op::right(c.left.value, c.right.value, c.value, a));
+      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right,
+                                       Rule::right(c.left.value, c.right.value, c.value, a), acc);
   }
-  static void finish(Node const& n, sweep& s, prep const& p) {
-    FL::finish(n.l_, s, p.left);
-    FR::finish(n.r_, s, p.right);
+  template <std::size_t S, class Totals>
+  static void finish(Node const& n, sweep& s, prep const& p, Totals const& t) {
+    FL::template finish<S>(n.l_, s, p.left, t);
+    FR::template finish<S + FL::slots>(n.r_, s, p.right, t);
   }
   template <class D>
   static jvp_chunk<D> jvp(Node const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
@@ -306,23 +349,48 @@ auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
 template <class N>
 auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, element_t<typename N::value_type> adjoint) {
   using T = element_t<typename N::value_type>;
+  constexpr std::size_t K = fuse<N>::slots;
   std::size_t const total = flat_size<typename N::value_type>(p.shape());
   fuse<N>::begin(p);
   hn::ScalableTag<T> const d;
-  auto acc = hn::Zero(d);
-  T tail{};
-  auto one_chunk = [&](auto dd, std::size_t i) {
-    auto const c = fuse<N>::chunk(n, dd, i, p);
-    fuse<N>::back(n, dd, i, p, c, simd::splat(dd, adjoint));
-    return c.value.v;
-  };
-  std::size_t const lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= total; i += lanes) acc = hn::Add(acc, one_chunk(d, i));
   hn::CappedTag<T, 1> const d1;
-  for (; i < total; ++i) tail += hn::GetLane(one_chunk(d1, i));
-  fuse<N>::finish(n, s, p);
-  return T(hn::GetLane(hn::SumOfLanes(d, acc)) + tail);
+  // The sum and the scalar leaves' adjoints: two sets for the full chunks (d), taken in turn so that
+  // the additions do not wait on each other, and one for the tail (d1).
+  simd::lanes<decltype(d)> sum0, sum1;
+  accumulators<decltype(d), K> acc0, acc1;
+  T tail{};
+  accumulators<decltype(d1), K> acct;
+  std::size_t const lanes = hn::Lanes(d);
+  auto const a = simd::splat(d, adjoint);
+  std::size_t const pairs = total - total % (2 * lanes);
+  std::size_t const full = total - total % lanes;
+  std::size_t i = 0;
+  for (; i < pairs; i += 2 * lanes) {
+    auto const c0 = fuse<N>::chunk(n, d, i, p);
+    fuse<N>::template back<0>(n, d, i, p, c0, a, acc0);
+    sum0.v = hn::Add(sum0.v, c0.value.v);
+    auto const c1 = fuse<N>::chunk(n, d, i + lanes, p);
+    fuse<N>::template back<0>(n, d, i + lanes, p, c1, a, acc1);
+    sum1.v = hn::Add(sum1.v, c1.value.v);
+  }
+  if (i < full) {
+    auto const c0 = fuse<N>::chunk(n, d, i, p);
+    fuse<N>::template back<0>(n, d, i, p, c0, a, acc0);
+    sum0.v = hn::Add(sum0.v, c0.value.v);
+  }
+  for (i = full; i < total; ++i) {
+    auto const c = fuse<N>::chunk(n, d1, i, p);
+    fuse<N>::template back<0>(n, d1, i, p, c, simd::splat(d1, adjoint), acct);
+    tail += hn::GetLane(c.value.v);
+  }
+  // Constant indices throughout: the compiler keeps the accumulators in registers only when no
+  // loop indexes them at run time.
+  auto const t = [&]<std::size_t... k>(std::index_sequence<k...>) {
+    return totals<T, K>{T(hn::GetLane(hn::SumOfLanes(d, hn::Add(std::get<k>(acc0).v, std::get<k>(acc1).v))) +
+                          hn::GetLane(std::get<k>(acct).v))...};
+  }(std::make_index_sequence<K>{});
+  fuse<N>::template finish<0>(n, s, p, t);
+  return T(hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0.v, sum1.v))) + tail);
 }
 
 /// The tangent of the sum in pass t.
