@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <initializer_list>
 #include <memory>
+#include <new>
 #include <ostream>
 #include <span>
+#include <type_traits>
 #include <utility>
 
 #include "shape.hpp"
@@ -15,12 +17,98 @@
 namespace tapeless {
 
 namespace detail {
+
+/// Large blocks freed by one gradient are kept for the next, per thread. Without this, each call of
+/// a gradient over large runtime extents gets fresh pages from the system and pays a page fault per
+/// 4 KB (glibc hands big blocks back when they are freed): at N = 65536 that cost several times the
+/// arithmetic. Only blocks of at least `min_bytes` are kept, at most `slots` of them and `max_bytes`
+/// in all; a block is reused for a request of exactly its size.
+class block_cache {
+ public:
+  static constexpr std::size_t min_bytes = std::size_t{64} << 10;
+  static constexpr std::size_t max_bytes = std::size_t{256} << 20;
+  static constexpr std::size_t slots = 16;
+  static constexpr std::align_val_t alignment{64};  // for the blocks it keeps; smaller ones come from new
+
+  static void* allocate(std::size_t bytes) {
+    if (bytes >= min_bytes) {
+      block_cache& c = local();
+      for (std::size_t k = c.count_; k-- > 0;)
+        if (c.blocks_[k].bytes == bytes) {
+          void* p = c.blocks_[k].p;
+          c.blocks_[k] = c.blocks_[--c.count_];
+          c.total_ -= bytes;
+          return p;
+        }
+    }
+    return bytes >= min_bytes ? ::operator new(bytes, alignment) : ::operator new(bytes);
+  }
+  static void release(void* p, std::size_t bytes) noexcept {
+    if (bytes >= min_bytes) {
+      block_cache& c = local();
+      if (!c.closed_ && c.count_ < slots && c.total_ + bytes <= max_bytes) {
+        c.blocks_[c.count_++] = {p, bytes};
+        c.total_ += bytes;
+        return;
+      }
+      ::operator delete(p, alignment);
+    } else {
+      ::operator delete(p);
+    }
+  }
+  // Blocks freed after this (by objects that outlive the thread's cache) go straight back.
+  ~block_cache() {
+    for (std::size_t k = 0; k < count_; ++k) ::operator delete(blocks_[k].p, alignment);
+    count_ = 0;
+    closed_ = true;
+  }
+
+ private:
+  struct block {
+    void* p;
+    std::size_t bytes;
+  };
+  static block_cache& local() noexcept {
+    thread_local block_cache c;
+    return c;
+  }
+  block blocks_[slots] = {};
+  std::size_t count_ = 0;
+  std::size_t total_ = 0;
+  bool closed_ = false;
+};
+
+/// Storage of trivial elements comes from block_cache; any other element type from new[].
+template <class T>
+struct buffer_storage {
+  static constexpr bool trivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
+  static T* allocate(std::size_t n) {
+    if constexpr (trivial) {
+      T* p = static_cast<T*>(block_cache::allocate(n * sizeof(T)));
+      std::uninitialized_value_construct_n(p, n);
+      return p;
+    } else {
+      return new T[n]();
+    }
+  }
+  struct deleter {
+    std::size_t n;
+    void operator()(T* p) const noexcept {
+      if constexpr (trivial)
+        block_cache::release(p, n * sizeof(T));
+      else
+        delete[] p;
+    }
+  };
+};
+
 /// Owning contiguous storage; unlike std::vector it has data() for bool too (masks).
 template <class T>
 class buffer {
  public:
   buffer() = default;
-  explicit buffer(std::size_t n) : n_(n), p_(n ? new T[n]() : nullptr) {}
+  explicit buffer(std::size_t n)
+      : n_(n), p_(n ? buffer_storage<T>::allocate(n) : nullptr, typename buffer_storage<T>::deleter{n}) {}
   buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_.get(), o.p_.get() + n_, p_.get()); }
   buffer(buffer&& o) noexcept : n_(std::exchange(o.n_, 0)), p_(std::move(o.p_)) {}
   buffer& operator=(buffer const& o) {
@@ -41,7 +129,7 @@ class buffer {
 
  private:
   std::size_t n_ = 0;
-  std::unique_ptr<T[]> p_;
+  std::unique_ptr<T[], typename buffer_storage<T>::deleter> p_{nullptr, typename buffer_storage<T>::deleter{0}};
 };
 }  // namespace detail
 
