@@ -72,6 +72,34 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(scalar_leaves_gather_across_lanes, T, reals) {
   }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(scalar_subtrees_inside_the_loop, T, reals) {
+  // log(sigma) and exp(c) * c are scalar subtrees inside the summed tree: each is a leaf of the loop,
+  // evaluated once, and with mu and sigma there are five scalar slots, all summed across lanes.
+  using node = std::remove_cvref_t<decltype(tl::square(std::declval<tl::var<tl::dvec<T>> const&>() -
+                                                       std::declval<tl::var<T> const&>()) /
+                                            std::declval<tl::var<T> const&>() +
+                                            tl::log(std::declval<tl::var<T> const&>()))>;
+  static_assert(tl::detail::fuse<node>::slots == 3, "mu, sigma and log(sigma): one slot each");
+  for (std::size_t n : sizes) {
+    tl::var<tl::dvec<T>> x{ramp<T>(n)};
+    tl::var<T> mu{T(0.25)}, sigma{T(1.5)}, c{T(0.3)};
+    auto y = tl::sum(tl::square(x - mu) / sigma + tl::log(sigma) + tl::exp(c) * c - sigma * x);
+    auto const [gx, gm, gs, gc] = tl::gradient(y, tl::wrt(x, mu, sigma, c));
+    T em{}, es{}, value{};
+    for (std::size_t i = 0; i < n; ++i) {
+      T const xi = x.value()[i], d = xi - T(0.25);
+      BOOST_TEST(close(gx[i], T(2) * d / T(1.5) - T(1.5)), "n = " << n << ", i = " << i);
+      em += -T(2) * d / T(1.5);
+      es += -d * d / (T(1.5) * T(1.5)) + T(1) / T(1.5) - xi;
+      value += d * d / T(1.5) + std::log(T(1.5)) + std::exp(T(0.3)) * T(0.3) - T(1.5) * xi;
+    }
+    BOOST_TEST(close(gm, em), "n = " << n);
+    BOOST_TEST(close(gs, es), "n = " << n);
+    BOOST_TEST(close(gc, T(n) * std::exp(T(0.3)) * (T(1) + T(0.3))), "n = " << n);
+    BOOST_TEST(close(tl::value(y), value), "n = " << n);
+  }
+}
+
 BOOST_AUTO_TEST_CASE_TEMPLATE(non_elementwise_leaves_and_lets, T, reals) {
   // logistic regression: a matmul (a leaf of the loop), a bias, labels as constants, a let.
   std::size_t const n = 37;

@@ -145,3 +145,34 @@ BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
   BOOST_TEST(v == 14.0);
   BOOST_TEST(after.allocations > before.allocations);
 }
+
+// Large blocks (64 KB and up) freed by one gradient serve the next one of the same shapes
+// (detail::block_cache), so repeated gradients over large runtime extents allocate nothing once warm,
+// and a reused block is zero-filled again like a fresh one.
+BOOST_AUTO_TEST_CASE(large_blocks_are_reused) {
+  std::size_t const n = 20000;  // 160 KB of doubles
+  tl::dvec<double> data(n);
+  for (std::size_t i = 0; i < n; ++i) data[i] = 0.001 * double(i);
+  tl::var<tl::dvec<double>> x{data};
+  tl::var<double> s{2.0};
+  auto const h = tl::let(tl::exp(x) * s);
+  auto y = tl::sum(tl::square(h));
+  auto const warm = tl::gradient(y, tl::wrt(x, s));
+  (void)tl::gradient(y, tl::wrt(x, s));  // warm is still alive: this call needs one block more
+
+  auto const before = now();
+  double checksum = 0;
+  for (int k = 0; k < 5; ++k) {
+    auto const [gx, gs] = tl::gradient(y, tl::wrt(x, s));
+    checksum += gx[n - 1] + gs;
+  }
+  auto const after = now();
+  BOOST_TEST(after.allocations == before.allocations);
+  BOOST_TEST(checksum == 5 * (std::get<0>(warm)[n - 1] + std::get<1>(warm)));
+
+  {
+    tl::dvec<double> dirty(n, 7.0);
+  }
+  tl::dvec<double> const fresh(n);
+  BOOST_TEST(std::all_of(fresh.begin(), fresh.end(), [](double v) { return v == 0.0; }));
+}
