@@ -4,6 +4,7 @@
 #define BOOST_TEST_MODULE reverse_allocation
 #include <boost/test/unit_test.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstddef>
@@ -175,4 +176,12 @@ BOOST_AUTO_TEST_CASE(large_blocks_are_reused) {
   }
   tl::dvec<double> const fresh(n);
   BOOST_TEST(std::all_of(fresh.begin(), fresh.end(), [](double v) { return v == 0.0; }));
+
+  // tl::release_cached_memory gives the kept blocks back: the next gradient allocates again.
+  auto const kept = now();
+  tl::release_cached_memory();
+  BOOST_TEST(now().deallocations > kept.deallocations);
+  auto const again = now();
+  (void)tl::gradient(y, tl::wrt(x, s));
+  BOOST_TEST(now().allocations > again.allocations);
 }

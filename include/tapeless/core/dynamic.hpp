@@ -58,16 +58,22 @@ class block_cache {
   }
   // Blocks freed after this (by objects that outlive the thread's cache) go straight back.
   ~block_cache() {
-    for (std::size_t k = 0; k < count_; ++k) ::operator delete(blocks_[k].p, alignment);
-    count_ = 0;
+    clear();
     closed_ = true;
   }
+  /// Returns this thread's kept blocks to the system.
+  static void release_all() noexcept { local().clear(); }
 
  private:
   struct block {
     void* p;
     std::size_t bytes;
   };
+  void clear() noexcept {
+    for (std::size_t k = 0; k < count_; ++k) ::operator delete(blocks_[k].p, alignment);
+    count_ = 0;
+    total_ = 0;
+  }
   static block_cache& local() noexcept {
     thread_local block_cache c;
     return c;
@@ -132,6 +138,10 @@ class buffer {
   std::unique_ptr<T[], typename buffer_storage<T>::deleter> p_{nullptr, typename buffer_storage<T>::deleter{0}};
 };
 }  // namespace detail
+
+/// Gives back the large blocks this thread keeps for reuse (see docs/guide.md, "What runs fast"):
+/// after a large computation whose shapes will not come again.
+inline void release_cached_memory() noexcept { detail::block_cache::release_all(); }
 
 /// A vector whose length is chosen at run time. Zero-filled on construction.
 ///
