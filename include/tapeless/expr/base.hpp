@@ -195,7 +195,7 @@ struct promote_node : expr_base<promote_node<N, T>> {
 
 template <class V>
 struct var_ref;
-template <class E>
+template <class V>
 struct let_ref;
 
 /// The node an operand stands for. Vars and lets are taken by reference, expressions by value,
@@ -206,7 +206,7 @@ auto node_of(A const& a) {
   if constexpr (is_var<A>::value)
     return var_ref<typename A::value_type>{&a};
   else if constexpr (is_let<A>::value)
-    return let_ref<typename A::expression_type>{&a};
+    return let_ref<typename A::value_type>{&a};
   else if constexpr (expression<A>) {
     if constexpr (std::is_void_v<T> || std::is_same_v<element_t<typename A::value_type>, T>)
       return a;
@@ -243,7 +243,7 @@ struct node_type_of<var<V>> {
 };
 template <class E>
 struct node_type_of<let<E>> {
-  using type = let_ref<E>;
+  using type = let_ref<typename E::value_type>;
 };
 
 template <class A>

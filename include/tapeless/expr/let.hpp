@@ -9,6 +9,62 @@
 
 namespace tapeless {
 
+namespace detail {
+
+/// What a let is to its users: a value of type V, evaluated once per sweep, with an adjoint. Users
+/// hold a let_ref<V>, which names only V: the type of an expression that uses a let does not contain
+/// the let's own expression, so a chain or a DAG of lets has types (and compile times) that grow with
+/// the number of lets, not with their depth. The let evaluates itself through `evaluate_`.
+template <class V>
+class let_value : public let_link {
+ public:
+  V const& evaluate(sweep& s) const {
+    if (epoch_ != s.epoch()) {
+      refresh_(*this, s);
+      touched_ = false;
+      epoch_ = s.epoch();
+      s.enlist(*this);
+    }
+    return *value_;
+  }
+  V const& tangent(tangent_pass const& p) const {
+    if (tangent_id_ != p.id()) {
+      if (auto const* d = p.direction_for<V>(static_cast<let_link const*>(this)))
+        tangent_ = *d;
+      else
+        tangent_ = tangent_fn_(*this, p);
+      tangent_id_ = p.id();
+    }
+    return tangent_;
+  }
+  void accumulate(V const& a) const {
+    add_into(adjoint_, a);
+    touched_ = true;
+  }
+  /// The total adjoint in sweep s (the sum over the users), if s reached this let.
+  std::optional<V> reached_adjoint(sweep const& s) const {
+    if (epoch_ == s.epoch()) return adjoint_;
+    return std::nullopt;
+  }
+
+ protected:
+  let_value() = default;
+  let_value(let_value const&) = delete;
+  let_value& operator=(let_value const&) = delete;
+
+  /// Evaluates the expression into the record, points value_ at its value and zeroes the adjoint.
+  void (*refresh_)(let_value const&, sweep&) = nullptr;
+  V (*tangent_fn_)(let_value const&, tangent_pass const&) = nullptr;
+  mutable V const* value_ = nullptr;
+  mutable V adjoint_{};
+  mutable std::uint64_t epoch_ = 0;
+  mutable bool touched_ = false;
+  mutable V tangent_{};
+  mutable std::uint64_t tangent_id_ = 0;
+};
+
+}  // namespace detail
+
 /// A named intermediate. Evaluated once per sweep however often it is used; its backward runs once,
 /// after all of its users, so any DAG built from lets costs linear time. It can be differentiated
 /// against: `tl::gradient(y, tl::wrt(b))`.
@@ -21,7 +77,9 @@ namespace tapeless {
 /// Users refer to a let, so it must outlive them; it can be neither copied nor moved
 /// (`auto b = tl::let(e);` needs neither).
 template <class E>
-class let : public expr_base<let<E>>, public detail::let_link {
+class let : public expr_base<let<E>>, public detail::let_value<typename E::value_type> {
+  using base = detail::let_value<typename E::value_type>;
+
  public:
   using expression_type = E;
   using value_type = typename E::value_type;
@@ -29,39 +87,22 @@ class let : public expr_base<let<E>>, public detail::let_link {
   template <class A>
     requires std::same_as<detail::node_t<A>, E>
   explicit let(A const& a) : expr_(detail::as_node(a)) {
-    backward_ = &run_backward;
-    clear_adjoint_ = &clear_adjoint;
+    this->backward_ = &run_backward;
+    this->clear_adjoint_ = &clear_adjoint;
+    this->refresh_ = &refresh;
+    this->tangent_fn_ = &tangent_of;
   }
-  let(let const&) = delete;
-  let& operator=(let const&) = delete;
 
  private:
-  template <class>
-  friend struct detail::let_ref;
-
-  value_type const& evaluate(detail::sweep& s) const {
-    if (epoch_ != s.epoch()) {
-      rec_.emplace(expr_.forward(s));
-      detail::zero_like(adjoint_, rec_->value);
-      touched_ = false;
-      epoch_ = s.epoch();
-      s.enlist(*this);
-    }
-    return rec_->value;
+  static void refresh(base const& b, detail::sweep& s) {
+    auto const& self = static_cast<let const&>(b);
+    self.rec_.emplace(self.expr_.forward(s));
+    self.value_ = &self.rec_->value;
+    detail::zero_like(self.adjoint_, self.rec_->value);
   }
-  value_type const& tangent(detail::tangent_pass const& p) const {
-    if (tangent_id_ != p.id()) {
-      if (auto const* d = p.direction_for<value_type>(static_cast<detail::let_link const*>(this)))
-        tangent_ = *d;
-      else
-        tangent_ = detail::tangent_of(expr_, p, *rec_);
-      tangent_id_ = p.id();
-    }
-    return tangent_;
-  }
-  void accumulate(value_type const& a) const {
-    detail::add_into(adjoint_, a);
-    touched_ = true;
+  static value_type tangent_of(base const& b, detail::tangent_pass const& p) {
+    auto const& self = static_cast<let const&>(b);
+    return detail::tangent_of(self.expr_, p, *self.rec_);
   }
   static void run_backward(detail::let_link const& l, detail::sweep& s) {
     auto const& self = static_cast<let const&>(l);
@@ -76,11 +117,6 @@ class let : public expr_base<let<E>>, public detail::let_link {
 
   E expr_;
   mutable std::optional<detail::record_t<E>> rec_;
-  mutable value_type adjoint_{};
-  mutable std::uint64_t epoch_ = 0;
-  mutable bool touched_ = false;
-  mutable value_type tangent_{};
-  mutable std::uint64_t tangent_id_ = 0;
 };
 
 template <class A>
@@ -88,25 +124,22 @@ let(A const&) -> let<detail::node_t<A>>;
 
 namespace detail {
 
-template <class E>
-struct let_ref : expr_base<let_ref<E>> {
-  using value_type = typename E::value_type;
+template <class V>
+struct let_ref : expr_base<let_ref<V>> {
+  using value_type = V;
   static constexpr bool active = true;
   struct record {
     value_type const& value;
   };
-  let<E> const* l_;
+  let_value<V> const* l_;
 
-  explicit let_ref(let<E> const* l) noexcept : l_(l) {}
+  explicit let_ref(let_value<V> const* l) noexcept : l_(l) {}
   record forward(sweep& s) const { return {l_->evaluate(s)}; }
   void backward(sweep&, record const&, value_type const& a) const { l_->accumulate(a); }
   value_type tangent(tangent_pass const& p, record const&) const { return l_->tangent(p); }
 
   /// The total adjoint of the binding in sweep s (the sum over its users), if s reached it.
-  std::optional<value_type> reached_adjoint(sweep const& s) const {
-    if (l_->epoch_ == s.epoch()) return l_->adjoint_;
-    return std::nullopt;
-  }
+  std::optional<value_type> reached_adjoint(sweep const& s) const { return l_->reached_adjoint(s); }
   /// Zeros shaped like the binding. This evaluates it in a sweep of its own, which disturbs the
   /// adjoints of the vars and lets below it: call it only after every reached adjoint has been read.
   value_type zero_adjoint() const {
