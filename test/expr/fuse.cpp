@@ -5,6 +5,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <vector>
+
 #include <tapeless/tapeless.hpp>
 
 namespace {
@@ -151,6 +153,73 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(inner_sums_and_repeated_sweeps, T, reals) {
       BOOST_TEST(close(Jr(i, j), expected));
       BOOST_TEST(close(Jf(i, j), expected));
     }
+}
+
+// An elementwise tree whose output is not summed (it feeds a matmul, or is the root) is one loop
+// forward into one array, and one loop backward that recomputes the inner values (fused_map_*).
+template <class T>
+using tree_t = std::remove_cvref_t<decltype(tl::tanh(std::declval<tl::var<tl::dvec<T>> const&>() *
+                                                     std::declval<tl::var<T> const&>()) +
+                                            std::declval<tl::var<tl::dvec<T>> const&>())>;
+static_assert(std::is_same_v<tl::detail::record_t<tree_t<float>>, tl::detail::fused_map_record<tree_t<float>>>,
+              "the top of an elementwise tree over float must take the fused loops");
+static_assert(std::is_same_v<tl::detail::record_t<tree_t<double>>, tl::detail::fused_map_record<tree_t<double>>>,
+              "the top of an elementwise tree over double must take the fused loops");
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(elementwise_tree_under_a_matmul_at_every_tail, T, reals) {
+  for (std::size_t n : sizes) {
+    std::size_t const m = 3;
+    tl::dmat<T> W(m, n);
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) W(i, j) = T(std::cos(double(i * n + j)));
+    tl::var<tl::dvec<T>> x{ramp<T>(n)};
+    tl::var<T> a{T(0.75)};
+    auto h = tl::tanh(x * a) + x;  // an n-vector, the fused tree
+    auto y = tl::sum(tl::square(tl::matmul(tl::constant_ref(W), h)));
+    auto const [gx, ga] = tl::gradient(y, tl::wrt(x, a));
+    // y = sum_i u_i^2, u = W h: dy/dh_j = 2 sum_i u_i W_ij; dh_j/dx_j = a (1 - t_j^2) + 1, dh_j/da = x_j (1 - t_j^2).
+    std::vector<T> u(m, T(0));
+    for (std::size_t i = 0; i < m; ++i)
+      for (std::size_t j = 0; j < n; ++j) u[i] += W(i, j) * (std::tanh(x.value()[j] * T(0.75)) + x.value()[j]);
+    T ea{};
+    for (std::size_t j = 0; j < n; ++j) {
+      T dh{};
+      for (std::size_t i = 0; i < m; ++i) dh += T(2) * u[i] * W(i, j);
+      T const xj = x.value()[j], t = std::tanh(xj * T(0.75));
+      BOOST_TEST(close(gx[j], dh * (T(0.75) * (T(1) - t * t) + T(1))), "n = " << n << ", j = " << j);
+      ea += dh * xj * (T(1) - t * t);
+    }
+    BOOST_TEST(close(ga, ea), "n = " << n);
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(elementwise_tree_at_the_root_at_every_tail, T, reals) {
+  // The summed gradient of a vector output (TensorFlow's rule), a seeded one, and both Jacobians.
+  for (std::size_t n : sizes) {
+    tl::var<tl::dvec<T>> x{ramp<T>(n)};
+    tl::var<T> s{T(1.25)};
+    auto y = tl::exp(x) * s + tl::sin(x) / s;
+    auto const [gx, gs] = tl::gradient(y, tl::wrt(x, s));
+    tl::dvec<T> seed(n);
+    for (std::size_t i = 0; i < n; ++i) seed[i] = T(0.5) + T(i % 3);
+    auto const [hx] = tl::gradient(tl::outputs(y), tl::wrt(x), tl::seeds(seed));
+    bool const square = n <= 33;  // n x n Jacobians, so not at the largest size
+    tl::dmat<T> const Jr = square ? tl::jacobian(y, x, tl::reverse_mode) : tl::dmat<T>(1, 1);
+    tl::dmat<T> const Jf = square ? tl::jacobian(y, x, tl::forward_mode) : tl::dmat<T>(1, 1);
+    T es{};
+    for (std::size_t i = 0; i < n; ++i) {
+      T const xi = x.value()[i];
+      T const dx = std::exp(xi) * T(1.25) + std::cos(xi) / T(1.25);
+      BOOST_TEST(close(gx[i], dx), "n = " << n << ", i = " << i);
+      BOOST_TEST(close(hx[i], seed[i] * dx), "n = " << n << ", i = " << i);
+      for (std::size_t j = 0; square && j < n; ++j) {
+        BOOST_TEST(close(Jr(i, j), i == j ? dx : T(0)));
+        BOOST_TEST(close(Jf(i, j), i == j ? dx : T(0)));
+      }
+      es += std::exp(xi) - std::sin(xi) / (T(1.25) * T(1.25));
+    }
+    BOOST_TEST(close(gs, es), "n = " << n);
+  }
 }
 
 BOOST_AUTO_TEST_CASE(out_of_range_lanes_follow_std) {

@@ -147,6 +147,27 @@ BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
   BOOST_TEST(after.allocations > before.allocations);
 }
 
+// An elementwise tree over runtime extents stores one array, its output, however many nodes it has
+// (expr/fuse.hpp, fused_map_*): evaluating a four-node tree allocates as much as one node.
+BOOST_AUTO_TEST_CASE(an_elementwise_tree_stores_one_array) {
+  tl::var<tl::dvec<double>> x{tl::dvec<double>(1000, 0.5)};  // 8 KB: below the kept-block size
+  tl::var<double> s{2.0};
+  auto one = tl::exp(x);
+  auto four = tl::exp(x) * s + tl::sin(x);
+  (void)tl::value(one);
+  (void)tl::value(four);
+
+  auto const a = now();
+  double const v1 = tl::value(one)[999];
+  auto const b = now();
+  double const v4 = tl::value(four)[999];
+  auto const c = now();
+  BOOST_TEST(std::abs(v1 - std::exp(0.5)) <= 1e-15);
+  BOOST_TEST(std::abs(v4 - (2 * std::exp(0.5) + std::sin(0.5))) <= 1e-15);
+  BOOST_TEST(b.allocations > a.allocations);
+  BOOST_TEST(c.allocations - b.allocations == b.allocations - a.allocations);
+}
+
 // Large blocks (64 KB and up) freed by one gradient serve the next one of the same shapes
 // (detail::block_cache), so repeated gradients over large runtime extents allocate nothing once warm,
 // and a reused block is zero-filled again like a fresh one.

@@ -111,29 +111,82 @@ V gather_adjoint(V const& like, std::size_t n, F const& f) {
   }
 }
 
+template <class T>
+inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
+/// An array of float or double: an elementwise node with such a value runs as one fused SIMD loop.
+template <class V>
+inline constexpr bool simd_array_v = simd_real_v<element_t<V>> && rank_v<V> != 0;
+
+// The top node of an elementwise tree over arrays of float or double (the tree's output feeds
+// something that is not elementwise: a matmul, a let, an index, the root of a gradient) evaluates the
+// whole tree in one SIMD loop into its own value, and its backward runs one loop that recomputes each
+// chunk's inner values in registers: one array for the whole tree, none per node (fuse.hpp).
+template <class Node>
+struct fused_map_record;
+template <class Node>
+fused_map_record<Node> fused_map_forward(Node const& n, sweep& s);
+template <class Node>
+void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a);
+template <class Node>
+typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p, fused_map_record<Node> const& r);
+
 template <class Op, class N>
 struct unary_node : expr_base<unary_node<Op, N>> {
   using value_type = typename N::value_type;
   static constexpr bool active = N::active;
-  struct record {
-    value_type value;
+  /// A real scalar keeps dy/dx when its rule offers one (ops.hpp): sin and cos become one sincos.
+  static constexpr bool keeps_derivative =
+      std::is_floating_point_v<value_type> && requires(value_type x) { Op::derivative(x, x); };
+  struct no_derivative {};
+  /// Built in place, the child's record first (see "Records are built in place" in docs/design.md).
+  struct plain_record {
     record_t<N> child;
+    value_type value;
+    [[no_unique_address]] std::conditional_t<keeps_derivative, value_type, no_derivative> derivative;
+    plain_record(unary_node const& self, sweep& s)
+        : child(self.n_.forward(s)), value(apply(child.value)), derivative(derive(child.value, value)) {}
   };
+  static constexpr bool fused = simd_array_v<value_type>;
+  using record = std::conditional_t<fused, fused_map_record<unary_node>, plain_record>;
   N n_;
 
   record forward(sweep& s) const {
-    auto c = n_.forward(s);
-    value_type y = make_broadcast<value_type>(c.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(c.value, i));
-    return record{std::move(y), std::move(c)};
+    if constexpr (fused)
+      return fused_map_forward(*this, s);
+    else
+      return plain_record(*this, s);
+  }
+  static value_type apply(typename N::value_type const& x) {
+    value_type y = make_broadcast<value_type>(x);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(x, i));
+    return y;
+  }
+  static auto derive(typename N::value_type const& x, value_type const& y) {
+    if constexpr (keeps_derivative)
+      return Op::derivative(x, y);
+    else
+      return no_derivative{};
   }
   void backward(sweep& s, record const& r, value_type a) const {
-    for (std::size_t i = 0, n = size_of(a); i < n; ++i)
-      elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
-    n_.backward(s, r.child, std::move(a));
+    if constexpr (fused) {
+      fused_map_backward(*this, s, r, a);
+    } else {
+      if constexpr (keeps_derivative)
+        a = a * r.derivative;
+      else
+        for (std::size_t i = 0, n = size_of(a); i < n; ++i)
+          elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
+      n_.backward(s, r.child, std::move(a));
+    }
   }
   // A unary rule's adjoint is a times the derivative, so the same rule gives the tangent.
   value_type tangent(tangent_pass const& p, record const& r) const {
+    if constexpr (fused)
+      return fused_map_tangent(*this, p, r);
+    else
+      return plain_tangent(p, r);
+  }
+  value_type plain_tangent(tangent_pass const& p, plain_record const& r) const {
     value_type t = n_.tangent(p, r.child);
     for (std::size_t i = 0, n = size_of(t); i < n; ++i)
       elem(t, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(t, i));
@@ -147,23 +200,38 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
   using right_value = typename R::value_type;
   using value_type = broadcast_t<left_value, right_value>;
   static constexpr bool active = L::active || R::active;
-  struct record {
-    value_type value;
+  /// Built in place, the children's records first.
+  struct plain_record {
     record_t<L> left;
     record_t<R> right;
+    value_type value;
+    plain_record(binary_node const& self, sweep& s)
+        : left(self.l_.forward(s)), right(self.r_.forward(s)), value(apply(left.value, right.value)) {}
   };
+  static constexpr bool fused = simd_array_v<value_type>;
+  using record = std::conditional_t<fused, fused_map_record<binary_node>, plain_record>;
   L l_;
   R r_;
 
   record forward(sweep& s) const {
-    auto l = l_.forward(s);
-    auto r = r_.forward(s);
-    check_extents(Op::name, l.value, r.value);
-    value_type y = make_broadcast<value_type>(l.value, r.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(l.value, i), elem(r.value, i));
-    return record{std::move(y), std::move(l), std::move(r)};
+    if constexpr (fused)
+      return fused_map_forward(*this, s);
+    else
+      return plain_record(*this, s);
+  }
+  static value_type apply(left_value const& x, right_value const& z) {
+    check_extents(Op::name, x, z);
+    value_type y = make_broadcast<value_type>(x, z);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(x, i), elem(z, i));
+    return y;
   }
   void backward(sweep& s, record const& rec, value_type const& a) const {
+    if constexpr (fused)
+      fused_map_backward(*this, s, rec, a);
+    else
+      plain_backward(s, rec, a);
+  }
+  void plain_backward(sweep& s, plain_record const& rec, value_type const& a) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
     auto const& y = rec.value;
@@ -178,6 +246,12 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
                   }));
   }
   value_type tangent(tangent_pass const& p, record const& rec) const {
+    if constexpr (fused)
+      return fused_map_tangent(*this, p, rec);
+    else
+      return plain_tangent(p, rec);
+  }
+  value_type plain_tangent(tangent_pass const& p, plain_record const& rec) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
     value_type t = zeros_like(rec.value);
@@ -475,3 +549,6 @@ auto where(M const& mask, A const& a, B const& b) {
 }
 
 }  // namespace tapeless
+
+// The fused loops, which define fused_map_record and its functions (fuse.hpp includes this header).
+#include "fuse.hpp"

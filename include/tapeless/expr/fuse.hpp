@@ -1,4 +1,6 @@
-// tapeless/expr/fuse.hpp: fused SIMD loops for an elementwise tree under a sum or a mean.
+// tapeless/expr/fuse.hpp: fused SIMD loops for an elementwise tree under a sum or a mean, and for
+// the top node of any other elementwise tree over arrays (fused_map_*: its value in one loop, its
+// backward in another).
 //
 // `fuse<N>` says how node N runs inside such a loop, one SIMD chunk at a time:
 //   prep   prepare(n, sweep&)                 once before the loops: leaves that are not elementwise are
@@ -33,13 +35,9 @@ namespace tapeless::detail {
 namespace simd = kernels::HWY_NAMESPACE;
 namespace hn = hwy::HWY_NAMESPACE;
 
-template <class T>
-inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
-
 /// An elementwise node over float or double whose value is an array: it runs inside the loops.
 template <class N>
-inline constexpr bool elementwise_array_v =
-    simd_real_v<element_t<typename N::value_type>> && rank_v<typename N::value_type> != 0;
+inline constexpr bool elementwise_array_v = simd_array_v<typename N::value_type>;
 
 /// Whether N heads an elementwise tree the fused loops can run.
 template <class N>
@@ -322,6 +320,80 @@ std::size_t flat_size(extents<rank_v<V>> const& e) {
   return n;
 }
 
+/// The totals of the scalar accumulators: two sets for full chunks and one for the tail, each index
+/// a constant (the compiler keeps the accumulators in registers only when no loop indexes them at
+/// run time).
+template <class T, class D, class Acc, class Tail>
+auto sum_accumulators(D d, Acc const& acc0, Acc const& acc1, Tail const& tail) {
+  constexpr std::size_t K = std::tuple_size_v<Acc>;
+  return [&]<std::size_t... k>(std::index_sequence<k...>) {
+    return totals<T, K>{T(hn::GetLane(hn::SumOfLanes(d, hn::Add(std::get<k>(acc0).v, std::get<k>(acc1).v))) +
+                          hn::GetLane(std::get<k>(tail).v))...};
+  }(std::make_index_sequence<K>{});
+}
+
+/// The record of the top node of an elementwise tree (elementwise.hpp): the loop's preparation and
+/// the tree's value, the only array the tree stores.
+template <class Node>
+struct fused_map_record {
+  typename fuse<Node>::prep prep;
+  typename Node::value_type value;
+};
+
+/// One loop evaluates the whole tree into its value.
+template <class Node>
+fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
+  using V = typename Node::value_type;
+  using T = element_t<V>;
+  fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
+  r.value = make_value<V>(r.prep.shape());  // the shape check throws before any adjoint moves
+  T* y = r.value.data();
+  for_each_chunk<T>(size_of(r.value),
+                    [&](auto d, std::size_t i) { hn::StoreU(fuse<Node>::chunk(n, d, i, r.prep).value.v, d, y + i); });
+  return r;
+}
+
+/// One loop back-propagates the adjoint array `a`, recomputing each chunk's inner values in registers.
+template <class Node>
+void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a) {
+  using F = fuse<Node>;
+  using T = element_t<typename Node::value_type>;
+  constexpr std::size_t K = F::slots;
+  std::size_t const total = size_of(r.value);
+  T const* ap = a.data();
+  F::begin(r.prep);
+  hn::ScalableTag<T> const d;
+  hn::CappedTag<T, 1> const d1;
+  accumulators<decltype(d), K> acc0, acc1;
+  accumulators<decltype(d1), K> acct;
+  std::size_t const lanes = hn::Lanes(d);
+  std::size_t const pairs = total - total % (2 * lanes);
+  std::size_t const full = total - total % lanes;
+  std::size_t i = 0;
+  for (; i < pairs; i += 2 * lanes) {
+    F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), {hn::LoadU(d, ap + i)}, acc0);
+    F::template back<0>(n, d, i + lanes, r.prep, F::chunk(n, d, i + lanes, r.prep), {hn::LoadU(d, ap + i + lanes)},
+                        acc1);
+  }
+  if (i < full) F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), {hn::LoadU(d, ap + i)}, acc0);
+  for (i = full; i < total; ++i)
+    F::template back<0>(n, d1, i, r.prep, F::chunk(n, d1, i, r.prep), {hn::LoadU(d1, ap + i)}, acct);
+  F::template finish<0>(n, s, r.prep, sum_accumulators<T>(d, acc0, acc1, acct));
+}
+
+/// One loop gives the tangent of the whole tree.
+template <class Node>
+typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p, fused_map_record<Node> const& r) {
+  using V = typename Node::value_type;
+  using T = element_t<V>;
+  V t = make_value<V>(extents_of(r.value));
+  T* out = t.data();
+  for_each_chunk<T>(size_of(t), [&](auto d, std::size_t i) {
+    hn::StoreU(fuse<Node>::jvp(n, d, i, r.prep, p).tangent.v, d, out + i);
+  });
+  return t;
+}
+
 /// The fused sum of an elementwise tree: forward only.
 template <class N>
 auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
@@ -383,13 +455,7 @@ auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, e
     fuse<N>::template back<0>(n, d1, i, p, c, simd::splat(d1, adjoint), acct);
     tail += hn::GetLane(c.value.v);
   }
-  // Constant indices throughout: the compiler keeps the accumulators in registers only when no
-  // loop indexes them at run time.
-  auto const t = [&]<std::size_t... k>(std::index_sequence<k...>) {
-    return totals<T, K>{T(hn::GetLane(hn::SumOfLanes(d, hn::Add(std::get<k>(acc0).v, std::get<k>(acc1).v))) +
-                          hn::GetLane(std::get<k>(acct).v))...};
-  }(std::make_index_sequence<K>{});
-  fuse<N>::template finish<0>(n, s, p, t);
+  fuse<N>::template finish<0>(n, s, p, sum_accumulators<T>(d, acc0, acc1, acct));
   return T(hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0.v, sum1.v))) + tail);
 }
 

@@ -70,25 +70,27 @@ struct index_node : expr_base<index_node<N, K>> {
   using child_value = typename N::value_type;
   using value_type = typename indexed_value<child_value, K>::type;
   static constexpr bool active = N::active;
+  /// Built in place, the child's record first (docs/design.md, "Records are built in place").
   struct record {
-    value_type value;
     record_t<N> child;
     std::size_t offset;
+    value_type value;
+    record(index_node const& self, sweep& s)
+        : child(self.n_.forward(s)), offset(index_block(extents_of(child.value), self.idx_).first),
+          value(self.take(child.value, offset)) {}
   };
   N n_;
   std::array<std::size_t, K> idx_;
 
-  record forward(sweep& s) const {
-    auto c = n_.forward(s);
-    auto const [off, len] = index_block(extents_of(c.value), idx_);
-    value_type v;
-    if constexpr (rank_v<value_type> == 0)
-      v = c.value.data()[off];
-    else {
-      v = make_value<value_type>(sub_extents(c.value));
-      std::copy(c.value.data() + off, c.value.data() + off + len, v.data());
+  record forward(sweep& s) const { return record(*this, s); }
+  value_type take(child_value const& x, std::size_t off) const {
+    if constexpr (rank_v<value_type> == 0) {
+      return x.data()[off];
+    } else {
+      value_type v = make_value<value_type>(sub_extents(x));
+      std::copy(x.data() + off, x.data() + off + v.size(), v.data());
+      return v;
     }
-    return record{std::move(v), std::move(c), off};
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
     auto g = zeros_like(r.child.value);

@@ -3,6 +3,10 @@
 // A unary rule has
 //   value(x)              the result y, and
 //   adjoint(x, y, a)      what the adjoint a of y contributes to x's adjoint (a * dy/dx).
+// A unary rule whose derivative costs another transcendental of x (sin, cos) may also have
+//   derivative(x, y)      dy/dx, with adjoint(x, y, a) == a * derivative(x, y) exactly:
+// a scalar node then computes it beside the value in the forward pass, where the compiler turns the
+// pair into one sincos call, and its backward pass only multiplies.
 // A binary rule has value(x, z), left(x, z, y, a) and right(x, z, y, a).
 // The rules are templates over the element type, so one rule serves float, double and nested duals,
 // and SIMD chunks in the fused kernels: that is why branches are written with select(c, a, b)
@@ -53,11 +57,13 @@ struct sin_ {
   static constexpr std::string_view name = "tl::sin";
   template <class X> static X value(X const& x) { return sin(x); }
   template <class X> static X adjoint(X const& x, X const&, X const& a) { return a * cos(x); }
+  template <class X> static X derivative(X const& x, X const&) { return cos(x); }
 };
 struct cos_ {
   static constexpr std::string_view name = "tl::cos";
   template <class X> static X value(X const& x) { return cos(x); }
   template <class X> static X adjoint(X const& x, X const&, X const& a) { return -(a * sin(x)); }
+  template <class X> static X derivative(X const& x, X const&) { return -sin(x); }
 };
 struct tan_ {
   static constexpr std::string_view name = "tl::tan";
