@@ -206,7 +206,7 @@ auto node_of(A const& a) {
   if constexpr (is_var<A>::value)
     return var_ref<typename A::value_type>{&a};
   else if constexpr (is_let<A>::value)
-    return let_ref<typename A::value_type>{&a};
+    return let_ref<typename A::value_type>{a.state()};
   else if constexpr (expression<A>) {
     if constexpr (std::is_void_v<T> || std::is_same_v<element_t<typename A::value_type>, T>)
       return a;

@@ -67,10 +67,14 @@ struct fuse {
   /// An active scalar leaf owns one accumulator slot.
   static constexpr std::size_t slots = N::active && rank_v<V> == 0 ? 1 : 0;
 
+  struct none {};
+  /// Storage an inactive leaf (a constant, the data) does not have: with static extents it would be
+  /// two arrays of the data's size, zeroed and copied with every prep.
+  using if_active = std::conditional_t<N::active, V, none>;
   struct prep {
     record_t<N> rec;
-    mutable V adjoint{};  // arrays: written chunk by chunk
-    mutable V tangent{};
+    [[no_unique_address]] mutable if_active adjoint{};  // arrays: written chunk by chunk
+    [[no_unique_address]] mutable if_active tangent{};
     mutable std::uint64_t tangent_id = 0;
     extents<rank_v<V>> shape() const { return extents_of(rec.value); }
   };

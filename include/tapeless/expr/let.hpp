@@ -2,10 +2,18 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <utility>
 
 #include "base.hpp"
+
+// Making a let's state is an out-of-line call (see `let` below).
+#if defined(__GNUC__) || defined(__clang__)
+#define TAPELESS_NOINLINE __attribute__((noinline))
+#else
+#define TAPELESS_NOINLINE
+#endif
 
 namespace tapeless {
 
@@ -65,6 +73,58 @@ class let_value : public let_link {
 
 }  // namespace detail
 
+namespace detail {
+
+/// What a let owns: its expression, the record of its last evaluation, and (from let_value) its
+/// adjoint, epoch and links.
+template <class E>
+class let_state final : public let_value<typename E::value_type> {
+  using base = let_value<typename E::value_type>;
+  using value_type = typename E::value_type;
+
+ public:
+  explicit let_state(E e) : expr_(std::move(e)) {
+    this->backward_ = &run_backward;
+    this->clear_adjoint_ = &clear_adjoint;
+    this->refresh_ = &refresh;
+    this->tangent_fn_ = &tangent_of;
+  }
+
+ private:
+  static void refresh(base const& b, sweep& s) {
+    auto const& self = static_cast<let_state const&>(b);
+    self.rec_.emplace(self.expr_.forward(s));
+    self.value_ = &self.rec_->value;
+    zero_like(self.adjoint_, self.rec_->value);
+  }
+  static value_type tangent_of(base const& b, tangent_pass const& p) {
+    auto const& self = static_cast<let_state const&>(b);
+    return detail::tangent_of(self.expr_, p, *self.rec_);
+  }
+  static void run_backward(let_link const& l, sweep& s) {
+    auto const& self = static_cast<let_state const&>(l);
+    if constexpr (E::active)
+      if (self.touched_) self.expr_.backward(s, *self.rec_, self.adjoint_);
+  }
+  static void clear_adjoint(let_link const& l) {
+    auto const& self = static_cast<let_state const&>(l);
+    set_zero(self.adjoint_);
+    self.touched_ = false;
+  }
+
+  E expr_;
+  mutable std::optional<record_t<E>> rec_;
+};
+
+/// Out of line, and taking the expression by value, so that the function building a let sees only a
+/// call that returns a pointer.
+template <class E>
+TAPELESS_NOINLINE std::unique_ptr<let_state<E>> make_let_state(E e) {
+  return std::make_unique<let_state<E>>(std::move(e));
+}
+
+}  // namespace detail
+
 /// A named intermediate. Evaluated once per sweep however often it is used; its backward runs once,
 /// after all of its users, so any DAG built from lets costs linear time. It can be differentiated
 /// against: `tl::gradient(y, tl::wrt(b))`.
@@ -75,48 +135,26 @@ class let_value : public let_link {
 ///     auto [da, db] = tl::gradient(c, tl::wrt(a, b));   // 3, 1
 ///
 /// Users refer to a let, so it must outlive them; it can be neither copied nor moved
-/// (`auto b = tl::let(e);` needs neither).
+/// (`auto b = tl::let(e);` needs neither). Its state lives in one small block allocated when the let
+/// is made (never during a sweep): users hold that block's address, not the let's, which keeps
+/// compile times linear in a function with thousands of lets (docs/design.md).
 template <class E>
-class let : public expr_base<let<E>>, public detail::let_value<typename E::value_type> {
-  using base = detail::let_value<typename E::value_type>;
-
+class let : public expr_base<let<E>> {
  public:
   using expression_type = E;
   using value_type = typename E::value_type;
 
   template <class A>
     requires std::same_as<detail::node_t<A>, E>
-  explicit let(A const& a) : expr_(detail::as_node(a)) {
-    this->backward_ = &run_backward;
-    this->clear_adjoint_ = &clear_adjoint;
-    this->refresh_ = &refresh;
-    this->tangent_fn_ = &tangent_of;
-  }
+  explicit let(A const& a) : state_(detail::make_let_state<E>(detail::as_node(a))) {}
+  let(let const&) = delete;
+  let& operator=(let const&) = delete;
+
+  /// What users of the let refer to.
+  detail::let_value<value_type> const* state() const noexcept { return state_.get(); }
 
  private:
-  static void refresh(base const& b, detail::sweep& s) {
-    auto const& self = static_cast<let const&>(b);
-    self.rec_.emplace(self.expr_.forward(s));
-    self.value_ = &self.rec_->value;
-    detail::zero_like(self.adjoint_, self.rec_->value);
-  }
-  static value_type tangent_of(base const& b, detail::tangent_pass const& p) {
-    auto const& self = static_cast<let const&>(b);
-    return detail::tangent_of(self.expr_, p, *self.rec_);
-  }
-  static void run_backward(detail::let_link const& l, detail::sweep& s) {
-    auto const& self = static_cast<let const&>(l);
-    if constexpr (E::active)
-      if (self.touched_) self.expr_.backward(s, *self.rec_, self.adjoint_);
-  }
-  static void clear_adjoint(detail::let_link const& l) {
-    auto const& self = static_cast<let const&>(l);
-    detail::set_zero(self.adjoint_);
-    self.touched_ = false;
-  }
-
-  E expr_;
-  mutable std::optional<detail::record_t<E>> rec_;
+  std::unique_ptr<detail::let_state<E>> state_;
 };
 
 template <class A>

@@ -307,7 +307,7 @@ auto stop_at(X const&... xs) {
   detail::stop_pack<sizeof...(X)> p{};
   std::size_t i = 0;
   (([&] {
-     if constexpr (detail::is_let<X>::value) p.lets[i] = static_cast<detail::let_link const*>(&xs);
+     if constexpr (detail::is_let<X>::value) p.lets[i] = static_cast<detail::let_link const*>(xs.state());
      ++i;
    }()),
    ...);
