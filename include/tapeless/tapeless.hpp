@@ -17,6 +17,7 @@
 #include "reverse/gradient.hpp"
 #include "reverse/jacobian.hpp"
 #include "api/derivative.hpp"
+#include "api/function.hpp"
 
 #ifndef TAPELESS_NO_TL_ALIAS
 namespace tl = tapeless;

@@ -31,7 +31,7 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
     std::size_t index;
   };
   struct fused_record {
-    value_type value;
+    mutable value_type value;  // a deferred root's value is set by its backward loop
     typename fuse<N>::prep prep;
     value_type scale;  // 1, or 1 / n for a mean
   };
@@ -49,8 +49,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       return record{std::move(y), std::move(c), k};
     }
   }
-  /// For a root whose backward follows at once: the loop runs only there, computing each
-  /// transcendental once per element. The value is left unset.
+  /// For an active root whose backward follows at once: the loop runs only there, computing each
+  /// transcendental once per element, and sets the value as it goes.
   record forward_deferred(sweep& s) const
     requires fused
   {
@@ -62,7 +62,7 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
     if constexpr (fused)
-      fused_sum_backward(n_, s, r.prep, a * r.scale);
+      r.value = fused_sum_backward(n_, s, r.prep, a * r.scale) * r.scale;
     else
       n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
   }

@@ -219,17 +219,26 @@ auto collect_adjoints(sweep const& s, Targets const& targets) {
 }
 
 /// A root's record. A fused reduction whose backward follows at once defers its loop to the backward.
+/// An active root may defer its forward loop to its backward pass (reduce_node), which then sets the
+/// record's value too; an inactive root has no backward pass, so it evaluates now.
 template <class R>
 record_t<R> root_forward(R const& r, sweep& s) {
-  if constexpr (requires { r.forward_deferred(s); })
+  if constexpr (R::active && requires { r.forward_deferred(s); })
     return r.forward_deferred(s);
   else
     return r.forward(s);
 }
 
-template <class Roots, class Targets, class SeedsPtr>
+/// What run_gradient does with the roots' records once the backward pass is done: nothing, unless the
+/// caller also wants the value (tl::value_and_grad).
+struct ignore_records {
+  template <class Recs>
+  void operator()(Recs const&) const noexcept {}
+};
+
+template <class Roots, class Targets, class SeedsPtr, class OnRecords = ignore_records>
 auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
-                  std::span<let_link const* const> stopped) {
+                  std::span<let_link const* const> stopped, OnRecords on_records = {}) {
   using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
   sweep s(stopped);
   auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{root_forward(r, s)...}; }, roots);
@@ -252,6 +261,7 @@ auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
      }()),
      ...);
   }(std::make_index_sequence<n>{});
+  on_records(std::as_const(recs));
   s.run_lets();
   return collect_adjoints(s, targets);
 }

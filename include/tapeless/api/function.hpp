@@ -1,0 +1,249 @@
+// tapeless/api/function.hpp: the JAX-shaped function API. f is a generic callable written with tapeless
+// expressions, e.g. `[](auto const& x) { return tl::sum(tl::exp(x) * x); }`; each transform calls it on
+// vars holding the arguments and differentiates what it returns.
+//
+//   tl::grad(f)(x...)             reverse mode: a value of x's shape (several arguments: a std::tuple)
+//   tl::value_and_grad(f)(x...)   std::pair{f(x...), that}, from one sweep
+//   tl::jacfwd(f)(x), jacrev(f)(x)   shape(f(x)) ++ shape(x), by tangent passes / reverse sweeps
+//   tl::hessian(f)(x)             forward over reverse: the reverse sweep run with dual elements
+//   tl::jvp(f, x, v)              std::pair{f(x), J v}, one tangent pass
+//   tl::vjp(f, x, u)              std::pair{f(x), u^T J}, one reverse sweep
+//
+// f must return an expression of its arguments (not a tl::var or tl::let of its own: those would not
+// outlive the call); named intermediates inside f are plain `auto h = ...;` expressions.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include "../core/shape.hpp"
+#include "../expr/var.hpp"
+#include "../forward/dual.hpp"
+#include "../reverse/gradient.hpp"
+#include "../reverse/jacobian.hpp"
+
+namespace tapeless {
+
+namespace detail {
+
+/// An argument of a transformed function: float, double, a dual, or a value type of them.
+template <class X>
+concept function_input = differentiable_value<X>::value;
+
+/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live.
+template <class F, class G, class... X>
+auto with_vars(char const* who, F const& f, G const& g, X const&... x) {
+  std::tuple<var<X>...> vars(x...);
+  return std::apply(
+      [&](auto const&... v) {
+        using Y = std::remove_cvref_t<decltype(f(v...))>;
+        if constexpr (!expression<Y> || is_var<Y>::value || is_let<Y>::value) {
+          static_assert(expression<Y> && !is_var<Y>::value && !is_let<Y>::value,
+                        "tl::grad / value_and_grad / jacfwd / jacrev / hessian / jvp / vjp (f): f must return a "
+                        "tapeless expression of its arguments (not a plain number, a value, or a var or let of its own)");
+          (void)who;
+        } else {
+          Y const y = f(v...);
+          return g(y, v...);
+        }
+      },
+      vars);
+}
+
+template <class A, class B>
+void check_same_shape(char const* who, A const& a, B const& b) {
+  if constexpr (rank_v<A> != 0) {
+    if (extents_of(a) != extents_of(b))
+      throw shape_error(std::string(who) + ": shape " + format_extents(extents_of(b)) +
+                        " does not match the argument's shape " + format_extents(extents_of(a)));
+  }
+}
+
+template <class F>
+struct grad_fn {
+  F f;
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (function_input<X> && ...))
+  auto operator()(X const&... x) const {
+    return with_vars("tl::grad", f, [](auto const& y, auto const&... v) {
+      if constexpr (sizeof...(v) == 1)
+        return gradient(y, v...);
+      else
+        return gradient(y, wrt(v...));
+    }, x...);
+  }
+};
+
+template <class F>
+struct value_and_grad_fn {
+  F f;
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (function_input<X> && ...))
+  auto operator()(X const&... x) const {
+    return with_vars("tl::value_and_grad", f, [](auto const& y, auto const&... v) {
+      decltype(auto) roots = root_tuple(y);
+      using V = typename std::remove_cvref_t<decltype(root_node(y))>::value_type;
+      V value{};
+      auto g = run_gradient(roots, wrt_targets(wrt(v...)), seeds_of(), stopped_of(),
+                            [&](auto const& recs) { value = V(std::get<0>(recs).value); });
+      if constexpr (sizeof...(v) == 1)
+        return std::pair{std::move(value), std::get<0>(std::move(g))};
+      else
+        return std::pair{std::move(value), std::move(g)};
+    }, x...);
+  }
+};
+
+template <class F, class Mode>
+struct jac_fn {
+  F f;
+  template <class X>
+    requires function_input<X>
+  auto operator()(X const& x) const {
+    return with_vars("tl::jacfwd / tl::jacrev", f, [](auto const& y, auto const& v) { return jacobian(y, v, Mode{}); },
+                     x);
+  }
+};
+
+/// The number of tangent lanes of one forward-over-reverse sweep: all of x's elements when x is a
+/// static value of at most 64 (one sweep), else 8 at a time.
+template <class X>
+constexpr std::size_t hessian_lanes() {
+  if constexpr (rank_v<X> == 0) {
+    return 1;
+  } else if constexpr (is_static_v<X>) {
+    return X::size() <= 64 ? X::size() : 8;
+  } else {
+    return 8;
+  }
+}
+
+template <class F>
+struct hessian_fn {
+  F f;
+  template <class X>
+    requires(function_input<X> && std::is_floating_point_v<element_t<X>>)
+  auto operator()(X const& x) const {
+    using T = element_t<X>;
+    constexpr std::size_t N = hessian_lanes<X>();
+    using D = dual<T, N>;
+    if constexpr (rank_v<X> == 0) {
+      return grad_fn<F>{f}(D(x, {T(1)})).tangent[0];
+    } else {
+      return matrix(x);
+    }
+  }
+  template <class X>
+  auto matrix(X const& x) const {
+    using T = element_t<X>;
+    constexpr std::size_t N = hessian_lanes<X>();
+    using D = dual<T, N>;
+    using XD = rebind_t<X, D>;
+    std::size_t const n = size_of(x);
+    using H = typename jacobian_value<X, X>::type;
+    H h = make_jacobian<H>(n, n);
+    XD xd = make_value<XD>(extents_of(x));
+    for (std::size_t j0 = 0; j0 < n; j0 += N) {
+      // x with tangent lane k in direction e_{j0 + k}: the gradient's tangents are Hessian columns.
+      for (std::size_t i = 0; i < n; ++i) {
+        D di(elem(x, i));
+        if (i >= j0 && i - j0 < N) di.tangent[i - j0] = T(1);
+        elem(xd, i) = di;
+      }
+      XD const g = grad_fn<F>{f}(xd);
+      for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(h, i * n + j0 + k) = elem(g, i).tangent[k];
+    }
+    return h;
+  }
+};
+
+}  // namespace detail
+
+/// The gradient of f, as a function: `tl::grad(f)(x)` has x's shape; with several arguments,
+/// `auto [gx, gy] = tl::grad(f)(x, y)`. A non-scalar output's gradient is summed over its elements,
+/// as tl::gradient does (JAX requires a scalar output; here the sum is the rule, as in TensorFlow).
+template <class F>
+auto grad(F f) {
+  return detail::grad_fn<F>{std::move(f)};
+}
+
+/// `auto [v, g] = tl::value_and_grad(f)(x)`: the value of f and its gradient from one sweep.
+template <class F>
+auto value_and_grad(F f) {
+  return detail::value_and_grad_fn<F>{std::move(f)};
+}
+
+/// The Jacobian of f at x, shape(f(x)) ++ shape(x), one tangent pass per element of x.
+template <class F>
+auto jacfwd(F f) {
+  return detail::jac_fn<F, forward_mode_t>{std::move(f)};
+}
+
+/// The Jacobian of f at x, shape(f(x)) ++ shape(x), one reverse sweep per element of f(x).
+template <class F>
+auto jacrev(F f) {
+  return detail::jac_fn<F, reverse_mode_t>{std::move(f)};
+}
+
+/// The Hessian of a scalar f at x (a matrix for a vector x; a number for a number), forward over
+/// reverse: the reverse sweep runs on dual numbers whose tangent lanes are directions e_j. A static x of
+/// up to 64 elements takes one sweep; otherwise ceil(n / 8) sweeps.
+template <class F>
+auto hessian(F f) {
+  return detail::hessian_fn<F>{std::move(f)};
+}
+
+namespace detail {
+template <class F, class X>
+auto jvp_checked(F const& f, X const& x, X const& v) {
+  return with_vars("tl::jvp", f, [&](auto const& y, auto const& xv) {
+    detail::check_same_shape("tl::jvp(f, x, v): v", x, v);
+    decltype(auto) root = detail::root_node(y);
+    using YV = typename std::remove_cvref_t<decltype(root)>::value_type;
+    auto const target = detail::as_node(xv);
+    detail::sweep s;
+    auto const rec = root.forward(s);
+    detail::tangent_pass p(target.identity(), &v);
+    YV t = detail::tangent_of(root, p, rec);
+    return std::pair{YV(rec.value), std::move(t)};
+  }, x);
+}
+}  // namespace detail
+
+/// `auto [y, t] = tl::jvp(f, x, v)`: f(x) and the Jacobian-vector product J v (forward mode, one pass).
+/// v has x's shape: a static mismatch does not compile, a runtime one throws tl::shape_error.
+template <class F, class X, class V>
+  requires(detail::function_input<X> && value_type<V>)
+auto jvp(F const& f, X const& x, V const& v) {
+  if constexpr (!std::is_same_v<V, X>) {
+    static_assert(detail::shapes_agree<detail::shape_t<X>, detail::shape_t<V>>::value && std::is_same_v<V, X>,
+                  "tl::jvp(f, x, v): v must have x's type and shape");
+    return;  // the assertion says what is wrong
+  } else {
+    return detail::jvp_checked(f, x, v);
+  }
+}
+
+/// `auto [y, g] = tl::vjp(f, x, u)`: f(x) and the vector-Jacobian product u^T J (reverse mode, one
+/// sweep). u has f(x)'s shape (tl::seeds' rule: a static mismatch does not compile).
+template <class F, class X, class U>
+  requires detail::function_input<X>
+auto vjp(F const& f, X const& x, U const& u) {
+  return detail::with_vars("tl::vjp", f, [&](auto const& y, auto const& xv) {
+    using YV = typename std::remove_cvref_t<decltype(detail::root_node(y))>::value_type;
+    YV value{};
+    auto const s = seeds(u);
+    detail::check_gradient_arguments<std::remove_cvref_t<decltype(y)>, std::remove_cvref_t<decltype(xv)>,
+                                     std::remove_cvref_t<decltype(s)>>();
+    auto g = detail::run_gradient(detail::root_tuple(y), detail::wrt_targets(xv), detail::seeds_of(s),
+                                  detail::stopped_of(), [&](auto const& recs) { value = YV(std::get<0>(recs).value); });
+    return std::pair{std::move(value), std::get<0>(std::move(g))};
+  }, x);
+}
+
+}  // namespace tapeless

@@ -1,0 +1,233 @@
+// The function-level API (api/function.hpp): grad, value_and_grad, jacfwd, jacrev, hessian, jvp and
+// vjp against closed forms and central differences, for float and double, static and runtime extents,
+// at sizes that leave SIMD tails; jacfwd == jacrev == jacobian; the Hessian against central
+// differences of the gradient; jvp and vjp against the Jacobian.
+#define BOOST_TEST_MODULE api_function
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <string>
+#include <tuple>
+#include <type_traits>
+
+#include <tapeless/tapeless.hpp>
+
+namespace {
+
+using reals = std::tuple<float, double>;
+
+template <class T>
+T tol() {
+  return std::is_same_v<T, float> ? T(2e-5) : T(1e-12);
+}
+template <class T>
+bool close(T a, T b, T t = tol<T>()) {
+  return std::abs(a - b) <= t * std::max(T(1), std::max(std::abs(a), std::abs(b)));
+}
+/// Central differences are good to about h^2 and eps / h.
+template <class T>
+T fd_tol() {
+  return std::is_same_v<T, float> ? T(2e-2) : T(1e-6);
+}
+template <class T>
+T fd_step() {
+  return std::is_same_v<T, float> ? T(1e-2) : T(1e-5);
+}
+
+template <class X>
+X point(std::size_t n) {
+  X x;
+  if constexpr (std::is_same_v<X, tl::dvec<tl::detail::element_t<X>>>) x = X(n);
+  using T = tl::detail::element_t<X>;
+  for (std::size_t i = 0; i < n; ++i) x[i] = T(0.3) * T(std::sin(double(i) + 1.0));
+  return x;
+}
+
+// f(x) = sum(exp(x) * x) + square(sum(x)) / 2: grad_i = exp(x_i) (x_i + 1) + sum(x),
+// H_ij = [i == j] exp(x_i) (x_i + 2) + 1.
+auto const f = [](auto const& x) { return tl::sum(tl::exp(x) * x) + 0.5 * tl::square(tl::sum(x)); };
+
+template <class T, class X>
+T f_plain(X const& x, std::size_t n) {
+  T s{}, e{};
+  for (std::size_t i = 0; i < n; ++i) {
+    s += x[i];
+    e += std::exp(x[i]) * x[i];
+  }
+  return e + T(0.5) * s * s;
+}
+
+// g(x) = tanh(x) * sum(x) + x: a map of n to n; J_ij = [i == j] ((1 - t_i^2) s + 1) + t_i.
+auto const g = [](auto const& x) { return tl::tanh(x) * tl::sum(x) + x; };
+
+template <class T, class X>
+T g_jacobian(X const& x, std::size_t n, std::size_t i, std::size_t j) {
+  T s{};
+  for (std::size_t k = 0; k < n; ++k) s += x[k];
+  T const t = std::tanh(x[i]);
+  return (i == j ? (T(1) - t * t) * s + T(1) : T(0)) + t;
+}
+
+template <class T, class X>
+void check_grad(X const& x, std::size_t n) {
+  auto const gr = tl::grad(f)(x);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(gr)>, X>, "grad has the argument's shape");
+  auto const [v, gv] = tl::value_and_grad(f)(x);
+  BOOST_TEST(close(v, f_plain<T>(x, n), T(10) * tol<T>()), "n = " << n);
+  T s{};
+  for (std::size_t i = 0; i < n; ++i) s += x[i];
+  for (std::size_t i = 0; i < n; ++i) {
+    T const exact = std::exp(x[i]) * (x[i] + 1) + s;
+    BOOST_TEST(close(gr[i], exact), "n = " << n << ", i = " << i);
+    BOOST_TEST(close(gv[i], exact), "n = " << n << ", i = " << i);
+    X xp = x, xm = x;
+    xp[i] += fd_step<T>();
+    xm[i] -= fd_step<T>();
+    T const fd = (f_plain<T>(xp, n) - f_plain<T>(xm, n)) / (2 * fd_step<T>());
+    BOOST_TEST(close(gr[i], fd, fd_tol<T>()), "n = " << n << ", i = " << i);
+  }
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(grad_and_value_and_grad, T, reals) {
+  check_grad<T>(point<tl::vec<T, 1>>(1), 1);
+  check_grad<T>(point<tl::vec<T, 7>>(7), 7);
+  check_grad<T>(point<tl::vec<T, 9>>(9), 9);
+  for (std::size_t n : {1, 3, 7, 8, 9, 15, 17, 1000}) check_grad<T>(point<tl::dvec<T>>(n), n);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(value_and_grad_of_a_fused_sum, T, reals) {
+  // The root is a sum of an elementwise tree: its loop runs only in the backward pass, which must
+  // still deliver the value.
+  for (std::size_t n : {1, 7, 9, 17, 1000}) {
+    auto const x = point<tl::dvec<T>>(n);
+    auto const [v, gx] = tl::value_and_grad([](auto const& y) { return tl::sum(tl::exp(y) * y + tl::sin(y)); })(x);
+    T want{};
+    for (std::size_t i = 0; i < n; ++i) {
+      want += std::exp(x[i]) * x[i] + std::sin(x[i]);
+      BOOST_TEST(close(gx[i], std::exp(x[i]) * (x[i] + 1) + std::cos(x[i])));
+    }
+    BOOST_TEST(close(v, want, T(10) * tol<T>()), "n = " << n);
+  }
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(several_arguments, T, reals) {
+  // h(x, w, b) = sum(square(w * x + b)): one gradient per argument, in a tuple; an argument h ignores
+  // gets zeros.
+  auto const h = [](auto const& x, auto const& w, auto const& b, auto const&) { return tl::sum(tl::square(w * x + b)); };
+  tl::vec<T, 5> const x = point<tl::vec<T, 5>>(5);
+  T const w = T(0.7), b = T(-0.2), unused = T(3);
+  auto const [gx, gw, gb, gu] = tl::grad(h)(x, w, b, unused);
+  auto const [v, grads] = tl::value_and_grad(h)(x, w, b, unused);
+  T ew{}, eb{}, ev{};
+  for (std::size_t i = 0; i < 5; ++i) {
+    T const r = w * x[i] + b;
+    BOOST_TEST(close(gx[i], T(2) * r * w));
+    ew += T(2) * r * x[i];
+    eb += T(2) * r;
+    ev += r * r;
+  }
+  BOOST_TEST(close(gw, ew));
+  BOOST_TEST(close(gb, eb));
+  BOOST_TEST(gu == T(0));
+  BOOST_TEST(close(v, ev));
+  BOOST_TEST(close(std::get<1>(grads), ew));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_jacrev_and_jacobian_agree, T, reals) {
+  auto run = [](auto const& x, std::size_t n) {
+    auto const Jf = tl::jacfwd(g)(x);
+    auto const Jr = tl::jacrev(g)(x);
+    tl::var<std::remove_cvref_t<decltype(x)>> xv{x};
+    auto const J = tl::jacobian(g(xv), xv);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T const exact = g_jacobian<T>(x, n, i, j);
+        BOOST_TEST(close(Jf(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(close(Jr(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(close(J(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+      }
+  };
+  {
+    auto const x = point<tl::vec<T, 3>>(3);
+    static_assert(std::is_same_v<decltype(tl::jacfwd(g)(x)), tl::mat<T, 3, 3>>, "vec<3> -> vec<3> gives mat<3, 3>");
+    run(x, 3);
+  }
+  run(point<tl::vec<T, 9>>(9), 9);
+  for (std::size_t n : {1, 7, 17}) run(point<tl::dvec<T>>(n), n);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_against_exact_and_differences_of_grad, T, reals) {
+  auto run = [](auto const& x, std::size_t n) {
+    using X = std::remove_cvref_t<decltype(x)>;
+    auto const H = tl::hessian(f)(x);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T const exact = (i == j ? std::exp(x[i]) * (x[i] + 2) : T(0)) + T(1);
+        BOOST_TEST(close(H(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(H(i, j) == H(j, i));
+      }
+    for (std::size_t j = 0; j < n; ++j) {
+      X xp = x, xm = x;
+      xp[j] += fd_step<T>();
+      xm[j] -= fd_step<T>();
+      auto const gp = tl::grad(f)(xp);
+      auto const gm = tl::grad(f)(xm);
+      for (std::size_t i = 0; i < n; ++i)
+        BOOST_TEST(close(H(i, j), (gp[i] - gm[i]) / (2 * fd_step<T>()), fd_tol<T>()), "(" << i << ", " << j << ")");
+    }
+  };
+  run(point<tl::vec<T, 1>>(1), 1);
+  run(point<tl::vec<T, 5>>(5), 5);    // one sweep of 5 tangent lanes
+  run(point<tl::vec<T, 17>>(17), 17);
+  for (std::size_t n : {1, 7, 8, 9, 19}) run(point<tl::dvec<T>>(n), n);  // sweeps of 8 lanes, and a tail
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_of_a_scalar_function, T, reals) {
+  T const x = T(0.8);
+  T const h = tl::hessian([](auto const& y) { return tl::sin(y) * y; })(x);
+  BOOST_TEST(close(h, T(2) * std::cos(x) - x * std::sin(x)));
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(jvp_and_vjp_against_the_jacobian, T, reals) {
+  for (std::size_t n : {1, 7, 9, 17}) {
+    auto const x = point<tl::dvec<T>>(n);
+    tl::dvec<T> v(n), u(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      v[i] = T(1) + T(0.25) * T(i % 4);
+      u[i] = T(0.5) - T(0.125) * T(i % 5);
+    }
+    auto const J = tl::jacrev(g)(x);
+    auto const [y1, jv] = tl::jvp(g, x, v);
+    auto const [y2, uj] = tl::vjp(g, x, u);
+    T s{};
+    for (std::size_t k = 0; k < n; ++k) s += x[k];
+    for (std::size_t i = 0; i < n; ++i) {
+      T const yi = std::tanh(x[i]) * s + x[i];
+      BOOST_TEST(close(y1[i], yi, T(10) * tol<T>()));
+      BOOST_TEST(close(y2[i], yi, T(10) * tol<T>()));
+      T want_jv{}, want_uj{};
+      for (std::size_t j = 0; j < n; ++j) {
+        want_jv += J(i, j) * v[j];
+        want_uj += u[j] * J(j, i);
+      }
+      BOOST_TEST(close(jv[i], want_jv, T(10) * tol<T>()), "n = " << n << ", i = " << i);
+      BOOST_TEST(close(uj[i], want_uj, T(10) * tol<T>()), "n = " << n << ", i = " << i);
+    }
+  }
+}
+
+BOOST_AUTO_TEST_CASE(jvp_with_a_direction_of_another_length_throws) {
+  tl::dvec<double> const x(4, 0.5), v(3, 1.0);
+  try {
+    (void)tl::jvp(g, x, v);
+    BOOST_FAIL("no shape_error");
+  } catch (tl::shape_error const& e) {
+    std::string const what = e.what();
+    BOOST_TEST(what.find("tl::jvp") != std::string::npos, what);
+    BOOST_TEST(what.find("(4)") != std::string::npos, what);
+    BOOST_TEST(what.find("(3)") != std::string::npos, what);
+  }
+}
