@@ -1,0 +1,153 @@
+// bench/common.hpp: what every benchmark family shares: deterministic data, the gradient check that
+// runs before anything is timed, the timing loop, and the naming scheme <problem>/<implementation>/<size>.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+#include <benchmark/benchmark.h>
+
+namespace bench {
+
+/// The sizes N of the problems that have one.
+inline constexpr std::size_t sizes[] = {16, 256, 4096, 65536};
+
+/// Forward-mode peers carry one tangent lane per input: with N inputs a gradient costs O(N) value
+/// evaluations, so they are run only up to this many inputs.
+inline constexpr std::size_t forward_mode_max_inputs = 256;
+
+/// Deterministic uniform numbers in [lo, hi): the same data in every run and every implementation.
+class uniform {
+ public:
+  explicit uniform(std::uint64_t seed) : s_(seed * 6364136223846793005ULL + 1442695040888963407ULL) {}
+  double operator()(double lo, double hi) {
+    s_ = s_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return lo + (hi - lo) * static_cast<double>(s_ >> 11) * 0x1.0p-53;
+  }
+
+ private:
+  std::uint64_t s_;
+};
+
+/// Agreement with the hand-written reference: every component within
+/// rel_tolerance * (1 + max |reference component|). Reassociated sums (SIMD, other libraries) and
+/// SIMD transcendentals (a few ulp) differ from the plain loops by far less; a wrong derivative by far more.
+inline constexpr double rel_tolerance = 1e-9;
+
+/// Aborts the whole run (nothing is timed) when an implementation disagrees with the reference.
+inline void check(std::string const& who, char const* what, double const* got, double const* want, std::size_t n) {
+  double scale = 0;
+  for (std::size_t i = 0; i < n; ++i) scale = std::max(scale, std::abs(want[i]));
+  double const tol = rel_tolerance * (1 + scale);
+  for (std::size_t i = 0; i < n; ++i)
+    if (!(std::abs(got[i] - want[i]) <= tol)) {
+      std::fprintf(stderr,
+                   "bench: %s: %s[%zu] = %.17g but the hand-written reference gives %.17g "
+                   "(tolerance %.3g); not timing a wrong answer\n",
+                   who.c_str(), what, i, got[i], want[i], tol);
+      std::abort();
+    }
+}
+inline void check(std::string const& who, char const* what, double got, double want) {
+  check(who, what, &got, &want, 1);
+}
+
+/// "<problem>/<implementation>"; Google Benchmark appends "/<size>".
+inline std::string name(char const* problem, char const* implementation) {
+  return std::string(problem) + "/" + implementation;
+}
+/// "<problem>/<implementation>/<size>": one benchmark, as the check's messages name it.
+inline std::string name(char const* problem, char const* implementation, std::size_t size) {
+  return name(problem, implementation) + "/" + std::to_string(size);
+}
+
+/// The size a benchmark runs at (its argument).
+inline std::size_t size(benchmark::State const& state) { return static_cast<std::size_t>(state.range(0)); }
+
+/// Registers fn(state, implementation) for every size in `sizes` up to max_size.
+template <class F>
+void register_sized(char const* problem, char const* implementation, F fn, std::size_t max_size = SIZE_MAX) {
+  auto* b = benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
+                                         [fn, implementation](benchmark::State& s) { fn(s, implementation); });
+  for (auto n : sizes)
+    if (n <= max_size) b->Arg(static_cast<std::int64_t>(n));
+}
+
+/// Registers fn(state, implementation) once with a fixed size label (state.range(0) == label).
+template <class F>
+void register_fixed(char const* problem, char const* implementation, F fn, std::int64_t label) {
+  benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
+                               [fn, implementation](benchmark::State& s) { fn(s, implementation); })
+      ->Arg(label);
+}
+
+/// Data built once per size and shared by every implementation (so each check compares the same
+/// numbers and setup is not repeated when Google Benchmark calls a benchmark again).
+template <class Data>
+Data const& cached(std::size_t n) {
+  static std::map<std::size_t, std::unique_ptr<Data>> all;
+  auto& p = all[n];
+  if (!p) p = std::make_unique<Data>(n);
+  return *p;
+}
+
+/// Tells the optimiser that the inputs may have changed, so no work is hoisted out of the timing
+/// loop. Not benchmark::DoNotOptimize: its two-alternative constraint "+m,r" made GCC 12 at -O3 emit
+/// a sacado_fad loop that crashed (a garbage data pointer); the single alternative "+m" is correct.
+template <class T>
+inline void inputs_may_change(T& x) {
+  asm volatile("" : "+m"(x) : : "memory");
+}
+/// Results: benchmark::DoNotOptimize(result) for values, and this after writing into the arrays
+/// `written`. They are passed as inputs only ("r,m", not "+m,r": see inputs_may_change): that is enough
+/// for them to escape, and the memory clobber then counts them as read.
+template <class... T>
+inline void results_are_read(T const*... written) {
+  (benchmark::DoNotOptimize(std::as_const(written)), ...);
+  benchmark::ClobberMemory();
+}
+
+/// The timing loop of every implementation, run once its answer has been checked. Each iteration hides
+/// `inputs` (std::tie of the caller's variables) from the optimiser, runs run(inputs...), and has its
+/// result and the arrays in `written` (which run fills) read, so that neither the work nor its stores
+/// can be dropped or hoisted out of the loop.
+template <class Run, class... Inputs, class... Written>
+void time_loop(benchmark::State& state, std::tuple<Inputs&...> inputs, Run run, Written const*... written) {
+  for (auto _ : state) {
+    std::apply([](auto&... in) { (inputs_may_change(in), ...); }, inputs);
+    if constexpr (std::is_void_v<decltype(std::apply(run, inputs))>) {
+      std::apply(run, inputs);
+      results_are_read(written...);
+    } else {
+      auto out = std::apply(run, inputs);
+      benchmark::DoNotOptimize(out);
+      results_are_read(written...);
+    }
+  }
+}
+
+/// The values of `from` (a tl::dvec or tl::dmat, the data) as the tapeless value type Value: `from`
+/// itself when Value is its type, else a copy with static extents (tl::vec, tl::mat). The copy is on
+/// the heap: its values live inside the object, too many for the stack at the larger sizes. Use as *result.
+template <class Value, class Dynamic>
+auto tapeless_values(Dynamic const& from) {
+  if constexpr (std::is_same_v<Value, Dynamic>) {
+    return &from;
+  } else {
+    auto copy = std::make_unique<Value>();
+    std::copy(from.data(), from.data() + from.size(), copy->data());
+    return copy;
+  }
+}
+
+}  // namespace bench

@@ -1,0 +1,375 @@
+#!/usr/bin/env python3
+"""Turns one benchmark run into docs/benchmarks.md and docs/benchmarks.png.
+
+    python3 bench/report.py RESULTS_DIR [--md docs/benchmarks.md] [--png docs/benchmarks.png]
+
+RESULTS_DIR (written by .ci/bench) holds bench_<family>.json (Google Benchmark JSON, aggregates of
+repetitions), optionally compile/results.json (bench/compile/measure.py), lscpu.txt and packages.txt.
+Every number in the report comes from these files: the report is never edited by hand.
+"""
+import argparse
+import glob
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+
+PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss"]
+DESCRIPTIONS = {
+    "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
+    "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
+    "logistic_regression": "logistic log-likelihood, N x 16 design matrix, gradient wrt 16 weights and a bias",
+    "scalar_chain": "50 scalar operations of two inputs, gradient wrt both (size = number of operations)",
+    "matmul_loss": "`sum(square(A B - C))`, 32 x 32, gradient wrt A and B (size = 32)",
+}
+# Table and plot order; anything else found in the JSON follows.
+IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd", "tapeless", "tapeless_static",
+                   "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
+NOTES = {
+    "function": "the value only, plain loops",
+    "function_simd": "the value only, Highway",
+    "handwritten": "analytic gradient, plain loops",
+    "handwritten_simd": "analytic gradient, one fused Highway loop",
+    "tapeless": "tl::gradient, runtime extents (tl::dvec / tl::dmat data)",
+    "tapeless_static": "tl::gradient, static extents (tl::vec / tl::mat), N <= 4096",
+    "adolc": "ADOL-C gradient driver on a tape recorded once",
+    "adolc_taping": "ADOL-C: recording the tape (not a gradient)",
+    "sacado": "Sacado::Rad reverse mode",
+    "sacado_fad": "Sacado::Fad::DFad forward mode",
+    "eigen_autodiff": "Eigen AutoDiffScalar, forward mode",
+    "ceres_jet": "ceres::Jet, forward mode",
+}
+COLOURS = {"function": "#1f77b4", "function_simd": "#6baed6", "handwritten_simd": "#2ca02c", "tapeless": "#d62728",
+           "tapeless_static": "#ff9896", "adolc": "#8c564b", "adolc_taping": "#c49c94", "sacado": "#7f7f7f",
+           "sacado_fad": "#bcbd22", "eigen_autodiff": "#17becf", "ceres_jet": "#9467bd"}
+STAT = "cpu_time"  # median over repetitions of the CPU time per iteration
+
+
+def load_runs(results_dir):
+    """{problem: {impl: {size: ns}}} from the medians, and the contexts."""
+    times, contexts = {}, []
+    for path in sorted(glob.glob(os.path.join(results_dir, "bench_*.json"))):
+        with open(path) as f:
+            doc = json.load(f)
+        contexts.append(doc["context"])
+        scale = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+        for b in doc["benchmarks"]:
+            if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
+                continue
+            name = b.get("run_name", b["name"])
+            problem, impl, size = name.split("/")
+            t = b[STAT] * scale[b["time_unit"]]
+            times.setdefault(problem, {}).setdefault(impl, {})[int(size)] = t
+    return times, contexts
+
+
+def fmt_time(ns):
+    for unit, f in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= f:
+            return f"{ns / f:.3g} {unit}"
+    return f"{ns:.3g} ns"
+
+
+def fmt_ratio(r):
+    if r is None:
+        return ""
+    return f"{r:.3g}"
+
+
+def order(impls):
+    known = [i for i in IMPLEMENTATIONS if i in impls]
+    return known + sorted(i for i in impls if i not in IMPLEMENTATIONS)
+
+
+def cpu_name(results_dir):
+    text = ""
+    path = os.path.join(results_dir, "lscpu.txt")
+    if os.path.exists(path):
+        text = open(path).read()
+    else:
+        try:
+            text = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+        except OSError:
+            pass
+    m = re.search(r"^Model name:\s*(.+)$", text, re.M)
+    name = m.group(1).strip() if m else "unknown CPU"
+    flags = re.search(r"^Flags:\s*(.+)$", text, re.M)
+    isa = []
+    if flags:
+        fl = set(flags.group(1).split())
+        isa = [x for x in ("avx2", "fma", "avx512f", "avx512dq", "avx512vl", "avx512bw", "avx512_vbmi2",
+                           "avx512_vnni") if x in fl]
+    return name, isa
+
+
+def ratio(times, impl, base, size):
+    a, b = times.get(impl, {}).get(size), times.get(base, {}).get(size)
+    return a / b if a and b else None
+
+
+def targets(times):
+    """The issue's targets, each evaluated on this run: (target, measured, met)."""
+    rows = []
+
+    def add(what, value_text, ok):
+        rows.append((what, value_text, "yes" if ok else "**no**"))
+
+    def speed(r):
+        return f"{r:.2f}x faster" if r >= 1 else f"{1 / r:.2f}x slower"
+
+    for p in ("elementwise_sum", "normal_logpdf", "logistic_regression"):
+        t = times.get(p, {})
+        for n in sorted(t.get("tapeless", {})):
+            if n >= 256 and "handwritten_simd" in t:
+                r = ratio(t, "tapeless", "handwritten_simd", n)
+                if r is not None:
+                    add(f"{p} N={n}: tapeless <= 1.25x handwritten_simd", f"{r:.2f}x the time", r <= 1.25)
+            if n >= 4096 and "handwritten" in t:
+                r = ratio(t, "handwritten", "tapeless", n)
+                if r is not None:
+                    add(f"{p} N={n}: tapeless >= 3x faster than handwritten", speed(r), r >= 3)
+    t = times.get("scalar_chain", {})
+    for n in t.get("tapeless", {}):
+        r = ratio(t, "tapeless", "handwritten", n)
+        if r is not None:
+            add("scalar_chain: tapeless <= 1.2x handwritten", f"{r:.2f}x the time", r <= 1.2)
+    t = times.get("matmul_loss", {})
+    for n in t.get("tapeless", {}):
+        r = ratio(t, "tapeless", "handwritten", n)
+        if r is not None:
+            add("matmul_loss: tapeless <= 1.5x handwritten", f"{r:.2f}x the time", r <= 1.5)
+    for p in ("elementwise_sum", "normal_logpdf", "logistic_regression", "matmul_loss"):
+        t = times.get(p, {})
+        for peer in ("adolc", "sacado"):
+            for n in sorted(t.get(peer, {})):
+                if n >= 256 or p == "matmul_loss":
+                    r = ratio(t, peer, "tapeless", n)
+                    if r is not None:
+                        add(f"{p} N={n}: tapeless >= 10x faster than {peer}", speed(r), r >= 10)
+    inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
+              "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
+    for p, t in times.items():
+        for peer in ("eigen_autodiff", "ceres_jet"):
+            for n in sorted(t.get(peer, {})):
+                if inputs.get(p, lambda n: 0)(n) >= 16:
+                    r = ratio(t, peer, "tapeless", n)
+                    if r is not None:
+                        add(f"{p} N={n}: tapeless faster than {peer}", speed(r), r > 1)
+    return rows
+
+
+def plot(times, png):
+    """Top row: ratio to handwritten vs size for the sized problems, one line per implementation.
+    Bottom row: the single-size problems as bars; the legend in the last cell."""
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    sized = [p for p in PROBLEMS if p in times and len({n for i in times[p].values() for n in i}) > 1]
+    single = [p for p in PROBLEMS if p in times and p not in sized]
+    cols = max(len(sized), len(single) + 1, 1)
+    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 8.0), squeeze=False)
+    impls = order({i for p in times for i in times[p]})
+    cmap = plt.get_cmap("tab10")
+    colours = {impl: COLOURS.get(impl, cmap(k % 10)) for k, impl in enumerate(impls)}
+    markers = "os^vDP*Xhp<>"
+    handles = {}
+
+    def style(impl):
+        if impl.startswith("tapeless"):
+            return dict(ls="-", lw=2.6 if impl == "tapeless" else 1.8)
+        if impl in ("function", "function_simd", "handwritten_simd"):
+            return dict(ls="--", lw=1.4)
+        return dict(ls=":", lw=1.4)
+
+    for ax, p in zip(axes[0], sized):
+        t = times[p]
+        for k, impl in enumerate(order(t)):
+            if impl == "handwritten":
+                continue
+            sizes = sorted(n for n in t[impl] if ratio(t, impl, "handwritten", n))
+            if not sizes:
+                continue
+            ys = [ratio(t, impl, "handwritten", n) for n in sizes]
+            (h,) = ax.plot(sizes, ys, marker=markers[impls.index(impl) % len(markers)], ms=5,
+                           color=colours[impl], label=impl, **style(impl))
+            handles[impl] = h
+        ax.axhline(1.0, color="black", lw=0.8)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_title(p, fontsize=11)
+        ax.set_xlabel("N")
+        ax.grid(True, which="both", alpha=0.25)
+    for ax in axes[0][len(sized):]:
+        ax.axis("off")
+    if sized:
+        axes[0][0].set_ylabel("time / handwritten time (log; below 1 is faster)")
+
+    for ax, p in zip(axes[1], single):
+        t = times[p]
+        names = [i for i in order(t) if i != "handwritten" and ratio(t, i, "handwritten", next(iter(t[i])))]
+        vals = [ratio(t, i, "handwritten", next(iter(t[i]))) for i in names]
+        ax.barh(range(len(names)), vals, color=[colours[i] for i in names])
+        ax.set_yticks(range(len(names)), names, fontsize=9)
+        ax.invert_yaxis()
+        ax.axvline(1.0, color="black", lw=0.8)
+        ax.set_xscale("log")
+        n = next(iter(t["handwritten"])) if "handwritten" in t else ""
+        ax.set_title(f"{p} ({n})", fontsize=11)
+        ax.set_xlabel("time / handwritten time (log)")
+        ax.grid(True, axis="x", which="both", alpha=0.25)
+        for y, v in enumerate(vals):
+            ax.text(v, y, f" {v:.2g}", va="center", fontsize=8)
+    rest = axes[1][len(single):]
+    for ax in rest:
+        ax.axis("off")
+    if rest and handles:
+        rest[0].legend([handles[i] for i in order(handles)], order(handles), loc="center", fontsize=10,
+                       frameon=False, title="implementation")
+    fig.tight_layout()
+    fig.savefig(png, dpi=80)
+
+
+def compile_section(path):
+    if not os.path.exists(path):
+        return ["Not measured in this run (bench/compile/measure.py writes compile/results.json)."]
+    doc = json.load(open(path))
+    lines = [f"Compiler: {doc['compiler']}; each case is one program that takes one gradient, checks it "
+             f"against central finite differences, and runs on a {doc['stack_kb'] // 1024} MB stack.", ""]
+    cmd = doc["results"][0]["command"] if doc["results"] else ""
+    lines.append(f"Command: `{cmd} -I include CASE.cpp` (sources: `python3 bench/compile/generate.py DIR`).")
+    lines.append("")
+    lines.append("| case | compiled | compile time | peak memory | expression object | runs (8 MB stack) |")
+    lines.append("|---|---|---:|---:|---:|---|")
+    for r in doc["results"]:
+        if r["compiled"]:
+            ran = "yes" if r.get("ran") else f"**no**: {r.get('run_error', '')}"
+            size = f"{r['sizeof_expression']} B" if r.get("sizeof_expression") is not None else ""
+            lines.append(f"| {r['case']} | yes | {r['compile_seconds']:.1f} s | {r['peak_memory_mb']:.0f} MB | "
+                         f"{size} | {ran} |")
+        else:
+            err = (r.get("compile_error") or "").replace("|", "\\|").replace("\n", "<br>")
+            t = f"{r['compile_seconds']:.1f} s" if r.get("compile_seconds") else ""
+            m = f"{r['peak_memory_mb']:.0f} MB" if r.get("peak_memory_mb") else ""
+            lines.append(f"| {r['case']} | **no**: {err} | {t} | {m} | | |")
+    by_case = {r["case"]: r for r in doc["results"]}
+
+    def compiled_within(case, seconds, mb=None):
+        r = by_case.get(case)
+        if not r or not r["compiled"]:
+            return "did not compile" if r else "not run", False
+        ok = r["compile_seconds"] < seconds and (mb is None or r["peak_memory_mb"] < mb) and r.get("ran", False)
+        return f"{r['compile_seconds']:.1f} s, {r['peak_memory_mb']:.0f} MB, " + ("ran" if r.get("ran") else "did not run"), ok
+
+    lines += ["", "| target (from the issue) | measured | met |", "|---|---|---|"]
+    for what, (text, ok) in [
+        ("800-node scalar gradient: under 20 s and 2 GB with g++ -O2", compiled_within("scalar_800", 20, 2048)),
+        ("3000-op chain of let statements: under 30 s, runs on an 8 MB stack", compiled_within("let_chain_3000", 30)),
+        ("one expression nested 200 deep compiles and runs", compiled_within("nested_200", float("inf"))),
+    ]:
+        lines.append(f"| {what} | {text} | {'yes' if ok else '**no**'} |")
+    return lines
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("results_dir")
+    ap.add_argument("--md", default="docs/benchmarks.md")
+    ap.add_argument("--png", default="docs/benchmarks.png")
+    args = ap.parse_args()
+
+    times, contexts = load_runs(args.results_dir)
+    if not times:
+        sys.exit(f"report: no bench_*.json in {args.results_dir}")
+    ctx = contexts[0]
+    cpu, isa = cpu_name(args.results_dir)
+    loads = [c.get("load_avg", [None])[0] for c in contexts if c.get("load_avg")]
+    packages = ""
+    ppath = os.path.join(args.results_dir, "packages.txt")
+    if os.path.exists(ppath):
+        packages = ", ".join(l.strip().replace("\t", " ") for l in open(ppath) if l.strip())
+
+    md = []
+    w = md.append
+    w("# Benchmarks")
+    w("")
+    w("<!-- Generated by bench/report.py from the JSON of one run of `bash .ci/bench`; do not edit by hand. -->")
+    w("")
+    w(f"Run of {ctx.get('date', '?')} on **{cpu}** ({ctx.get('num_cpus', '?')} cores"
+      + (f"; {', '.join(isa)}" if isa else "") + ").")
+    w(f"SIMD target: **{ctx.get('simd_target', '?')}** (Highway static dispatch, {ctx.get('double_lanes', '?')} "
+      f"doubles per vector), built with `{ctx.get('flags', '?')}` (`-Dsimd={ctx.get('simd_option', '?')}`), "
+      f"{ctx.get('compiler', '?')}.")
+    if loads:
+        w(f"Load average (1 min) when each family started: {', '.join(f'{l:.2f}' for l in loads)}.")
+    if packages:
+        w(f"Packages: {packages}.")
+    w("")
+    w("Times are medians over repetitions of the CPU time of one gradient (or one value, for `function`); "
+      "`x function` and `x handwritten` are that time divided by the same size's `function` and "
+      "`handwritten` time (below 1: faster). Every implementation's gradient was checked against "
+      "`handwritten` (relative 1e-9) before it was timed.")
+    w("")
+    w("Reproduce (installs what is missing, builds in `build-bench`, runs everything, rewrites this page "
+      "and the plot):")
+    w("")
+    w("```sh")
+    w("bash .ci/bench")
+    w("```")
+    w("")
+    w("![time relative to handwritten, per problem and size](benchmarks.png)")
+    w("")
+    w("## Implementations")
+    w("")
+    for impl in order({i for t in times.values() for i in t}):
+        w(f"- `{impl}`: {NOTES.get(impl, '')}")
+    w("")
+    w("Forward-mode peers (`sacado_fad`, `eigen_autodiff`, `ceres_jet`) carry one tangent per input: they run "
+      "where the inputs are few, and on `elementwise_sum` only up to N = 256; not on `matmul_loss` (2048 inputs).")
+    w("")
+    w("## Targets (from the issue), evaluated on this run")
+    w("")
+    w("| target | measured | met |")
+    w("|---|---:|---|")
+    for what, val, ok in targets(times):
+        w(f"| {what} | {val} | {ok} |")
+    w("")
+    for p in PROBLEMS:
+        if p not in times:
+            continue
+        t = times[p]
+        w(f"## {p}")
+        w("")
+        w(DESCRIPTIONS.get(p, ""))
+        w("")
+        has_simd = "handwritten_simd" in t
+        w("| size | implementation | time | x function | x handwritten |" + (" x handwritten_simd |" if has_simd else ""))
+        w("|---:|---|---:|---:|---:|" + ("---:|" if has_simd else ""))
+        sizes = sorted({n for impl in t.values() for n in impl})
+        for n in sizes:
+            for impl in order(t):
+                if n not in t[impl]:
+                    continue
+                name = f"**{impl}**" if impl.startswith("tapeless") else impl
+                row = (f"| {n} | {name} | {fmt_time(t[impl][n])} | {fmt_ratio(ratio(t, impl, 'function', n))} | "
+                       f"{fmt_ratio(ratio(t, impl, 'handwritten', n))} |")
+                if has_simd:
+                    row += f" {fmt_ratio(ratio(t, impl, 'handwritten_simd', n))} |"
+                w(row)
+        w("")
+    w("## Compile time (bench/compile)")
+    w("")
+    md.extend(compile_section(os.path.join(args.results_dir, "compile", "results.json")))
+    w("")
+
+    os.makedirs(os.path.dirname(os.path.abspath(args.md)), exist_ok=True)
+    with open(args.md, "w") as f:
+        f.write("\n".join(md))
+    plot(times, args.png)
+    print(f"report: wrote {args.md} and {args.png}")
+
+
+if __name__ == "__main__":
+    main()
