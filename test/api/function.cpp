@@ -1,7 +1,8 @@
-// The function-level API (api/function.hpp): grad, value_and_grad, jacfwd, jacrev, hessian, jvp and
-// vjp against closed forms and central differences, for float and double, static and runtime extents,
-// at sizes that leave SIMD tails; jacfwd == jacrev == jacobian; the Hessian against central
-// differences of the gradient; jvp and vjp against the Jacobian.
+// The function-level API (api/function.hpp): grad, value_and_grad, jacfwd, jacrev, jvp and vjp against
+// closed forms and central differences, for float and double, static and runtime extents, at sizes
+// that leave SIMD tails; jacfwd == jacrev == jacobian; jvp and vjp against the Jacobian. (hessian:
+// hessian.cpp, which shares the helpers in function_cases.hpp.) Static sizes are few on purpose:
+// each is a new instantiation of the engine, and compile time is a budget too.
 #define BOOST_TEST_MODULE api_function
 #include <boost/test/unit_test.hpp>
 
@@ -13,61 +14,9 @@
 
 #include <tapeless/tapeless.hpp>
 
+#include "function_cases.hpp"
+
 namespace {
-
-using reals = std::tuple<float, double>;
-
-template <class T>
-T tol() {
-  return std::is_same_v<T, float> ? T(2e-5) : T(1e-12);
-}
-template <class T>
-bool close(T a, T b, T t = tol<T>()) {
-  return std::abs(a - b) <= t * std::max(T(1), std::max(std::abs(a), std::abs(b)));
-}
-/// Central differences are good to about h^2 and eps / h.
-template <class T>
-T fd_tol() {
-  return std::is_same_v<T, float> ? T(2e-2) : T(1e-6);
-}
-template <class T>
-T fd_step() {
-  return std::is_same_v<T, float> ? T(1e-2) : T(1e-5);
-}
-
-template <class X>
-X point(std::size_t n) {
-  X x;
-  if constexpr (std::is_same_v<X, tl::dvec<tl::detail::element_t<X>>>) x = X(n);
-  using T = tl::detail::element_t<X>;
-  for (std::size_t i = 0; i < n; ++i) x[i] = T(0.3) * T(std::sin(double(i) + 1.0));
-  return x;
-}
-
-// f(x) = sum(exp(x) * x) + square(sum(x)) / 2: grad_i = exp(x_i) (x_i + 1) + sum(x),
-// H_ij = [i == j] exp(x_i) (x_i + 2) + 1.
-auto const f = [](auto const& x) { return tl::sum(tl::exp(x) * x) + 0.5 * tl::square(tl::sum(x)); };
-
-template <class T, class X>
-T f_plain(X const& x, std::size_t n) {
-  T s{}, e{};
-  for (std::size_t i = 0; i < n; ++i) {
-    s += x[i];
-    e += std::exp(x[i]) * x[i];
-  }
-  return e + T(0.5) * s * s;
-}
-
-// g(x) = tanh(x) * sum(x) + x: a map of n to n; J_ij = [i == j] ((1 - t_i^2) s + 1) + t_i.
-auto const g = [](auto const& x) { return tl::tanh(x) * tl::sum(x) + x; };
-
-template <class T, class X>
-T g_jacobian(X const& x, std::size_t n, std::size_t i, std::size_t j) {
-  T s{};
-  for (std::size_t k = 0; k < n; ++k) s += x[k];
-  T const t = std::tanh(x[i]);
-  return (i == j ? (T(1) - t * t) * s + T(1) : T(0)) + t;
-}
 
 template <class T, class X>
 void check_grad(X const& x, std::size_t n) {
@@ -92,8 +41,6 @@ void check_grad(X const& x, std::size_t n) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(grad_and_value_and_grad, T, reals) {
-  check_grad<T>(point<tl::vec<T, 1>>(1), 1);
-  check_grad<T>(point<tl::vec<T, 7>>(7), 7);
   check_grad<T>(point<tl::vec<T, 9>>(9), 9);
   for (std::size_t n : {1, 3, 7, 8, 9, 15, 17, 1000}) check_grad<T>(point<tl::dvec<T>>(n), n);
 }
@@ -155,40 +102,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_jacrev_and_jacobian_agree, T, reals) {
     static_assert(std::is_same_v<decltype(tl::jacfwd(g)(x)), tl::mat<T, 3, 3>>, "vec<3> -> vec<3> gives mat<3, 3>");
     run(x, 3);
   }
-  run(point<tl::vec<T, 9>>(9), 9);
-  for (std::size_t n : {1, 7, 17}) run(point<tl::dvec<T>>(n), n);
-}
-
-BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_against_exact_and_differences_of_grad, T, reals) {
-  auto run = [](auto const& x, std::size_t n) {
-    using X = std::remove_cvref_t<decltype(x)>;
-    auto const H = tl::hessian(f)(x);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = 0; j < n; ++j) {
-        T const exact = (i == j ? std::exp(x[i]) * (x[i] + 2) : T(0)) + T(1);
-        BOOST_TEST(close(H(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
-        BOOST_TEST(H(i, j) == H(j, i));
-      }
-    for (std::size_t j = 0; j < n; ++j) {
-      X xp = x, xm = x;
-      xp[j] += fd_step<T>();
-      xm[j] -= fd_step<T>();
-      auto const gp = tl::grad(f)(xp);
-      auto const gm = tl::grad(f)(xm);
-      for (std::size_t i = 0; i < n; ++i)
-        BOOST_TEST(close(H(i, j), (gp[i] - gm[i]) / (2 * fd_step<T>()), fd_tol<T>()), "(" << i << ", " << j << ")");
-    }
-  };
-  run(point<tl::vec<T, 1>>(1), 1);
-  run(point<tl::vec<T, 5>>(5), 5);    // one sweep of 5 tangent lanes
-  run(point<tl::vec<T, 17>>(17), 17);
-  for (std::size_t n : {1, 7, 8, 9, 19}) run(point<tl::dvec<T>>(n), n);  // sweeps of 8 lanes, and a tail
-}
-
-BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_of_a_scalar_function, T, reals) {
-  T const x = T(0.8);
-  T const h = tl::hessian([](auto const& y) { return tl::sin(y) * y; })(x);
-  BOOST_TEST(close(h, T(2) * std::cos(x) - x * std::sin(x)));
+  for (std::size_t n : {1, 7, 9, 17}) run(point<tl::dvec<T>>(n), n);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(jvp_and_vjp_against_the_jacobian, T, reals) {

@@ -1,0 +1,44 @@
+// tl::hessian (forward over reverse) against the closed form and central differences of tl::grad,
+// symmetric, for float and double: a static vector (one sweep with all lanes), runtime extents (sweeps
+// of 8 lanes, and a tail), and a scalar.
+#define BOOST_TEST_MODULE api_hessian
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstddef>
+#include <type_traits>
+
+#include <tapeless/tapeless.hpp>
+
+#include "function_cases.hpp"
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_against_exact_and_differences_of_grad, T, reals) {
+  auto run = [](auto const& x, std::size_t n) {
+    using X = std::remove_cvref_t<decltype(x)>;
+    auto const H = tl::hessian(f)(x);
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j) {
+        T const exact = (i == j ? std::exp(x[i]) * (x[i] + 2) : T(0)) + T(1);
+        BOOST_TEST(close(H(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(H(i, j) == H(j, i));
+      }
+    for (std::size_t j = 0; j < n; ++j) {
+      X xp = x, xm = x;
+      xp[j] += fd_step<T>();
+      xm[j] -= fd_step<T>();
+      auto const gp = tl::grad(f)(xp);
+      auto const gm = tl::grad(f)(xm);
+      for (std::size_t i = 0; i < n; ++i)
+        BOOST_TEST(close(H(i, j), (gp[i] - gm[i]) / (2 * fd_step<T>()), fd_tol<T>()), "(" << i << ", " << j << ")");
+    }
+  };
+  run(point<tl::vec<T, 5>>(5), 5);  // a static vector: one sweep of 5 tangent lanes
+  for (std::size_t n : {1, 7, 8, 9, 19}) run(point<tl::dvec<T>>(n), n);  // sweeps of 8 lanes, and a tail
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_of_a_scalar_function, T, reals) {
+  T const x = T(0.8);
+  T const h = tl::hessian([](auto const& y) { return tl::sin(y) * y; })(x);
+  BOOST_TEST(close(h, T(2) * std::cos(x) - x * std::sin(x)));
+}
+
