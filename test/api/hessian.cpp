@@ -1,11 +1,12 @@
 // tl::hessian (forward over reverse) against the closed form and central differences of tl::grad,
 // symmetric, for float and double: a static vector (one sweep with all lanes), runtime extents (sweeps
-// of 8 lanes, and a tail), and a scalar.
+// of 8 lanes, and a tail), and a scalar. tl::hvp against the Hessian times the vector.
 #define BOOST_TEST_MODULE api_hessian
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <type_traits>
 
 #include <tapeless/tapeless.hpp>
@@ -42,3 +43,40 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_of_a_scalar_function, T, reals) {
   BOOST_TEST(close(h, T(2) * std::cos(x) - x * std::sin(x)));
 }
 
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(hvp_is_the_hessian_times_the_vector, T, reals) {
+  for (std::size_t n : {1, 7, 9, 19}) {
+    auto const x = point<tl::dvec<T>>(n);
+    tl::dvec<T> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = T(1) - T(0.25) * T(i % 5);
+    auto const H = tl::hessian(f)(x);
+    tl::dvec<T> const hv = tl::hvp(f, x, v);
+    for (std::size_t i = 0; i < n; ++i) {
+      T want{};
+      for (std::size_t j = 0; j < n; ++j) want += H(i, j) * v[j];
+      BOOST_TEST(close(hv[i], want, T(10) * tol<T>()), "n = " << n << ", i = " << i);
+    }
+  }
+  auto const xs = point<tl::vec<T, 5>>(5);
+  tl::vec<T, 5> const e1{T(0), T(1), T(0), T(0), T(0)};
+  auto const hs = tl::hvp(f, xs, e1);
+  static_assert(std::is_same_v<std::remove_cvref_t<decltype(hs)>, tl::vec<T, 5>>, "hvp has x's shape");
+  auto const Hs = tl::hessian(f)(xs);
+  for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(close(hs[i], Hs(i, 1)), "i = " << i);
+  T const x0 = T(0.8);
+  BOOST_TEST(close(tl::hvp([](auto const& y) { return tl::sin(y) * y; }, x0, T(2)),
+                   T(2) * (T(2) * std::cos(x0) - x0 * std::sin(x0))));
+}
+
+BOOST_AUTO_TEST_CASE(hvp_with_a_vector_of_another_length_throws) {
+  tl::dvec<double> const x(4, 0.5), v(5, 1.0);
+  try {
+    (void)tl::hvp(f, x, v);
+    BOOST_FAIL("no shape_error");
+  } catch (tl::shape_error const& e) {
+    std::string const what = e.what();
+    BOOST_TEST(what.find("tl::hvp") != std::string::npos, what);
+    BOOST_TEST(what.find("(4)") != std::string::npos, what);
+    BOOST_TEST(what.find("(5)") != std::string::npos, what);
+  }
+}

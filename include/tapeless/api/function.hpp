@@ -6,6 +6,7 @@
 //   tl::value_and_grad(f)(x...)   std::pair{f(x...), that}, from one sweep
 //   tl::jacfwd(f)(x), jacrev(f)(x)   shape(f(x)) ++ shape(x), by tangent passes / reverse sweeps
 //   tl::hessian(f)(x)             forward over reverse: the reverse sweep run with dual elements
+//   tl::hvp(f, x, v)              H v, one reverse sweep on duals (forward over reverse)
 //   tl::jvp(f, x, v)              std::pair{f(x), J v}, one tangent pass
 //   tl::vjp(f, x, u)              std::pair{f(x), u^T J}, one reverse sweep
 //
@@ -199,6 +200,25 @@ auto hessian(F f) {
 }
 
 namespace detail {
+/// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).
+template <class F, class X>
+X hvp_checked(F const& f, X const& x, X const& v) {
+  using T = element_t<X>;
+  using D = dual<T, 1>;
+  if constexpr (rank_v<X> == 0) {
+    return grad_fn<F>{f}(D(x, {v})).tangent[0];
+  } else {
+    check_same_shape("tl::hvp(f, x, v): v", x, v);
+    using XD = rebind_t<X, D>;
+    XD xd = make_value<XD>(extents_of(x));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), {elem(v, i)});
+    XD const g = grad_fn<F>{f}(xd);
+    X out = make_value<X>(extents_of(x));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(out, i) = elem(g, i).tangent[0];
+    return out;
+  }
+}
+
 template <class F, class X>
 auto jvp_checked(F const& f, X const& x, X const& v) {
   return with_vars("tl::jvp", f, [&](auto const& y, auto const& xv) {
@@ -226,6 +246,21 @@ auto jvp(F const& f, X const& x, V const& v) {
     return;  // the assertion says what is wrong
   } else {
     return detail::jvp_checked(f, x, v);
+  }
+}
+
+/// `tl::hvp(f, x, v)`: the Hessian of a scalar f at x times v, shaped like x, from one reverse sweep
+/// on dual numbers (forward over reverse) without forming the Hessian. v has x's shape: a static
+/// mismatch does not compile, a runtime one throws tl::shape_error.
+template <class F, class X, class V>
+  requires(detail::function_input<X> && std::is_floating_point_v<detail::element_t<X>> && value_type<V>)
+auto hvp(F const& f, X const& x, V const& v) {
+  if constexpr (!std::is_same_v<V, X>) {
+    static_assert(detail::shapes_agree<detail::shape_t<X>, detail::shape_t<V>>::value && std::is_same_v<V, X>,
+                  "tl::hvp(f, x, v): v must have x's type and shape");
+    return;  // the assertion says what is wrong
+  } else {
+    return detail::hvp_checked(f, x, v);
   }
 }
 
