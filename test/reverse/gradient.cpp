@@ -4,6 +4,8 @@
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <thread>
+
 #include <tapeless/tapeless.hpp>
 
 namespace hana = boost::hana;
@@ -83,6 +85,22 @@ BOOST_AUTO_TEST_CASE(repeated_calls_see_new_values_and_start_from_zero) {
   auto gd = tl::gradient(z, d);
   BOOST_TEST(gd.size() == 4u);
   BOOST_TEST(gd[3] == 8.0);
+}
+
+BOOST_AUTO_TEST_CASE(a_var_swept_by_one_thread_after_another) {
+  // Sweeps are numbered from per-thread blocks; two threads must never hand out the same number, or
+  // the second sweep would take the var's adjoint for already reset and add to the first one's.
+  tl::var<double> x{3.0};
+  tl::var<tl::dvec<double>> v{1.0, 2.0};
+  auto y = x * x + tl::sum(tl::square(v) * x);
+  double g1 = 0, g2 = 0, g3 = 0;
+  std::thread([&] { g1 = tl::gradient(y, x); }).join();
+  std::thread([&] { g2 = tl::gradient(y, x); }).join();
+  std::thread([&] { g3 = tl::jacobian(y, x, tl::forward_mode); }).join();
+  BOOST_TEST(g1 == 11.0);
+  BOOST_TEST(g2 == 11.0);
+  BOOST_TEST(g3 == 11.0);
+  BOOST_TEST(tl::gradient(y, x) == 11.0);
 }
 
 BOOST_AUTO_TEST_CASE(vars_and_lets_can_be_roots) {

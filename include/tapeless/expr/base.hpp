@@ -39,6 +39,24 @@ namespace detail {
 class sweep;
 
 /// The part of a let binding that a sweep keeps in its list (see let.hpp).
+/// A number no earlier call for the same Tag returned, on any thread, and never 0 (which vars and
+/// lets read as "never"). Each thread takes a block of 2^20 numbers from a shared atomic counter and
+/// hands them out one by one: an atomic read-modify-write per sweep was a sixth of a small gradient's
+/// time (normal_logpdf at N = 256), and numbers must stay unique across threads because a var may be
+/// swept by one thread after another.
+template <class Tag>
+std::uint64_t unique_number() noexcept {
+  constexpr std::uint64_t block = std::uint64_t{1} << 20;
+  static std::atomic<std::uint64_t> blocks{0};
+  thread_local std::uint64_t next = 0;
+  thread_local std::uint64_t end = 0;
+  if (next == end) {
+    next = blocks.fetch_add(1, std::memory_order_relaxed) * block + 1;
+    end = next + block - 1;
+  }
+  return next++;
+}
+
 struct let_link {
   mutable let_link const* next_ = nullptr;
   void (*backward_)(let_link const&, sweep&) = nullptr;
@@ -73,10 +91,7 @@ class sweep {
   }
 
  private:
-  static std::uint64_t fresh_epoch() noexcept {
-    static std::atomic<std::uint64_t> counter{0};
-    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
+  static std::uint64_t fresh_epoch() noexcept { return unique_number<sweep>(); }
   std::uint64_t epoch_;
   let_link const* lets_ = nullptr;
   std::span<let_link const* const> stopped_;
@@ -101,10 +116,7 @@ class tangent_pass {
   }
 
  private:
-  static std::uint64_t fresh_id() noexcept {
-    static std::atomic<std::uint64_t> counter{0};
-    return counter.fetch_add(1, std::memory_order_relaxed) + 1;
-  }
+  static std::uint64_t fresh_id() noexcept { return unique_number<tangent_pass>(); }
   std::uint64_t id_;
   void const* target_;
   void const* direction_;
