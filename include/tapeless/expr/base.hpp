@@ -38,7 +38,6 @@ namespace detail {
 
 class sweep;
 
-/// The part of a let binding that a sweep keeps in its list (see let.hpp).
 /// A number no earlier call for the same Tag returned, on any thread, and never 0 (which vars and
 /// lets read as "never"). Each thread takes a block of 2^20 numbers from a shared atomic counter and
 /// hands them out one by one: an atomic read-modify-write per sweep was a sixth of a small gradient's
@@ -57,6 +56,7 @@ std::uint64_t unique_number() noexcept {
   return next++;
 }
 
+/// The part of a let binding that a sweep keeps in its list (see let.hpp).
 struct let_link {
   mutable let_link const* next_ = nullptr;
   void (*backward_)(let_link const&, sweep&) = nullptr;

@@ -188,8 +188,11 @@ struct unary_node : expr_base<unary_node<Op, N>> {
   }
   value_type plain_tangent(tangent_pass const& p, plain_record const& r) const {
     value_type t = n_.tangent(p, r.child);
-    for (std::size_t i = 0, n = size_of(t); i < n; ++i)
-      elem(t, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(t, i));
+    if constexpr (keeps_derivative)
+      t = t * r.derivative;
+    else
+      for (std::size_t i = 0, n = size_of(t); i < n; ++i)
+        elem(t, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(t, i));
     return t;
   }
 };

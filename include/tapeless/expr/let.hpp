@@ -22,7 +22,8 @@ namespace detail {
 /// What a let is to its users: a value of type V, evaluated once per sweep, with an adjoint. Users
 /// hold a let_ref<V>, which names only V: the type of an expression that uses a let does not contain
 /// the let's own expression, so a chain or a DAG of lets has types (and compile times) that grow with
-/// the number of lets, not with their depth. The let evaluates itself through `evaluate_`.
+/// the number of lets, not with their depth. The let's own state (let_state<E>) evaluates it through
+/// `refresh_` and `tangent_fn_`.
 template <class V>
 class let_value : public let_link {
  public:
@@ -70,10 +71,6 @@ class let_value : public let_link {
   mutable V tangent_{};
   mutable std::uint64_t tangent_id_ = 0;
 };
-
-}  // namespace detail
-
-namespace detail {
 
 /// What a let owns: its expression, the record of its last evaluation, and (from let_value) its
 /// adjoint, epoch and links.

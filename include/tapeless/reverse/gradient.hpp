@@ -218,8 +218,7 @@ auto collect_adjoints(sweep const& s, Targets const& targets) {
   }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
 }
 
-/// A root's record. A fused reduction whose backward follows at once defers its loop to the backward.
-/// An active root may defer its forward loop to its backward pass (reduce_node), which then sets the
+/// A root's record. An active root may defer its forward loop to its backward pass (reduce_node), which then sets the
 /// record's value too; an inactive root has no backward pass, so it evaluates now.
 template <class R>
 record_t<R> root_forward(R const& r, sweep& s) {
