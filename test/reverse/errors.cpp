@@ -3,6 +3,7 @@
 #define BOOST_TEST_MODULE reverse_errors
 #include <boost/test/unit_test.hpp>
 
+#include <cmath>
 #include <functional>
 #include <string>
 #include <vector>
@@ -204,4 +205,17 @@ BOOST_AUTO_TEST_CASE(index_out_of_range) {
   BOOST_TEST(tl::gradient(x[2] * x[0], x) == (dvec{3.0, 0.0, 1.0}));
   BOOST_TEST(tl::gradient(tl::sum(m[1]) + m(0, 2), m) == (dmat{{0.0, 0.0, 1.0}, {1.0, 1.0, 1.0}}));
   BOOST_TEST(tl::gradient(s[2], s) == (tl::vec<double, 3>{0.0, 0.0, 1.0}));
+}
+
+BOOST_AUTO_TEST_CASE(function_api_directions_and_seeds) {
+  // tl::jvp and tl::hvp take a direction of x's shape, tl::vjp a seed of f(x)'s: runtime extents are
+  // checked before anything is differentiated.
+  auto f = [](auto const& x) { return tl::exp(x) * x; };
+  auto scalar = [](auto const& x) { return tl::sum(tl::exp(x) * x); };
+  dvec const x = iota(4), three = iota(3), five = iota(5);
+  check_names(shape_error_of([&] { (void)tl::jvp(f, x, three); }), {"tl::jvp", "(4)", "(3)"});
+  check_names(shape_error_of([&] { (void)tl::hvp(scalar, x, five); }), {"tl::hvp", "(4)", "(5)"});
+  check_names(shape_error_of([&] { (void)tl::vjp(f, x, five); }), {"seed", "(4)", "(5)"});
+  // And a correct call after the failures: J v with v = (0, 1, 2, 3) at x = (1, 2, 3, 4).
+  BOOST_TEST(std::abs(tl::jvp(f, x, iota(4, 0.0)).second[1] - 3.0 * std::exp(2.0)) <= 1e-13);
 }

@@ -14,9 +14,9 @@
 // outlive the call); named intermediates inside f are plain `auto h = ...;` expressions.
 #pragma once
 
-#include <algorithm>
+#include <array>
 #include <cstddef>
-#include <string>
+#include <string_view>
 #include <tuple>
 #include <type_traits>
 #include <utility>
@@ -37,16 +37,16 @@ concept function_input = differentiable_value<X>::value;
 
 /// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live.
 template <class F, class G, class... X>
-auto with_vars(char const* who, F const& f, G const& g, X const&... x) {
+auto with_vars(F const& f, G const& g, X const&... x) {
   std::tuple<var<X>...> vars(x...);
   return std::apply(
       [&](auto const&... v) {
         using Y = std::remove_cvref_t<decltype(f(v...))>;
         if constexpr (!expression<Y> || is_var<Y>::value || is_let<Y>::value) {
           static_assert(expression<Y> && !is_var<Y>::value && !is_let<Y>::value,
-                        "tl::grad / value_and_grad / jacfwd / jacrev / hessian / jvp / vjp (f): f must return a "
-                        "tapeless expression of its arguments (not a plain number, a value, or a var or let of its own)");
-          (void)who;
+                        "tl::grad / value_and_grad / jacfwd / jacrev / hessian / hvp / jvp / vjp (f): f must return "
+                        "a tapeless expression of its arguments (not a plain number, a value, or a var or let of its "
+                        "own)");
         } else {
           Y const y = f(v...);
           return g(y, v...);
@@ -55,13 +55,21 @@ auto with_vars(char const* who, F const& f, G const& g, X const&... x) {
       vars);
 }
 
-template <class A, class B>
-void check_same_shape(char const* who, A const& a, B const& b) {
-  if constexpr (rank_v<A> != 0) {
-    if (extents_of(a) != extents_of(b))
-      throw shape_error(std::string(who) + ": shape " + format_extents(extents_of(b)) +
-                        " does not match the argument's shape " + format_extents(extents_of(a)));
-  }
+/// A direction v of runtime extents must have x's (static ones are checked at compile time).
+template <class X>
+void check_direction(std::string_view where, X const& x, X const& v) {
+  if constexpr (rank_v<X> != 0)
+    if (extents_of(x) != extents_of(v)) throw_shapes(where, "x's and v's shapes", extents_of(x), extents_of(v));
+}
+
+/// The value of y and the adjoints of the targets, from one sweep (seeds: as run_gradient takes them).
+template <class Y, class Targets, class SeedsPtr>
+auto value_and_adjoints(Y const& y, Targets const& targets, SeedsPtr seeds) {
+  using V = typename std::remove_cvref_t<decltype(root_node(y))>::value_type;
+  V value{};
+  auto adjoints = run_gradient(root_tuple(y), targets, seeds, stopped_of(),
+                               [&](auto const& recs) { value = V(std::get<0>(recs).value); });
+  return std::pair{std::move(value), std::move(adjoints)};
 }
 
 template <class F>
@@ -70,7 +78,7 @@ struct grad_fn {
   template <class... X>
     requires(sizeof...(X) >= 1 && (function_input<X> && ...))
   auto operator()(X const&... x) const {
-    return with_vars("tl::grad", f, [](auto const& y, auto const&... v) {
+    return with_vars(f, [](auto const& y, auto const&... v) {
       if constexpr (sizeof...(v) == 1)
         return gradient(y, v...);
       else
@@ -85,12 +93,8 @@ struct value_and_grad_fn {
   template <class... X>
     requires(sizeof...(X) >= 1 && (function_input<X> && ...))
   auto operator()(X const&... x) const {
-    return with_vars("tl::value_and_grad", f, [](auto const& y, auto const&... v) {
-      decltype(auto) roots = root_tuple(y);
-      using V = typename std::remove_cvref_t<decltype(root_node(y))>::value_type;
-      V value{};
-      auto g = run_gradient(roots, wrt_targets(wrt(v...)), seeds_of(), stopped_of(),
-                            [&](auto const& recs) { value = V(std::get<0>(recs).value); });
+    return with_vars(f, [](auto const& y, auto const&... v) {
+      auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
       if constexpr (sizeof...(v) == 1)
         return std::pair{std::move(value), std::get<0>(std::move(g))};
       else
@@ -105,7 +109,7 @@ struct jac_fn {
   template <class X>
     requires function_input<X>
   auto operator()(X const& x) const {
-    return with_vars("tl::jacfwd / tl::jacrev", f, [](auto const& y, auto const& v) { return jacobian(y, v, Mode{}); },
+    return with_vars(f, [](auto const& y, auto const& v) { return jacobian(y, v, Mode{}); },
                      x);
   }
 };
@@ -123,6 +127,32 @@ constexpr std::size_t hessian_lanes() {
   }
 }
 
+/// The gradient of f at dual numbers of N lanes: element i of x with the tangents direction(i).
+/// Its tangents are the directional derivatives of the gradient: columns of the Hessian, or H v.
+template <std::size_t N, class F, class X, class Direction>
+auto gradient_on_duals(F const& f, X const& x, Direction const& direction) {
+  using D = dual<element_t<X>, N>;
+  if constexpr (rank_v<X> == 0) {
+    return grad_fn<F>{f}(D(x, direction(0)));
+  } else {
+    using XD = rebind_t<X, D>;
+    XD xd = make_value<XD>(extents_of(x));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), direction(i));
+    return grad_fn<F>{f}(xd);
+  }
+}
+
+/// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).
+template <class F, class X>
+X hvp_checked(F const& f, X const& x, X const& v) {
+  using T = element_t<X>;
+  check_direction("tl::hvp(f, x, v)", x, v);
+  auto const g = gradient_on_duals<1>(f, x, [&](std::size_t i) { return std::array<T, 1>{elem(v, i)}; });
+  X out = make_value<X>(extents_of(x));
+  for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(out, i) = elem(g, i).tangent[0];
+  return out;
+}
+
 template <class F>
 struct hessian_fn {
   F f;
@@ -131,35 +161,24 @@ struct hessian_fn {
   auto operator()(X const& x) const {
     using T = element_t<X>;
     constexpr std::size_t N = hessian_lanes<X>();
-    using D = dual<T, N>;
     if constexpr (rank_v<X> == 0) {
-      return grad_fn<F>{f}(D(x, {T(1)})).tangent[0];
+      return hvp_checked(f, x, T(1));
     } else {
-      return matrix(x);
-    }
-  }
-  template <class X>
-  auto matrix(X const& x) const {
-    using T = element_t<X>;
-    constexpr std::size_t N = hessian_lanes<X>();
-    using D = dual<T, N>;
-    using XD = rebind_t<X, D>;
-    std::size_t const n = size_of(x);
-    using H = typename jacobian_value<X, X>::type;
-    H h = make_jacobian<H>(n, n);
-    XD xd = make_value<XD>(extents_of(x));
-    for (std::size_t j0 = 0; j0 < n; j0 += N) {
-      // x with tangent lane k in direction e_{j0 + k}: the gradient's tangents are Hessian columns.
-      for (std::size_t i = 0; i < n; ++i) {
-        D di(elem(x, i));
-        if (i >= j0 && i - j0 < N) di.tangent[i - j0] = T(1);
-        elem(xd, i) = di;
+      std::size_t const n = size_of(x);
+      using H = typename jacobian_value<X, X>::type;
+      H h = make_jacobian<H>(n, n);
+      for (std::size_t j0 = 0; j0 < n; j0 += N) {
+        // Lane k of element i points along e_{j0 + k}: the gradient's tangents are columns j0, j0 + 1, ...
+        auto const g = gradient_on_duals<N>(f, x, [j0](std::size_t i) {
+          std::array<T, N> t{};
+          if (i >= j0 && i - j0 < N) t[i - j0] = T(1);
+          return t;
+        });
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(h, i * n + j0 + k) = elem(g, i).tangent[k];
       }
-      XD const g = grad_fn<F>{f}(xd);
-      for (std::size_t i = 0; i < n; ++i)
-        for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(h, i * n + j0 + k) = elem(g, i).tangent[k];
+      return h;
     }
-    return h;
   }
 };
 
@@ -200,36 +219,17 @@ auto hessian(F f) {
 }
 
 namespace detail {
-/// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).
-template <class F, class X>
-X hvp_checked(F const& f, X const& x, X const& v) {
-  using T = element_t<X>;
-  using D = dual<T, 1>;
-  if constexpr (rank_v<X> == 0) {
-    return grad_fn<F>{f}(D(x, {v})).tangent[0];
-  } else {
-    check_same_shape("tl::hvp(f, x, v): v", x, v);
-    using XD = rebind_t<X, D>;
-    XD xd = make_value<XD>(extents_of(x));
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), {elem(v, i)});
-    XD const g = grad_fn<F>{f}(xd);
-    X out = make_value<X>(extents_of(x));
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(out, i) = elem(g, i).tangent[0];
-    return out;
-  }
-}
-
 template <class F, class X>
 auto jvp_checked(F const& f, X const& x, X const& v) {
-  return with_vars("tl::jvp", f, [&](auto const& y, auto const& xv) {
-    detail::check_same_shape("tl::jvp(f, x, v): v", x, v);
-    decltype(auto) root = detail::root_node(y);
+  check_direction("tl::jvp(f, x, v)", x, v);
+  return with_vars(f, [&](auto const& y, auto const& xv) {
+    decltype(auto) root = root_node(y);
     using YV = typename std::remove_cvref_t<decltype(root)>::value_type;
-    auto const target = detail::as_node(xv);
-    detail::sweep s;
+    auto const target = as_node(xv);
+    sweep s;
     auto const rec = root.forward(s);
-    detail::tangent_pass p(target.identity(), &v);
-    YV t = detail::tangent_of(root, p, rec);
+    tangent_pass p(target.identity(), &v);
+    YV t = tangent_of(root, p, rec);
     return std::pair{YV(rec.value), std::move(t)};
   }, x);
 }
@@ -269,15 +269,18 @@ auto hvp(F const& f, X const& x, V const& v) {
 template <class F, class X, class U>
   requires detail::function_input<X>
 auto vjp(F const& f, X const& x, U const& u) {
-  return detail::with_vars("tl::vjp", f, [&](auto const& y, auto const& xv) {
-    using YV = typename std::remove_cvref_t<decltype(detail::root_node(y))>::value_type;
-    YV value{};
+  return detail::with_vars(f, [&](auto const& y, auto const& xv) {
     auto const s = seeds(u);
-    detail::check_gradient_arguments<std::remove_cvref_t<decltype(y)>, std::remove_cvref_t<decltype(xv)>,
-                                     std::remove_cvref_t<decltype(s)>>();
-    auto g = detail::run_gradient(detail::root_tuple(y), detail::wrt_targets(xv), detail::seeds_of(s),
-                                  detail::stopped_of(), [&](auto const& recs) { value = YV(std::get<0>(recs).value); });
-    return std::pair{std::move(value), std::get<0>(std::move(g))};
+    using Y = std::remove_cvref_t<decltype(y)>;
+    using XV = std::remove_cvref_t<decltype(xv)>;
+    using S = std::remove_cvref_t<decltype(s)>;
+    if constexpr (!detail::gradient_arguments_fit<Y, XV, S>()) {
+      detail::check_gradient_arguments<Y, XV, S>();
+      return;  // the assertions say what is wrong; nothing further to report
+    } else {
+      auto [value, g] = detail::value_and_adjoints(y, detail::wrt_targets(xv), detail::seeds_of(s));
+      return std::pair{std::move(value), std::get<0>(std::move(g))};
+    }
   }, x);
 }
 
