@@ -7,6 +7,7 @@
 #include "core/tensor.hpp"
 #include "core/traits.hpp"
 #include "forward/dual.hpp"
+#include "forward/jet.hpp"
 #include "expr/base.hpp"
 #include "expr/elementwise.hpp"
 #include "expr/index.hpp"

@@ -1,0 +1,396 @@
+// tapeless/forward/jet.hpp: univariate Taylor jets, the value and the first K derivatives of a scalar
+// function carried together; each operation costs O(K^2) (nested duals cost O(2^K)).
+#pragma once
+
+#include <array>
+#include <cmath>
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <ostream>
+#include <type_traits>
+#include <utility>
+
+#include "../core/traits.hpp"
+
+namespace tapeless {
+
+/// A truncated Taylor series in one variable t: c[k] is the k-th derivative at t = 0 divided by k!.
+/// Arithmetic and the elementary functions follow the recurrences of Taylor arithmetic (Griewank and
+/// Walther, "Evaluating Derivatives", ch. 13), so a function written for numbers, called on
+/// `jet<T, K>::variable(x)`, returns its own Taylor coefficients at x up to order K.
+///
+///     auto y = tl::exp(tl::jet<double, 4>::variable(0.0));   // y.c == {1, 1, 1/2, 1/6, 1/24}
+///     y.derivative(3)                                         // 1: the third derivative
+template <class T, std::size_t K>
+struct jet {
+  static_assert(std::is_floating_point_v<T>, "tl::jet<T, K>: T must be float or double");
+  using value_type = T;
+  static constexpr std::size_t order = K;
+
+  std::array<T, K + 1> c{};
+
+  constexpr jet() = default;
+  constexpr explicit jet(std::array<T, K + 1> const& coefficients) : c(coefficients) {}
+  /// A constant: c[0] = v, the rest zero. Implicit so that numbers mix with jets.
+  template <class U>
+    requires std::is_arithmetic_v<U>
+  constexpr jet(U const& v) {
+    c[0] = static_cast<T>(v);
+  }
+
+  /// The independent variable at x: x + t.
+  static constexpr jet variable(T x) {
+    jet r(x);
+    if constexpr (K >= 1) r.c[1] = T(1);
+    return r;
+  }
+
+  /// The k-th derivative, k! c[k].
+  constexpr T derivative(std::size_t k) const {
+    T r = c[k];
+    for (std::size_t i = 2; i <= k; ++i) r *= T(i);
+    return r;
+  }
+};
+
+template <class T, std::size_t K>
+struct is_element<jet<T, K>> : is_element<T> {};
+template <class T, std::size_t K>
+struct element_base<jet<T, K>> : element_base<T> {};
+
+template <class T>
+struct is_jet : std::false_type {};
+template <class T, std::size_t K>
+struct is_jet<jet<T, K>> : std::true_type {};
+
+namespace detail {
+
+template <class U, class T>
+concept jet_scalar = std::is_arithmetic_v<U>;
+
+/// y' = w x' (the derivative of y is w times that of x), solved for y's coefficients 1..K:
+/// k y_k = sum_{j=1..k} j x_j w_{k-j}. w_of(k) must give w_k from y_0..y_k; it is asked in order.
+template <class T, std::size_t K, class W>
+constexpr void integrate(jet<T, K> const& x, jet<T, K>& y, jet<T, K>& w, W const& w_of) {
+  w.c[0] = w_of(0);
+  for (std::size_t k = 1; k <= K; ++k) {
+    T s{};
+    for (std::size_t j = 1; j <= k; ++j) s += T(j) * x.c[j] * w.c[k - j];
+    y.c[k] = s / T(k);
+    w.c[k] = w_of(k);
+  }
+}
+
+}  // namespace detail
+
+// ---- arithmetic -----------------------------------------------------------------------------
+
+template <class T, std::size_t K>
+constexpr jet<T, K> operator+(jet<T, K> const& a) {
+  return a;
+}
+template <class T, std::size_t K>
+constexpr jet<T, K> operator-(jet<T, K> const& a) {
+  jet<T, K> r;
+  for (std::size_t k = 0; k <= K; ++k) r.c[k] = -a.c[k];
+  return r;
+}
+template <class T, std::size_t K>
+constexpr jet<T, K> operator+(jet<T, K> const& a, jet<T, K> const& b) {
+  jet<T, K> r;
+  for (std::size_t k = 0; k <= K; ++k) r.c[k] = a.c[k] + b.c[k];
+  return r;
+}
+template <class T, std::size_t K>
+constexpr jet<T, K> operator-(jet<T, K> const& a, jet<T, K> const& b) {
+  jet<T, K> r;
+  for (std::size_t k = 0; k <= K; ++k) r.c[k] = a.c[k] - b.c[k];
+  return r;
+}
+/// The Cauchy product: c_k = sum_j a_j b_{k-j}.
+template <class T, std::size_t K>
+constexpr jet<T, K> operator*(jet<T, K> const& a, jet<T, K> const& b) {
+  jet<T, K> r;
+  for (std::size_t k = 0; k <= K; ++k) {
+    T s{};
+    for (std::size_t j = 0; j <= k; ++j) s += a.c[j] * b.c[k - j];
+    r.c[k] = s;
+  }
+  return r;
+}
+/// r = a / b from a = r b: r_k = (a_k - sum_{j<k} r_j b_{k-j}) / b_0.
+template <class T, std::size_t K>
+constexpr jet<T, K> operator/(jet<T, K> const& a, jet<T, K> const& b) {
+  jet<T, K> r;
+  for (std::size_t k = 0; k <= K; ++k) {
+    T s = a.c[k];
+    for (std::size_t j = 0; j < k; ++j) s -= r.c[j] * b.c[k - j];
+    r.c[k] = s / b.c[0];
+  }
+  return r;
+}
+
+// A number on either side: added to c[0], or scaling every coefficient.
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator+(jet<T, K> a, U const& b) {
+  a.c[0] += static_cast<T>(b);
+  return a;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator+(U const& a, jet<T, K> b) {
+  b.c[0] = static_cast<T>(a) + b.c[0];
+  return b;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator-(jet<T, K> a, U const& b) {
+  a.c[0] -= static_cast<T>(b);
+  return a;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator-(U const& a, jet<T, K> const& b) {
+  jet<T, K> r = -b;
+  r.c[0] = static_cast<T>(a) - b.c[0];
+  return r;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator*(jet<T, K> a, U const& b) {
+  for (auto& x : a.c) x *= static_cast<T>(b);
+  return a;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator*(U const& a, jet<T, K> b) {
+  for (auto& x : b.c) x = static_cast<T>(a) * x;
+  return b;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator/(jet<T, K> a, U const& b) {
+  for (auto& x : a.c) x /= static_cast<T>(b);
+  return a;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr jet<T, K> operator/(U const& a, jet<T, K> const& b) {
+  return jet<T, K>(a) / b;
+}
+template <class T, std::size_t K, class U>
+constexpr jet<T, K>& operator+=(jet<T, K>& a, U const& b) {
+  return a = a + b;
+}
+template <class T, std::size_t K, class U>
+constexpr jet<T, K>& operator-=(jet<T, K>& a, U const& b) {
+  return a = a - b;
+}
+template <class T, std::size_t K, class U>
+constexpr jet<T, K>& operator*=(jet<T, K>& a, U const& b) {
+  return a = a * b;
+}
+template <class T, std::size_t K, class U>
+constexpr jet<T, K>& operator/=(jet<T, K>& a, U const& b) {
+  return a = a / b;
+}
+
+// Comparisons look at the value only (they pick branches; they have no derivative).
+template <class T, std::size_t K>
+constexpr T const& primal(jet<T, K> const& a) {
+  return a.c[0];
+}
+template <class T, std::size_t K>
+constexpr bool operator==(jet<T, K> const& a, jet<T, K> const& b) {
+  return a.c[0] == b.c[0];
+}
+template <class T, std::size_t K>
+constexpr auto operator<=>(jet<T, K> const& a, jet<T, K> const& b) {
+  return a.c[0] <=> b.c[0];
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr bool operator==(jet<T, K> const& a, U const& b) {
+  return a.c[0] == b;
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+constexpr auto operator<=>(jet<T, K> const& a, U const& b) {
+  return a.c[0] <=> b;
+}
+
+// ---- elementary functions ------------------------------------------------------------------
+// Each from an ODE the function satisfies (exp' = exp, log' = 1 / x, ...), solved term by term.
+
+template <class T, std::size_t K>
+jet<T, K> exp(jet<T, K> const& x) {
+  using std::exp;
+  jet<T, K> y, w;
+  y.c[0] = exp(x.c[0]);
+  detail::integrate(x, y, w, [&](std::size_t k) { return y.c[k]; });  // y' = y x'
+  return y;
+}
+template <class T, std::size_t K>
+jet<T, K> expm1(jet<T, K> const& x) {
+  using std::exp;
+  using std::expm1;
+  jet<T, K> y, w;
+  y.c[0] = expm1(x.c[0]);
+  T const e0 = exp(x.c[0]);
+  detail::integrate(x, y, w, [&](std::size_t k) { return k == 0 ? e0 : y.c[k]; });  // y' = (y + 1) x'
+  return y;
+}
+
+namespace detail {
+/// y = log(x) where x.c[0] is replaced by x0 (1 + x.c[0] for log1p): x0 y' = x' - sum x_{k-j} j y_j.
+template <class T, std::size_t K>
+jet<T, K> log_series(jet<T, K> const& x, T y0, T x0) {
+  jet<T, K> y;
+  y.c[0] = y0;
+  for (std::size_t k = 1; k <= K; ++k) {
+    T s = T(k) * x.c[k];
+    for (std::size_t j = 1; j < k; ++j) s -= T(j) * y.c[j] * x.c[k - j];
+    y.c[k] = s / (T(k) * x0);
+  }
+  return y;
+}
+
+/// sin and cos together: s' = c x', c' = -s x'.
+template <class T, std::size_t K>
+std::pair<jet<T, K>, jet<T, K>> sincos(jet<T, K> const& x) {
+  using std::cos;
+  using std::sin;
+  jet<T, K> s, c;
+  s.c[0] = sin(x.c[0]);
+  c.c[0] = cos(x.c[0]);
+  for (std::size_t k = 1; k <= K; ++k) {
+    T ss{}, cc{};
+    for (std::size_t j = 1; j <= k; ++j) {
+      ss += T(j) * x.c[j] * c.c[k - j];
+      cc -= T(j) * x.c[j] * s.c[k - j];
+    }
+    s.c[k] = ss / T(k);
+    c.c[k] = cc / T(k);
+  }
+  return {s, c};
+}
+
+/// y' = (1 + sign y^2) x': tan (sign +1) and tanh (sign -1).
+template <class T, std::size_t K>
+jet<T, K> tan_like(jet<T, K> const& x, T y0, T sign) {
+  jet<T, K> y, w;
+  y.c[0] = y0;
+  integrate(x, y, w, [&](std::size_t k) {
+    T s{};
+    for (std::size_t j = 0; j <= k; ++j) s += y.c[j] * y.c[k - j];
+    return (k == 0 ? T(1) : T(0)) + sign * s;
+  });
+  return y;
+}
+
+/// x^n for a natural n by squaring: exact where x.c[0] is 0 (the recurrence would divide by it).
+template <class T, std::size_t K>
+jet<T, K> pow_natural(jet<T, K> x, unsigned long long n) {
+  jet<T, K> r(T(1));
+  while (n != 0) {
+    if (n & 1) r = r * x;
+    n >>= 1;
+    if (n != 0) x = x * x;
+  }
+  return r;
+}
+}  // namespace detail
+
+template <class T, std::size_t K>
+jet<T, K> log(jet<T, K> const& x) {
+  using std::log;
+  return detail::log_series(x, T(log(x.c[0])), x.c[0]);
+}
+template <class T, std::size_t K>
+jet<T, K> log1p(jet<T, K> const& x) {
+  using std::log1p;
+  return detail::log_series(x, T(log1p(x.c[0])), T(1 + x.c[0]));
+}
+template <class T, std::size_t K>
+jet<T, K> sin(jet<T, K> const& x) {
+  return detail::sincos(x).first;
+}
+template <class T, std::size_t K>
+jet<T, K> cos(jet<T, K> const& x) {
+  return detail::sincos(x).second;
+}
+template <class T, std::size_t K>
+jet<T, K> tan(jet<T, K> const& x) {
+  using std::tan;
+  return detail::tan_like(x, T(tan(x.c[0])), T(1));
+}
+template <class T, std::size_t K>
+jet<T, K> tanh(jet<T, K> const& x) {
+  using std::tanh;
+  return detail::tan_like(x, T(tanh(x.c[0])), T(-1));
+}
+/// From y^2 = x: y_k = (x_k - sum_{0<j<k} y_j y_{k-j}) / (2 y_0).
+template <class T, std::size_t K>
+jet<T, K> sqrt(jet<T, K> const& x) {
+  using std::sqrt;
+  jet<T, K> y;
+  y.c[0] = sqrt(x.c[0]);
+  for (std::size_t k = 1; k <= K; ++k) {
+    T s = x.c[k];
+    for (std::size_t j = 1; j < k; ++j) s -= y.c[j] * y.c[k - j];
+    y.c[k] = s / (2 * y.c[0]);
+  }
+  return y;
+}
+/// |x|: x or -x by the sign of the value; at 0 the zero jet (the subgradient 0, as for duals).
+template <class T, std::size_t K>
+jet<T, K> abs(jet<T, K> const& x) {
+  return x.c[0] < 0 ? -x : (x.c[0] > 0 ? x : jet<T, K>{});
+}
+
+/// x^r for a number r, from x y' = r y x': y_k = sum_{j=1..k} (r j - (k - j)) x_j y_{k-j} / (k x_0).
+/// A natural r is exact at x = 0 (by squaring), where the recurrence would divide by zero.
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+jet<T, K> pow(jet<T, K> const& x, U const& exponent) {
+  using std::pow;
+  T const r = static_cast<T>(exponent);
+  if (x.c[0] == 0 && r >= 0 && r == std::floor(r) && r < T(1ULL << 62))
+    return detail::pow_natural(x, static_cast<unsigned long long>(r));
+  jet<T, K> y;
+  y.c[0] = pow(x.c[0], r);
+  for (std::size_t k = 1; k <= K; ++k) {
+    T s{};
+    for (std::size_t j = 1; j <= k; ++j) s += (r * T(j) - T(k - j)) * x.c[j] * y.c[k - j];
+    y.c[k] = s / (T(k) * x.c[0]);
+  }
+  return y;
+}
+
+namespace detail {
+/// a^b = exp(z) with z = b log a, keeping the value pow(a_0, b_0) exact.
+template <class T, std::size_t K>
+jet<T, K> exp_with_value(jet<T, K> const& z, T y0) {
+  jet<T, K> y, w;
+  y.c[0] = y0;
+  integrate(z, y, w, [&](std::size_t k) { return y.c[k]; });
+  return y;
+}
+}  // namespace detail
+
+template <class T, std::size_t K>
+jet<T, K> pow(jet<T, K> const& a, jet<T, K> const& b) {
+  using std::pow;
+  bool b_moves = false;
+  for (std::size_t k = 1; k <= K; ++k) b_moves = b_moves || b.c[k] != 0;
+  // A constant exponent keeps pow(x, 2) exact and finite at x <= 0, as for duals.
+  if (!b_moves) return pow(a, b.c[0]);
+  return detail::exp_with_value(b * log(a), T(pow(a.c[0], b.c[0])));
+}
+template <class T, std::size_t K, detail::jet_scalar<T> U>
+jet<T, K> pow(U const& a, jet<T, K> const& b) {
+  using std::log;
+  using std::pow;
+  T const base = static_cast<T>(a);
+  return detail::exp_with_value(b * T(log(base)), T(pow(base, b.c[0])));
+}
+
+template <class T, std::size_t K>
+std::ostream& operator<<(std::ostream& os, jet<T, K> const& x) {
+  os << "jet{";
+  for (std::size_t k = 0; k <= K; ++k) os << (k ? ", " : "") << x.c[k];
+  return os << "}";
+}
+
+}  // namespace tapeless
