@@ -21,6 +21,9 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/unpack.hpp>
+
 #include "../core/shape.hpp"
 #include "../expr/var.hpp"
 #include "../forward/dual.hpp"
@@ -31,25 +34,79 @@ namespace tapeless {
 
 namespace detail {
 
-/// An argument of a transformed function: float, double, a dual, or a value type of them.
+/// An argument of a transformed function: float, double, a dual, or a value type of them; for
+/// tl::grad and tl::value_and_grad also a boost::hana::tuple of such arguments, nested (`tf.nest`).
 template <class X>
 concept function_input = differentiable_value<X>::value;
 
-/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live.
-template <class F, class G, class... X>
+template <class X>
+struct is_input_structure : std::bool_constant<differentiable_value<X>::value> {};
+template <class... X>
+struct is_input_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_input_structure<X>::value && ...)> {};
+template <class X>
+concept input_structure = is_input_structure<X>::value;
+
+/// The vars standing for an argument: a var, or the same hana structure with var leaves.
+template <class X>
+struct vars_of {
+  using type = var<X>;
+};
+template <class... X>
+struct vars_of<boost::hana::tuple<X...>> {
+  using type = boost::hana::tuple<typename vars_of<X>::type...>;
+};
+template <class X>
+typename vars_of<X>::type make_vars(X const& x) {
+  if constexpr (is_hana_tuple<X>::value)
+    return boost::hana::unpack(x, [](auto const&... e) { return typename vars_of<X>::type(make_vars(e)...); });
+  else
+    return var<X>(x);
+}
+
+/// What f returned, as one expression or, when Structured, a hana structure of expressions.
+template <class Y, bool Structured>
+struct is_function_output : std::bool_constant<expression<Y> && !is_var<Y>::value && !is_let<Y>::value> {};
+template <class... Y>
+struct is_function_output<boost::hana::tuple<Y...>, true>
+    : std::bool_constant<(sizeof...(Y) >= 1 && (is_function_output<Y, true>::value && ...))> {};
+
+/// A structure of outputs as one tl::outputs(...) pack (their gradients are summed, as tf.gradients does).
+template <class Y>
+auto flatten_outputs(Y const& y) {
+  if constexpr (is_hana_tuple<Y>::value)
+    return boost::hana::unpack(y, [](auto const&... e) { return std::tuple_cat(flatten_outputs(e)...); });
+  else
+    return std::tuple<Y const&>(y);
+}
+template <class Y>
+decltype(auto) as_output(Y const& y) {
+  if constexpr (is_hana_tuple<Y>::value)
+    return std::apply([](auto const&... e) { return outputs(e...); }, flatten_outputs(y));
+  else
+    return y;
+}
+
+/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live. Structured: f may
+/// return a hana structure of expressions (tl::grad), which g receives as one tl::outputs pack.
+template <bool Structured = false, class F, class G, class... X>
 auto with_vars(F const& f, G const& g, X const&... x) {
-  std::tuple<var<X>...> vars(x...);
+  std::tuple<typename vars_of<X>::type...> vars(make_vars(x)...);
   return std::apply(
       [&](auto const&... v) {
         using Y = std::remove_cvref_t<decltype(f(v...))>;
-        if constexpr (!expression<Y> || is_var<Y>::value || is_let<Y>::value) {
-          static_assert(expression<Y> && !is_var<Y>::value && !is_let<Y>::value,
+        if constexpr (!Structured && is_hana_tuple<Y>::value) {
+          static_assert(!is_hana_tuple<Y>::value,
+                        "tl::value_and_grad / jacfwd / jacrev / hessian / hvp / jvp / vjp (f): f returns a "
+                        "boost::hana::tuple of outputs; only tl::grad sums a structure of outputs: return one "
+                        "expression");
+        } else if constexpr (!is_function_output<Y, Structured>::value) {
+          static_assert(is_function_output<Y, Structured>::value,
                         "tl::grad / value_and_grad / jacfwd / jacrev / hessian / hvp / jvp / vjp (f): f must return "
                         "a tapeless expression of its arguments (not a plain number, a value, or a var or let of its "
                         "own)");
         } else {
           Y const y = f(v...);
-          return g(y, v...);
+          return g(as_output(y), v...);
         }
       },
       vars);
@@ -76,9 +133,9 @@ template <class F>
 struct grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (function_input<X> && ...))
+    requires(sizeof...(X) >= 1 && (input_structure<X> && ...))
   auto operator()(X const&... x) const {
-    return with_vars(f, [](auto const& y, auto const&... v) {
+    return with_vars<true>(f, [](auto const& y, auto const&... v) {
       if constexpr (sizeof...(v) == 1)
         return gradient(y, v...);
       else
@@ -91,7 +148,7 @@ template <class F>
 struct value_and_grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (function_input<X> && ...))
+    requires(sizeof...(X) >= 1 && (input_structure<X> && ...))
   auto operator()(X const&... x) const {
     return with_vars(f, [](auto const& y, auto const&... v) {
       auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
