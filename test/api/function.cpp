@@ -131,3 +131,76 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jvp_and_vjp_against_the_jacobian, T, reals) {
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_the_mode, T, reals) {
+  // f counts the evaluations it sees on duals (forward passes) and on plain elements (reverse).
+  std::size_t dual_calls = 0, plain_calls = 0;
+  auto counted = [&](auto const& x) {
+    using E = tl::detail::element_t<typename std::remove_cvref_t<decltype(x)>::value_type>;
+    ++(std::is_floating_point_v<E> ? plain_calls : dual_calls);
+    return g(x);
+  };
+  auto check = [&](auto const& J, auto const& x, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i)
+      for (std::size_t j = 0; j < n; ++j)
+        BOOST_TEST(close(J(i, j), g_jacobian<T>(x, n, i, j)), "n = " << n << ", (" << i << ", " << j << ")");
+  };
+  std::size_t const lanes = 64 / sizeof(T);  // per pass for runtime extents
+  for (std::size_t n : {std::size_t(1), lanes - 1, lanes, lanes + 1, 3 * lanes + 2}) {
+    auto const x = point<tl::dvec<T>>(n);
+    dual_calls = plain_calls = 0;
+    check(tl::jacfwd(counted)(x), x, n);
+    BOOST_TEST(dual_calls == (n + lanes - 1) / lanes);
+    BOOST_TEST(plain_calls == 0u);
+    dual_calls = plain_calls = 0;
+    check(tl::jacobian(counted)(x), x, n);  // square: forward; one plain call to learn the output size
+    BOOST_TEST(dual_calls == (n + lanes - 1) / lanes);
+    BOOST_TEST(plain_calls == 1u);
+    dual_calls = plain_calls = 0;
+    check(tl::jacobian(counted, tl::reverse_mode)(x), x, n);
+    BOOST_TEST(dual_calls == 0u);
+    dual_calls = plain_calls = 0;
+    check(tl::jacobian(counted, tl::forward_mode)(x), x, n);
+    BOOST_TEST(dual_calls == (n + lanes - 1) / lanes);
+  }
+  {
+    // Static vectors of up to 64 elements take one pass; beyond, passes of 64 bytes of lanes.
+    auto const x = point<tl::vec<T, 64>>(64);
+    dual_calls = 0;
+    check(tl::jacobian(counted)(x), x, 64);
+    BOOST_TEST(dual_calls == 1u);
+    auto const y = point<tl::vec<T, 65>>(65);
+    dual_calls = plain_calls = 0;
+    auto const J = tl::jacfwd(counted)(y);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(J)>, tl::mat<T, 65, 65>>);
+    check(J, y, 65);
+    BOOST_TEST(dual_calls == (65 + lanes - 1) / lanes);
+  }
+  {
+    // Wide: 9 inputs, one output. Reverse is chosen (one sweep), and forward gives the same gradient.
+    auto const x = point<tl::vec<T, 9>>(9);
+    auto wide = [&](auto const& v) {
+      using E = tl::detail::element_t<typename std::remove_cvref_t<decltype(v)>::value_type>;
+      ++(std::is_floating_point_v<E> ? plain_calls : dual_calls);
+      return tl::sum(tl::exp(v) * v) + 0.5 * tl::square(tl::sum(v));
+    };
+    dual_calls = plain_calls = 0;
+    auto const G = tl::jacobian(wide)(x);
+    BOOST_TEST(dual_calls == 0u);
+    auto const Gf = tl::jacfwd(wide)(x);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(G)>, tl::vec<T, 9>>);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(Gf)>, tl::vec<T, 9>>);
+    T s{};
+    for (std::size_t k = 0; k < 9; ++k) s += x[k];
+    for (std::size_t j = 0; j < 9; ++j) {
+      T const want = std::exp(x[j]) * (x[j] + 1) + s;
+      BOOST_TEST(close(G[j], want));
+      BOOST_TEST(close(Gf[j], want));
+    }
+    // A scalar input and a vector output: one forward pass.
+    auto tall = [](auto const& t) { return tl::exp(tl::constant(tl::vec<T, 3>{T(1), T(2), T(3)}) * t); };
+    auto const d = tl::jacobian(tall)(T(0.5));
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(d)>, tl::vec<T, 3>>);
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(close(d[i], T(i + 1) * std::exp(T(i + 1) * T(0.5))));
+  }
+}

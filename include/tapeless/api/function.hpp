@@ -4,7 +4,8 @@
 //
 //   tl::grad(f)(x...)             reverse mode: a value of x's shape (several arguments: a std::tuple)
 //   tl::value_and_grad(f)(x...)   std::pair{f(x...), that}, from one sweep
-//   tl::jacfwd(f)(x), jacrev(f)(x)   shape(f(x)) ++ shape(x), by tangent passes / reverse sweeps
+//   tl::jacfwd(f)(x), jacrev(f)(x)   shape(f(x)) ++ shape(x), by N-lane dual passes / reverse sweeps
+//   tl::jacobian(f)(x)            the same, in the cheaper mode for the shapes (or as a mode tag says)
 //   tl::hessian(f)(x)             forward over reverse: the reverse sweep run with dual elements
 //   tl::hvp(f, x, v)              H v, one reverse sweep on duals (forward over reverse)
 //   tl::jvp(f, x, v)              std::pair{f(x), J v}, one tangent pass
@@ -160,14 +161,90 @@ struct value_and_grad_fn {
   }
 };
 
+/// x as a value of dual<T, N>: element i has the tangents direction(i).
+template <std::size_t N, class X, class Direction>
+auto seeded_duals(X const& x, Direction const& direction) {
+  using D = dual<element_t<X>, N>;
+  if constexpr (rank_v<X> == 0) {
+    return D(x, direction(0));
+  } else {
+    using XD = rebind_t<X, D>;
+    XD xd = make_value<XD>(extents_of(x));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), direction(i));
+    return xd;
+  }
+}
+
+/// Tangent lanes per forward pass of jacfwd: a static x of up to 64 elements in one pass, otherwise
+/// one 64-byte vector of lanes (8 doubles, 16 floats) per pass.
+template <class X>
+constexpr std::size_t jacfwd_lanes() {
+  if constexpr (rank_v<X> == 0) {
+    return 1;
+  } else if constexpr (is_static_v<X>) {
+    if constexpr (X::size() <= 64) return X::size();
+  }
+  return 64 / sizeof(element_t<X>);
+}
+
+/// The Jacobian by forward mode in chunks: f evaluated on duals whose N lanes point along inputs
+/// j0 ... j0 + N - 1 gives N columns at once, ceil(n / N) evaluations in all.
+template <class F, class X>
+auto jacfwd_chunked(F const& f, X const& x) {
+  using T = element_t<X>;
+  constexpr std::size_t N = jacfwd_lanes<X>();
+  using Tangents = std::array<T, N>;  // a type, which the lambdas below need not capture
+  std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
+  auto columns = [&](std::size_t j0) {
+    auto const xd = seeded_duals<N>(x, [j0](std::size_t i) {
+      Tangents t{};
+      if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
+      return t;
+    });
+    return with_vars(f, [](auto const& y, auto const&) { return value(y); }, xd);
+  };
+  auto first = columns(0);
+  using YD = decltype(first);
+  using YV = rebind_t<YD, T>;
+  using J = typename jacobian_value<YV, X>::type;
+  std::size_t const m = rank_v<YV> == 0 ? 1 : size_of(first);
+  J jac = make_jacobian<J>(m, n);
+  for (std::size_t j0 = 0; j0 < n; j0 += N) {
+    if (j0 != 0) first = columns(j0);
+    for (std::size_t i = 0; i < m; ++i) {
+      auto const& yi = elem(first, i);
+      for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(jac, i * n + j0 + k) = yi.tangent[k];
+    }
+  }
+  return jac;
+}
+
 template <class F, class Mode>
 struct jac_fn {
   F f;
   template <class X>
     requires function_input<X>
   auto operator()(X const& x) const {
-    return with_vars(f, [](auto const& y, auto const& v) { return jacobian(y, v, Mode{}); },
-                     x);
+    if constexpr (std::is_same_v<Mode, reverse_mode_t> || !std::is_floating_point_v<element_t<X>>) {
+      // Reverse sweeps; also forward for elements that are duals already (no duals of duals here).
+      return with_vars(f, [](auto const& y, auto const& v) { return jacobian(y, v, Mode{}); }, x);
+    } else if constexpr (std::is_same_v<Mode, forward_mode_t>) {
+      return jacfwd_chunked(f, x);
+    } else {
+      // Forward when the inputs are no more than the outputs: ceil(n / N) evaluations on N-lane duals
+      // against m reverse sweeps. Runtime extents need f's output size first (one evaluation).
+      using YV = decltype(with_vars(f, [](auto const& y, auto const&) { return value(y); }, x));
+      std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
+      std::size_t m = 1;
+      if constexpr (rank_v<YV> != 0) {
+        if constexpr (is_static_v<YV>)
+          m = YV::size();
+        else
+          m = size_of(with_vars(f, [](auto const& y, auto const&) { return value(y); }, x));
+      }
+      if (n <= m) return jacfwd_chunked(f, x);
+      return with_vars(f, [](auto const& y, auto const& v) { return jacobian(y, v, reverse_mode); }, x);
+    }
   }
 };
 
@@ -188,15 +265,7 @@ constexpr std::size_t hessian_lanes() {
 /// Its tangents are the directional derivatives of the gradient: columns of the Hessian, or H v.
 template <std::size_t N, class F, class X, class Direction>
 auto gradient_on_duals(F const& f, X const& x, Direction const& direction) {
-  using D = dual<element_t<X>, N>;
-  if constexpr (rank_v<X> == 0) {
-    return grad_fn<F>{f}(D(x, direction(0)));
-  } else {
-    using XD = rebind_t<X, D>;
-    XD xd = make_value<XD>(extents_of(x));
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), direction(i));
-    return grad_fn<F>{f}(xd);
-  }
+  return grad_fn<F>{f}(seeded_duals<N>(x, direction));
 }
 
 /// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).
@@ -255,7 +324,9 @@ auto value_and_grad(F f) {
   return detail::value_and_grad_fn<F>{std::move(f)};
 }
 
-/// The Jacobian of f at x, shape(f(x)) ++ shape(x), one tangent pass per element of x.
+/// The Jacobian of f at x, shape(f(x)) ++ shape(x), by forward mode: f runs on dual numbers whose N
+/// tangent lanes carry N columns at once (all of them for a static x of up to 64 elements, else 8
+/// doubles or 16 floats per evaluation).
 template <class F>
 auto jacfwd(F f) {
   return detail::jac_fn<F, forward_mode_t>{std::move(f)};
@@ -265,6 +336,15 @@ auto jacfwd(F f) {
 template <class F>
 auto jacrev(F f) {
   return detail::jac_fn<F, reverse_mode_t>{std::move(f)};
+}
+
+/// The Jacobian of f at x, shape(f(x)) ++ shape(x), in the cheaper mode for the shapes: forward
+/// (as jacfwd) when x has no more elements than f(x), reverse (as jacrev) otherwise.
+/// `tl::jacobian(f, tl::forward_mode)` or `tl::reverse_mode` forces one.
+template <class F, class Mode = auto_mode_t>
+  requires(!expression<F> && detail::is_jacobian_mode_v<Mode>)
+auto jacobian(F f, Mode = {}) {
+  return detail::jac_fn<F, Mode>{std::move(f)};
 }
 
 /// The Hessian of a scalar f at x (a matrix for a vector x; a number for a number), forward over

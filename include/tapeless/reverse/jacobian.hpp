@@ -20,6 +20,10 @@ inline constexpr auto_mode_t auto_mode{};
 
 namespace detail {
 
+template <class M>
+inline constexpr bool is_jacobian_mode_v =
+    std::same_as<M, auto_mode_t> || std::same_as<M, forward_mode_t> || std::same_as<M, reverse_mode_t>;
+
 template <class Y, class X>
 struct jacobian_value {};
 template <class Y, class X>
@@ -62,7 +66,7 @@ J make_jacobian([[maybe_unused]] std::size_t m, [[maybe_unused]] std::size_t n) 
 ///     tl::var<tl::vec<double, 2>> x{1.0, 2.0};
 ///     auto J = tl::jacobian(x * x, x);   // [[2, 0], [0, 4]]
 template <class Y, class X, class Mode = auto_mode_t>
-  requires(std::same_as<Mode, auto_mode_t> || std::same_as<Mode, forward_mode_t> || std::same_as<Mode, reverse_mode_t>)
+  requires(detail::is_jacobian_mode_v<Mode> && !detail::is_jacobian_mode_v<X>)
 auto jacobian(Y const& y, X const& x, Mode = {}) {
   static_assert(expression<Y>, "tl::jacobian(y, x): y must be a tapeless expression");
   static_assert(detail::is_target_v<X>, "tl::jacobian(y, x): x must be a tl::var or a tl::let binding");
