@@ -57,11 +57,20 @@ struct vars_of<boost::hana::tuple<X...>> {
   using type = boost::hana::tuple<typename vars_of<X>::type...>;
 };
 template <class X>
-typename vars_of<X>::type make_vars(X const& x) {
-  if constexpr (is_hana_tuple<X>::value)
-    return boost::hana::unpack(x, [](auto const&... e) { return typename vars_of<X>::type(make_vars(e)...); });
+typename vars_of<std::remove_cvref_t<X>>::type make_vars(X&& x) {
+  using V = std::remove_cvref_t<X>;
+  if constexpr (is_hana_tuple<V>::value)
+    return boost::hana::unpack(x, [](auto const&... e) { return typename vars_of<V>::type(make_vars(e)...); });
   else
-    return var<X>(x);
+    return var<V>(std::forward<X>(x));  // a value made for the call (jacfwd's duals) is moved in
+}
+
+template <class X>
+decltype(auto) var_source(X&& x) {
+  if constexpr (is_hana_tuple<std::remove_cvref_t<X>>::value)
+    return make_vars(std::forward<X>(x));
+  else
+    return std::forward<X>(x);
 }
 
 /// What f returned, as one expression or, when Structured, a hana structure of expressions.
@@ -90,8 +99,10 @@ decltype(auto) as_output(Y const& y) {
 /// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live. Structured: f may
 /// return a hana structure of expressions (tl::grad), which g receives as one tl::outputs pack.
 template <bool Structured = false, class F, class G, class... X>
-auto with_vars(F const& f, G const& g, X const&... x) {
-  std::tuple<typename vars_of<X>::type...> vars(make_vars(x)...);
+auto with_vars(F const& f, G const& g, X&&... x) {
+  // Each var is made in place from its argument (one copy of a value: a static array of duals is
+  // tens of kilobytes); a structure goes through make_vars.
+  std::tuple<typename vars_of<std::remove_cvref_t<X>>::type...> vars(var_source(std::forward<X>(x))...);
   return std::apply(
       [&](auto const&... v) {
         using Y = std::remove_cvref_t<decltype(f(v...))>;
@@ -195,26 +206,37 @@ auto jacfwd_chunked(F const& f, X const& x) {
   constexpr std::size_t N = jacfwd_lanes<X>();
   using Tangents = std::array<T, N>;  // a type, which the lambdas below need not capture
   std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
-  auto columns = [&](std::size_t j0) {
-    auto const xd = seeded_duals<N>(x, [j0](std::size_t i) {
+  // f's output at the duals seeded along inputs j0 ... j0 + N - 1 gives columns j0 ... of J; the
+  // columns are read from the sweep's record (no copy of the output).
+  auto columns = [&](std::size_t j0, auto const& write) {
+    return with_vars(f, [&](auto const& y, auto const&) {
+      sweep s;
+      decltype(auto) root = root_node(y);
+      auto const rec = root.forward(s);
+      return write(rec.value);
+    }, seeded_duals<N>(x, [j0](std::size_t i) {
       Tangents t{};
       if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
       return t;
-    });
-    return with_vars(f, [](auto const& y, auto const&) { return value(y); }, xd);
+    }));
   };
-  auto first = columns(0);
-  using YD = decltype(first);
+  using YD = typename std::remove_cvref_t<decltype(root_node(std::declval<F const&>()(std::declval<var<rebind_t<X, dual<T, N>>> const&>())))>::value_type;
   using YV = rebind_t<YD, T>;
   using J = typename jacobian_value<YV, X>::type;
-  std::size_t const m = rank_v<YV> == 0 ? 1 : size_of(first);
-  J jac = make_jacobian<J>(m, n);
+  std::size_t m = 0;
+  J jac{};
   for (std::size_t j0 = 0; j0 < n; j0 += N) {
-    if (j0 != 0) first = columns(j0);
-    for (std::size_t i = 0; i < m; ++i) {
-      auto const& yi = elem(first, i);
-      for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(jac, i * n + j0 + k) = yi.tangent[k];
-    }
+    columns(j0, [&](YD const& yd) {
+      if (j0 == 0) {
+        m = rank_v<YV> == 0 ? 1 : size_of(yd);
+        if constexpr (!is_static_v<J>) jac = make_jacobian<J>(m, n);  // a static one is zeros already
+      }
+      for (std::size_t i = 0; i < m; ++i) {
+        auto const& yi = elem(yd, i);
+        for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(jac, i * n + j0 + k) = yi.tangent[k];
+      }
+      return 0;
+    });
   }
   return jac;
 }

@@ -30,7 +30,9 @@ class block_cache {
   static constexpr std::size_t slots = 16;
   static constexpr std::align_val_t alignment{64};  // for the blocks it keeps; smaller ones come from new
 
-  static void* allocate(std::size_t bytes) {
+  /// `align`: the element type's alignment; kept blocks have 64 bytes, smaller ones what new gives
+  /// unless the type asks for more (tl::dual's wide tangents ask for a cache line).
+  static void* allocate(std::size_t bytes, std::size_t align = alignof(std::max_align_t)) {
     if (bytes >= min_bytes) {
       block_cache& c = local();
       for (std::size_t k = c.count_; k-- > 0;)
@@ -41,9 +43,11 @@ class block_cache {
           return p;
         }
     }
-    return bytes >= min_bytes ? ::operator new(bytes, alignment) : ::operator new(bytes);
+    if (bytes >= min_bytes) return ::operator new(bytes, alignment);
+    if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(bytes, std::align_val_t{align});
+    return ::operator new(bytes);
   }
-  static void release(void* p, std::size_t bytes) noexcept {
+  static void release(void* p, std::size_t bytes, std::size_t align = alignof(std::max_align_t)) noexcept {
     if (bytes >= min_bytes) {
       block_cache& c = local();
       if (!c.closed_ && c.count_ < slots && c.total_ + bytes <= max_bytes) {
@@ -52,6 +56,8 @@ class block_cache {
         return;
       }
       ::operator delete(p, alignment);
+    } else if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      ::operator delete(p, std::align_val_t{align});
     } else {
       ::operator delete(p);
     }
@@ -90,7 +96,8 @@ struct buffer_storage {
   static constexpr bool trivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
   static T* allocate(std::size_t n) {
     if constexpr (trivial) {
-      T* p = static_cast<T*>(block_cache::allocate(n * sizeof(T)));
+      static_assert(alignof(T) <= std::size_t(block_cache::alignment), "kept blocks are aligned to 64 bytes");
+      T* p = static_cast<T*>(block_cache::allocate(n * sizeof(T), alignof(T)));
       std::uninitialized_value_construct_n(p, n);
       return p;
     } else {
@@ -101,7 +108,7 @@ struct buffer_storage {
     std::size_t n;
     void operator()(T* p) const noexcept {
       if constexpr (trivial)
-        block_cache::release(p, n * sizeof(T));
+        block_cache::release(p, n * sizeof(T), alignof(T));
       else
         delete[] p;
     }

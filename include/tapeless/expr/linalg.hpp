@@ -53,11 +53,32 @@ std::array<std::size_t, 4> matmul_dims(A const& a, B const& b) {
   else return {1, ea[0], eb[0], eb[1]};
 }
 
+/// The element type of a product whose operands may be plain reals and duals: the duals.
+template <class EL, class ER>
+using matmul_element_t = std::conditional_t<std::is_floating_point_v<EL>, ER, EL>;
+
+/// A constant operand of plain reals next to duals stays plain in a product (the kernels scale the
+/// duals' tangents by it) instead of becoming a matrix of duals with zero tangents.
+template <class A, class T>
+inline constexpr bool keeps_plain_elements = [] {
+  using E = typename operand_element<A>::type;
+  if constexpr (std::is_void_v<E> || std::is_void_v<T>) {
+    return false;
+  } else {
+    return std::is_floating_point_v<E> && !std::is_same_v<E, T> && std::is_same_v<typename element_base<T>::type, E> &&
+           !node_t<A>::active;
+  }
+}();
+template <class A, class T>
+using matmul_operand_element_t = std::conditional_t<keeps_plain_elements<A, T>, typename operand_element<A>::type, T>;
+
 template <class L, class R>
 struct matmul_node : expr_base<matmul_node<L, R>> {
   using left_value = typename L::value_type;
   using right_value = typename R::value_type;
-  using value_type = typename matmul_result<left_value, right_value>::type;
+  using element_type = matmul_element_t<element_t<left_value>, element_t<right_value>>;
+  using value_type =
+      typename matmul_result<rebind_t<left_value, element_type>, rebind_t<right_value, element_type>>::type;
   static constexpr bool active = L::active || R::active;
   struct record {
     value_type value;
@@ -161,12 +182,16 @@ template <class A, class B>
   requires(detail::function_argument<A> && detail::function_argument<B> && (expression<A> || expression<B>))
 auto matmul(A const& a, B const& b) {
   using T = detail::common_element_t<A, B>;
-  using LN = decltype(detail::node_of<T>(a));
-  using RN = decltype(detail::node_of<T>(b));
+  using TA = detail::matmul_operand_element_t<A, T>;
+  using TB = detail::matmul_operand_element_t<B, T>;
+  using LN = decltype(detail::node_of<TA>(a));
+  using RN = decltype(detail::node_of<TB>(b));
   using LV = typename LN::value_type;
   using RV = typename RN::value_type;
-  static_assert(detail::element_types_agree<detail::element_t<LV>, detail::element_t<RV>>::value,
-                "tl::matmul(a, b): a and b must have the same element type");
+  // Equal element types, or a constant of plain reals kept beside duals on purpose (TA != TB).
+  static_assert(detail::element_types_agree<detail::element_t<LV>, detail::element_t<RV>>::value || !std::is_same_v<TA, TB>,
+                "tl::matmul(a, b): a and b must have the same element type (a constant of plain reals may "
+                "multiply duals; a var of plain reals may not, as its own derivative would be lost)");
   static_assert(detail::rank_v<LV> >= 1 && detail::rank_v<LV> <= 2 && detail::rank_v<RV> >= 1 && detail::rank_v<RV> <= 2,
                 "tl::matmul(a, b): a and b must be matrices or vectors (for a scalar factor use *)");
   static_assert(detail::rank_v<LV> + detail::rank_v<RV> >= 3,
@@ -178,7 +203,7 @@ auto matmul(A const& a, B const& b) {
                   "tl::matmul(a, b): the columns of a must equal the rows of b");
     return;  // nothing else to report
   } else {
-    return detail::matmul_node<LN, RN>{{}, detail::node_of<T>(a), detail::node_of<T>(b)};
+    return detail::matmul_node<LN, RN>{{}, detail::node_of<TA>(a), detail::node_of<TB>(b)};
   }
 }
 

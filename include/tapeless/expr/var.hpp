@@ -38,7 +38,8 @@ class var : public expr_base<var<V>> {
   using element_type = typename detail::value_traits<std::conditional_t<detail::differentiable_value<V>::value, V, double>>::element_type;
 
   var() = default;
-  var(V v) : value_(std::move(v)) {}
+  var(V const& v) : value_(v) {}
+  var(V&& v) : value_(std::move(v)) {}
   /// Elements of a vector or tensor value: `tl::var<tl::vec<double, 3>> w{1, 2, 3};`
   template <class... U>
     requires(sizeof...(U) >= 2 && (std::convertible_to<U const&, element_type> && ...) &&

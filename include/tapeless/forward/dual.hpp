@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../core/traits.hpp"
+#include "../kernels/tangent-inl.h"
 
 namespace tapeless {
 
@@ -25,6 +26,10 @@ struct dual {
   static constexpr std::size_t lanes = N;
 
   T value{};
+  /// Wide tangents of float or double (256 bytes or more, whole 64-byte lines) start on a cache
+  /// line, so no SIMD load of them is split across two lines (the value then pads to one line).
+  alignas(std::is_floating_point_v<T> && N * sizeof(T) >= 256 && N * sizeof(T) % 64 == 0 ? 64
+                                                                                           : alignof(std::array<T, N>))
   std::array<T, N> tangent{};
 
   constexpr dual() = default;
@@ -33,6 +38,30 @@ struct dual {
   template <class U>
     requires(!std::same_as<std::remove_cvref_t<U>, dual> && std::constructible_from<T, U const&>)
   constexpr dual(U const& v) : value(static_cast<T>(v)) {}
+
+  // acc += a * b in place, for the product loops of kernels/matmul.hpp (found by argument-dependent
+  // lookup): no temporary dual, one fused multiply-add per tangent lane.
+  friend void multiply_add(dual& acc, T const& a, dual const& b) {
+    acc.value += a * b.value;
+    acc.add_scaled(a, b);
+  }
+  friend void multiply_add(dual& acc, dual const& a, T const& b) {
+    acc.value += a.value * b;
+    acc.add_scaled(b, a);
+  }
+  friend void multiply_add(dual& acc, dual const& a, dual const& b) {
+    acc.value += a.value * b.value;
+    acc.add_scaled(a.value, b);
+    acc.add_scaled(b.value, a);
+  }
+
+ private:
+  void add_scaled(T const& a, dual const& b) {
+    if constexpr (std::is_floating_point_v<T> && N >= 2)
+      detail::kernels::HWY_NAMESPACE::tangent_muladd<N>(a, b.tangent.data(), tangent.data());
+    else
+      for (std::size_t k = 0; k < N; ++k) tangent[k] += a * b.tangent[k];
+  }
 };
 
 template <class T>
@@ -62,11 +91,25 @@ constexpr bool exactly_zero(T const& x) {
   }
 }
 
+/// Tangent lanes of float and double run as Highway vectors (kernels/tangent-inl.h) outside constant
+/// evaluation; nested duals and single lanes run the plain loops.
+template <class T, std::size_t N>
+constexpr bool simd_tangents() {
+  return std::is_floating_point_v<T> && N >= 2;
+}
+namespace tk = kernels::HWY_NAMESPACE;
+
 template <class T, std::size_t N, class F>
 constexpr dual<T, N> chain(T const& v, dual<T, N> const& x, F const& dv) {
   // value v, tangent dv * dx for a unary function whose derivative at x is dv.
   dual<T, N> r;
   r.value = v;
+  if constexpr (simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      tk::tangent_scale<N>(T(dv), x.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = dv * x.tangent[k];
   return r;
 }
@@ -82,6 +125,12 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator-(dual<T, N> const& a) {
   dual<T, N> r;
   r.value = -a.value;
+  if constexpr (detail::simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      detail::tk::tangent_scale<N>(T(-1), a.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = -a.tangent[k];
   return r;
 }
@@ -89,6 +138,12 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator+(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value + b.value;
+  if constexpr (detail::simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      detail::tk::tangent_add<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] + b.tangent[k];
   return r;
 }
@@ -96,6 +151,12 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator-(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value - b.value;
+  if constexpr (detail::simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      detail::tk::tangent_sub<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] - b.tangent[k];
   return r;
 }
@@ -103,6 +164,12 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator*(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value * b.value;
+  if constexpr (detail::simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      detail::tk::tangent_axpby<N>(b.value, a.tangent.data(), a.value, b.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] * b.value + a.value * b.tangent[k];
   return r;
 }
@@ -110,28 +177,68 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator/(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value / b.value;
+  if constexpr (detail::simd_tangents<T, N>()) {
+    if (!std::is_constant_evaluated()) {
+      detail::tk::tangent_quotient<N>(a.tangent.data(), r.value, b.tangent.data(), b.value, r.tangent.data());
+      return r;
+    }
+  }
   for (std::size_t k = 0; k < N; ++k) r.tangent[k] = (a.tangent[k] - r.value * b.tangent[k]) / b.value;
   return r;
 }
 
-#define TAPELESS_DUAL_MIXED(OP)                                                \
-  template <class T, std::size_t N, detail::dual_scalar<T> U>                  \
-  constexpr dual<T, N> operator OP(dual<T, N> const& a, U const& b) {          \
-    return a OP dual<T, N>(b);                                                 \
-  }                                                                            \
-  template <class T, std::size_t N, detail::dual_scalar<T> U>                  \
-  constexpr dual<T, N> operator OP(U const& a, dual<T, N> const& b) {          \
-    return dual<T, N>(a) OP b;                                                 \
-  }                                                                            \
+// A number on either side is a constant: it moves the value, or scales every tangent, without
+// the work (and the 0 * inf) of a full dual operation.
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator+(dual<T, N> a, U const& b) {
+  a.value = a.value + T(b);
+  return a;
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator+(U const& a, dual<T, N> b) {
+  b.value = T(a) + b.value;
+  return b;
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator-(dual<T, N> a, U const& b) {
+  a.value = a.value - T(b);
+  return a;
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator-(U const& a, dual<T, N> const& b) {
+  dual<T, N> r = -b;
+  r.value = T(a) - b.value;
+  return r;
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator*(dual<T, N> const& a, U const& b) {
+  return detail::chain(T(a.value * T(b)), a, T(b));
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator*(U const& a, dual<T, N> const& b) {
+  return detail::chain(T(T(a) * b.value), b, T(a));
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator/(dual<T, N> const& a, U const& b) {
+  dual<T, N> r;
+  r.value = a.value / T(b);
+  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] / T(b);
+  return r;
+}
+template <class T, std::size_t N, detail::dual_scalar<T> U>
+constexpr dual<T, N> operator/(U const& a, dual<T, N> const& b) {
+  return dual<T, N>(a) / b;
+}
+#define TAPELESS_DUAL_ASSIGN(OP)                                               \
   template <class T, std::size_t N, class U>                                   \
   constexpr dual<T, N>& operator OP##=(dual<T, N>& a, U const& b) {            \
     return a = a OP b;                                                         \
   }
-TAPELESS_DUAL_MIXED(+)
-TAPELESS_DUAL_MIXED(-)
-TAPELESS_DUAL_MIXED(*)
-TAPELESS_DUAL_MIXED(/)
-#undef TAPELESS_DUAL_MIXED
+TAPELESS_DUAL_ASSIGN(+)
+TAPELESS_DUAL_ASSIGN(-)
+TAPELESS_DUAL_ASSIGN(*)
+TAPELESS_DUAL_ASSIGN(/)
+#undef TAPELESS_DUAL_ASSIGN
 
 // Comparisons look at the value only (they pick branches; they have no derivative).
 template <class T, std::size_t N>
@@ -227,7 +334,11 @@ dual<T, N> pow(dual<T, N> const& a, dual<T, N> const& b) {
   bool b_moves = false;
   for (std::size_t k = 0; k < N; ++k) b_moves = b_moves || !detail::exactly_zero(b.tangent[k]);
   T const db = b_moves ? T(v * log(a.value)) : T{};
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = da * a.tangent[k] + db * b.tangent[k];
+  if constexpr (detail::simd_tangents<T, N>()) {
+    detail::tk::tangent_axpby<N>(da, a.tangent.data(), db, b.tangent.data(), r.tangent.data());
+  } else {
+    for (std::size_t k = 0; k < N; ++k) r.tangent[k] = da * a.tangent[k] + db * b.tangent[k];
+  }
   return r;
 }
 template <class T, std::size_t N, detail::dual_scalar<T> U>

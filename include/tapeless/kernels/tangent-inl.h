@@ -1,0 +1,93 @@
+// tapeless/kernels/tangent-inl.h: the tangent lanes of tl::dual<T, N> for float and double, as Highway
+// vectors. Every operation on a dual updates its N tangents by one of four patterns (a sum, a
+// difference, a scaled copy, a linear combination, or the quotient rule), each a loop over the lanes
+// that these functions run in vectors of up to N lanes, with a scalar loop for the lanes left over.
+//
+// Highway's static dispatch, as in simd-inl.h: the code is compiled for the target the compiler
+// flags allow (AVX-512 under -march=native here, Highway's baseline without flags). A fused
+// multiply-add in the vector part and a separate multiply and add in the leftover lanes round
+// differently, by at most one rounding of the last operation.
+//
+// Per-target include guard (Highway's convention for -inl.h headers).
+#if defined(TAPELESS_KERNELS_TANGENT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef TAPELESS_KERNELS_TANGENT_INL_H_
+#undef TAPELESS_KERNELS_TANGENT_INL_H_
+#else
+#define TAPELESS_KERNELS_TANGENT_INL_H_
+#endif
+
+// See simd-inl.h: Highway 1.0.3 needs this to accept -march=native on CPUs with AVX3_DL features.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
+
+#include <cstddef>
+
+#include <hwy/highway.h>
+
+HWY_BEFORE_NAMESPACE();
+namespace tapeless::detail::kernels {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+/// Runs vec(d, k) over the full vectors of N lanes and one(k) over the lanes left over.
+template <class T, std::size_t N, class Vec, class One>
+HWY_INLINE void tangent_lanes(Vec const& vec, One const& one) {
+  hn::CappedTag<T, N> const d;
+  std::size_t const L = hn::Lanes(d);
+  // The end of the full vectors computed first: written as `k + L <= N` the loops made GCC warn
+  // about a leftover loop it could not see was empty (-Waggressive-loop-optimizations).
+  std::size_t const full = N - N % L;
+  for (std::size_t k = 0; k < full; k += L) vec(d, k);
+  for (std::size_t k = full; k < N; ++k) one(k);
+}
+
+/// r = x + y.
+template <std::size_t N, class T>
+HWY_INLINE void tangent_add(T const* x, T const* y, T* r) {
+  tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Add(hn::LoadU(d, x + k), hn::LoadU(d, y + k)), d, r + k); },
+                      [&](std::size_t k) { r[k] = x[k] + y[k]; });
+}
+/// r = x - y.
+template <std::size_t N, class T>
+HWY_INLINE void tangent_sub(T const* x, T const* y, T* r) {
+  tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Sub(hn::LoadU(d, x + k), hn::LoadU(d, y + k)), d, r + k); },
+                      [&](std::size_t k) { r[k] = x[k] - y[k]; });
+}
+/// r = a x.
+template <std::size_t N, class T>
+HWY_INLINE void tangent_scale(T a, T const* x, T* r) {
+  tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k)), d, r + k); },
+                      [&](std::size_t k) { r[k] = a * x[k]; });
+}
+/// r = a x + b y (the product rule, pow).
+template <std::size_t N, class T>
+HWY_INLINE void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
+  tangent_lanes<T, N>(
+      [&](auto d, std::size_t k) {
+        hn::StoreU(hn::MulAdd(hn::Set(d, a), hn::LoadU(d, x + k), hn::Mul(hn::Set(d, b), hn::LoadU(d, y + k))), d, r + k);
+      },
+      [&](std::size_t k) { r[k] = a * x[k] + b * y[k]; });
+}
+/// r += a x (products accumulated in place: matmul and dot on duals).
+template <std::size_t N, class T>
+HWY_INLINE void tangent_muladd(T a, T const* x, T* r) {
+  tangent_lanes<T, N>(
+      [&](auto d, std::size_t k) { hn::StoreU(hn::MulAdd(hn::Set(d, a), hn::LoadU(d, x + k), hn::LoadU(d, r + k)), d, r + k); },
+      [&](std::size_t k) { r[k] += a * x[k]; });
+}
+/// r = (x - q y) / b (the quotient rule, with q the quotient's value).
+template <std::size_t N, class T>
+HWY_INLINE void tangent_quotient(T const* x, T q, T const* y, T b, T* r) {
+  tangent_lanes<T, N>(
+      [&](auto d, std::size_t k) {
+        hn::StoreU(hn::Div(hn::NegMulAdd(hn::Set(d, q), hn::LoadU(d, y + k), hn::LoadU(d, x + k)), hn::Set(d, b)), d, r + k);
+      },
+      [&](std::size_t k) { r[k] = (x[k] - q * y[k]) / b; });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace tapeless::detail::kernels
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
