@@ -311,10 +311,12 @@ template <class T, class Body>
 HWY_INLINE void for_each_chunk(std::size_t n, Body&& body) {
   hn::ScalableTag<T> const d;
   std::size_t const lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= n; i += lanes) body(d, i);
+  // The end of the full chunks first: written as `i + lanes <= n`, GCC at -O3 warned that a tail it
+  // could not see was empty (static n) would overflow (-Waggressive-loop-optimizations).
+  std::size_t const full = n - n % lanes;
+  for (std::size_t i = 0; i < full; i += lanes) body(d, i);
   hn::CappedTag<T, 1> const d1;
-  for (; i < n; ++i) body(d1, i);
+  for (std::size_t i = full; i < n; ++i) body(d1, i);
 }
 
 template <class V>
