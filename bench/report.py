@@ -16,34 +16,80 @@ import re
 import subprocess
 import sys
 
-PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss"]
+PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
+            "hessian", "derivative"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
     "logistic_regression": "logistic log-likelihood, N x 16 design matrix, gradient wrt 16 weights and a bias",
     "scalar_chain": "50 scalar operations of two inputs, gradient wrt both (size = number of operations)",
     "matmul_loss": "`sum(square(A B - C))`, 32 x 32, gradient wrt A and B (size = 32)",
+    "jacobian": "`tanh(W x) + sin(x) * x`, 64 -> 64 with W a constant 64 x 64 matrix, the full 64 x 64 Jacobian "
+                "(size = 64)",
+    "hessian": "`sum(log1p(exp(A x))) + 0.5 * sum(x * x)`, A a constant 32 x 32 matrix, the full 32 x 32 Hessian "
+               "(size = 32)",
+    "derivative": "`exp(sin(x)) * sqrt(1 + x * x)` at x = 0.7, the value and the first 8 derivatives (size = 8); the "
+                  "reference is nested duals checked against Taylor recurrences in long double",
 }
+# What an implementation is in one problem, where NOTES does not say it (printed under the problem's table).
+FAMILY_NOTES = {
+    "jacobian": {
+        "handwritten": "the closed form `diag(1 - t^2) W + diag(cos(x) x + sin(x))`, `t = tanh(W x)`",
+        "tapeless_forward": "`tl::jacfwd(f)(x)`, `x` a `tl::vec<double, 64>`, `W` a `tl::mat<double, 64, 64>`: "
+                            "one evaluation of f on duals of 64 lanes",
+        "tapeless_forward_dynamic": "the same with `tl::dvec<double>` / `tl::dmat<double>`: eight evaluations on "
+                                    "duals of 8 lanes",
+        "tapeless_reverse": "`tl::jacrev(f)(x)`, static extents: one reverse sweep per row",
+        "adolc": "ADOL-C's `jacobian` driver on a tape recorded once (one vector forward pass of 64 directions)",
+        "eigen_autodiff": "`AutoDiffScalar<Matrix<double, 64, 1>>`, forward mode, 64 lanes",
+        "ceres_jet": "`ceres::Jet<double, 64>`, forward mode, 64 lanes",
+    },
+    "hessian": {
+        "handwritten": "the closed form `A^T diag(s (1 - s)) A + I`, `s = sigmoid(A x)`",
+        "tapeless": "`tl::hessian(f)(x)`, `x` a `tl::vec<double, 32>`: one reverse sweep on duals of 32 lanes",
+        "adolc": "ADOL-C's `hessian` driver on a tape recorded once (it fills the lower triangle only)",
+        "eigen_autodiff": "nested `AutoDiffScalar` (forward over forward), 32 outer and 32 inner lanes, fixed sizes",
+    },
+    "derivative": {
+        "handwritten": "Taylor recurrences of `g` in double, then `k!` times coefficient k",
+        "tapeless_jet": "`tl::derivative<8>(g, x)`: one evaluation on a Taylor jet `tl::jet<double, 8>`",
+        "tapeless_nested": "`tl::derivative<8>(g, x, tl::nested_duals)`: one evaluation on duals nested 8 deep "
+                           "(2^8 components)",
+        "adolc": "ADOL-C's `hos_forward` (Taylor coefficients up to order 8) on a tape recorded once",
+    },
+}
+# The problems whose tables also divide by each peer's time (a column per peer present).
+PEER_RATIO_PROBLEMS = ("jacobian", "hessian", "derivative")
+PEERS = ["adolc", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 # Table and plot order; anything else found in the JSON follows.
 IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd", "tapeless", "tapeless_static",
+                   "tapeless_forward", "tapeless_forward_dynamic", "tapeless_reverse", "tapeless_jet",
+                   "tapeless_nested",
                    "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 NOTES = {
     "function": "the value only, plain loops",
     "function_simd": "the value only, Highway",
-    "handwritten": "analytic gradient, plain loops",
+    "handwritten": "analytic gradient (Jacobian, Hessian, derivatives), plain loops",
     "handwritten_simd": "analytic gradient, one fused Highway loop",
     "tapeless": "tl::gradient, runtime extents (tl::dvec / tl::dmat data)",
     "tapeless_static": "tl::gradient, static extents (tl::vec / tl::mat), N <= 4096",
-    "adolc": "ADOL-C gradient driver on a tape recorded once",
+    "tapeless_forward": "tl::jacfwd, static extents",
+    "tapeless_forward_dynamic": "tl::jacfwd, runtime extents",
+    "tapeless_reverse": "tl::jacrev, static extents",
+    "tapeless_jet": "tl::derivative<K> on a Taylor jet",
+    "tapeless_nested": "tl::derivative<K> on nested duals",
+    "adolc": "ADOL-C driver (gradient; jacobian, hessian, hos_forward) on a tape recorded once",
     "adolc_taping": "ADOL-C: recording the tape (not a gradient)",
     "sacado": "Sacado::Rad reverse mode",
     "sacado_fad": "Sacado::Fad::DFad forward mode",
-    "eigen_autodiff": "Eigen AutoDiffScalar, forward mode",
+    "eigen_autodiff": "Eigen AutoDiffScalar, forward mode (nested for the Hessian)",
     "ceres_jet": "ceres::Jet, forward mode",
 }
 COLOURS = {"function": "#1f77b4", "function_simd": "#6baed6", "handwritten_simd": "#2ca02c", "tapeless": "#d62728",
-           "tapeless_static": "#ff9896", "adolc": "#8c564b", "adolc_taping": "#c49c94", "sacado": "#7f7f7f",
-           "sacado_fad": "#bcbd22", "eigen_autodiff": "#17becf", "ceres_jet": "#9467bd"}
+           "tapeless_static": "#ff9896", "tapeless_forward": "#e6550d", "tapeless_forward_dynamic": "#fdae6b",
+           "tapeless_reverse": "#a50f15", "tapeless_jet": "#e377c2", "tapeless_nested": "#f7b6d2",
+           "adolc": "#8c564b", "adolc_taping": "#c49c94", "sacado": "#7f7f7f", "sacado_fad": "#bcbd22",
+           "eigen_autodiff": "#17becf", "ceres_jet": "#9467bd"}
 STAT = "cpu_time"  # median over repetitions of the CPU time per iteration
 
 
@@ -148,6 +194,17 @@ def targets(times):
                     r = ratio(t, peer, "tapeless", n)
                     if r is not None:
                         add(f"{p} N={n}: tapeless >= 10x faster than {peer}", speed(r), r >= 10)
+    t = times.get("jacobian", {})
+    for n in sorted(t.get("tapeless_forward", {})):
+        r = ratio(t, "ceres_jet", "tapeless_forward", n)
+        if r is not None:
+            add(f"jacobian N={n}: tapeless_forward faster than ceres_jet", speed(r), r > 1)
+    t = times.get("hessian", {})
+    for n in sorted(t.get("tapeless", {})):
+        for peer, who in (("eigen_autodiff", "nested eigen_autodiff"), ("adolc", "adolc's hessian driver")):
+            r = ratio(t, peer, "tapeless", n)
+            if r is not None:
+                add(f"hessian N={n}: tapeless faster than {who}", speed(r), r > 1)
     inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
               "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
     for p, t in times.items():
@@ -162,15 +219,18 @@ def targets(times):
 
 def plot(times, png):
     """Top row: ratio to handwritten vs size for the sized problems, one line per implementation.
-    Bottom row: the single-size problems as bars; the legend in the last cell."""
+    Rows below: the single-size problems as bars, `cols` to a row; the legend in the next free cell."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     sized = [p for p in PROBLEMS if p in times and len({n for i in times[p].values() for n in i}) > 1]
     single = [p for p in PROBLEMS if p in times and p not in sized]
-    cols = max(len(sized), len(single) + 1, 1)
-    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 8.0), squeeze=False)
+    cols = max(len(sized), 3)
+    top = 1 if sized else 0  # the legend names the lines of the top row
+    single_rows = max(1, -(-(len(single) + top) // cols))  # the single-size bars and the legend, `cols` a row
+    fig, axes = plt.subplots(top + single_rows, cols, figsize=(5.0 * cols, 4.0 * (top + single_rows)), squeeze=False)
+    bottom = [ax for row in axes[top:] for ax in row]
     impls = order({i for p in times for i in times[p]})
     cmap = plt.get_cmap("tab10")
     colours = {impl: COLOURS.get(impl, cmap(k % 10)) for k, impl in enumerate(impls)}
@@ -184,7 +244,7 @@ def plot(times, png):
             return dict(ls="--", lw=1.4)
         return dict(ls=":", lw=1.4)
 
-    for ax, p in zip(axes[0], sized):
+    for ax, p in zip(axes[0] if top else [], sized):
         t = times[p]
         for k, impl in enumerate(order(t)):
             if impl == "handwritten":
@@ -202,12 +262,12 @@ def plot(times, png):
         ax.set_title(p, fontsize=11)
         ax.set_xlabel("N")
         ax.grid(True, which="both", alpha=0.25)
-    for ax in axes[0][len(sized):]:
+    for ax in (axes[0][len(sized):] if top else []):
         ax.axis("off")
     if sized:
         axes[0][0].set_ylabel("time / handwritten time (log; below 1 is faster)")
 
-    for ax, p in zip(axes[1], single):
+    for ax, p in zip(bottom, single):
         t = times[p]
         names = [i for i in order(t) if i != "handwritten" and ratio(t, i, "handwritten", next(iter(t[i])))]
         vals = [ratio(t, i, "handwritten", next(iter(t[i]))) for i in names]
@@ -222,7 +282,7 @@ def plot(times, png):
         ax.grid(True, axis="x", which="both", alpha=0.25)
         for y, v in enumerate(vals):
             ax.text(v, y, f" {v:.2g}", va="center", fontsize=8)
-    rest = axes[1][len(single):]
+    rest = bottom[len(single):]
     for ax in rest:
         ax.axis("off")
     if rest and handles:
@@ -307,10 +367,11 @@ def main():
     if packages:
         w(f"Packages: {packages}.")
     w("")
-    w("Times are medians over repetitions of the CPU time of one gradient (or one value, for `function`); "
-      "`x function` and `x handwritten` are that time divided by the same size's `function` and "
-      "`handwritten` time (below 1: faster). Every implementation's gradient was checked against "
-      "`handwritten` (relative 1e-9) before it was timed.")
+    w("Times are medians over repetitions of the CPU time of one gradient (one Jacobian, Hessian or set of "
+      "derivatives in the last three problems; one value, for `function`); `x function`, `x handwritten` and "
+      "`x <peer>` are that time divided by the same size's `function`, `handwritten` or peer time (below 1: "
+      "faster). Every implementation's answer was checked against the reference (relative 1e-9: `handwritten`; "
+      "for `derivative`, nested duals checked against Taylor recurrences in long double) before it was timed.")
     w("")
     w("Reproduce (installs what is missing, builds in `build-bench`, runs everything, rewrites this page "
       "and the plot):")
@@ -327,7 +388,9 @@ def main():
         w(f"- `{impl}`: {NOTES.get(impl, '')}")
     w("")
     w("Forward-mode peers (`sacado_fad`, `eigen_autodiff`, `ceres_jet`) carry one tangent per input: they run "
-      "where the inputs are few, and on `elementwise_sum` only up to N = 256; not on `matmul_loss` (2048 inputs).")
+      "where the inputs are few, and on `elementwise_sum` only up to N = 256; not on `matmul_loss` (2048 inputs). "
+      "On `jacobian` forward mode is the natural choice (64 inputs, 64 outputs); on `hessian` `eigen_autodiff` "
+      "is nested forward mode.")
     w("")
     w("## Targets (from the issue), evaluated on this run")
     w("")
@@ -344,21 +407,27 @@ def main():
         w("")
         w(DESCRIPTIONS.get(p, ""))
         w("")
-        has_simd = "handwritten_simd" in t
-        w("| size | implementation | time | x function | x handwritten |" + (" x handwritten_simd |" if has_simd else ""))
-        w("|---:|---|---:|---:|---:|" + ("---:|" if has_simd else ""))
+        if p in PEER_RATIO_PROBLEMS:
+            bases = [b for b in ["function", "handwritten"] + PEERS if b in t]
+        else:
+            bases = ["function", "handwritten"] + (["handwritten_simd"] if "handwritten_simd" in t else [])
+        w("| size | implementation | time |" + "".join(f" x {b} |" for b in bases))
+        w("|---:|---|---:|" + "---:|" * len(bases))
         sizes = sorted({n for impl in t.values() for n in impl})
         for n in sizes:
             for impl in order(t):
                 if n not in t[impl]:
                     continue
                 name = f"**{impl}**" if impl.startswith("tapeless") else impl
-                row = (f"| {n} | {name} | {fmt_time(t[impl][n])} | {fmt_ratio(ratio(t, impl, 'function', n))} | "
-                       f"{fmt_ratio(ratio(t, impl, 'handwritten', n))} |")
-                if has_simd:
-                    row += f" {fmt_ratio(ratio(t, impl, 'handwritten_simd', n))} |"
-                w(row)
+                w(f"| {n} | {name} | {fmt_time(t[impl][n])} |"
+                  + "".join(f" {fmt_ratio(ratio(t, impl, b, n))} |" for b in bases))
         w("")
+        notes = FAMILY_NOTES.get(p, {})
+        if notes:
+            for impl in order(t):
+                if impl in notes:
+                    w(f"- `{impl}`: {notes[impl]}")
+            w("")
     w("## Compile time (bench/compile)")
     w("")
     md.extend(compile_section(os.path.join(args.results_dir, "compile", "results.json")))
