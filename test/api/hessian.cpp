@@ -66,3 +66,29 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hvp_is_the_hessian_times_the_vector, T, reals) {
   BOOST_TEST(close(tl::hvp([](auto const& y) { return tl::sin(y) * y; }, x0, T(2)),
                    T(2) * (T(2) * std::cos(x0) - x0 * std::sin(x0))));
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(forward_over_reverse_agrees_with_nested_forward, T, reals) {
+  // H_ij from f evaluated once per (i, j) on duals of duals: the inner lane along e_i, the outer along
+  // e_j (forward over forward, no reverse sweep), against tl::hessian's one sweep on 9-lane duals.
+  constexpr std::size_t n = 9;
+  tl::mat<T, n, n> A;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) A(i, j) = T(0.08) * T((3 * i + 5 * j) % 7) - T(0.2);
+  auto h = [&A](auto const& x) {
+    return tl::sum(tl::log1p(tl::exp(tl::matmul(tl::constant_ref(A), x)))) + tl::sum(tl::sigmoid(x) * x) +
+           tl::square(tl::sum(tl::sin(x)));
+  };
+  auto const x = point<tl::vec<T, n>>(n);
+  auto const H = tl::hessian(h)(x);
+  using D1 = tl::dual<T, 1>;
+  using D2 = tl::dual<D1, 1>;
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t j = 0; j < n; ++j) {
+      tl::vec<D2, n> xd;
+      for (std::size_t k = 0; k < n; ++k)
+        xd[k] = D2(D1(x[k], {T(k == i)}), {D1(T(k == j), {T(0)})});
+      tl::var<tl::vec<D2, n>> xv{xd};
+      D2 const y = tl::value(h(xv));
+      BOOST_TEST(close(H(i, j), y.tangent[0].tangent[0], T(10) * tol<T>()), "(" << i << ", " << j << ")");
+    }
+}
