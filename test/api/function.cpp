@@ -197,6 +197,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_
       BOOST_TEST(close(G[j], want));
       BOOST_TEST(close(Gf[j], want));
     }
+    // An empty input: an m x 0 Jacobian in either mode (forward still evaluates f once for m).
+    tl::dvec<T> const empty(0);
+    auto tall3 = [](auto const& v) { return tl::sum(v) + tl::constant(tl::vec<T, 3>{T(1), T(2), T(3)}); };
+    auto const Je = tl::jacfwd(tall3)(empty);
+    auto const Jre = tl::jacrev(tall3)(empty);
+    BOOST_TEST(Je.rows() == 3u);
+    BOOST_TEST(Je.cols() == 0u);
+    BOOST_TEST(Jre.rows() == 3u);
+    BOOST_TEST(Jre.cols() == 0u);
     // A scalar input and a vector output: one forward pass.
     auto tall = [](auto const& t) { return tl::exp(tl::constant(tl::vec<T, 3>{T(1), T(2), T(3)}) * t); };
     auto const d = tl::jacobian(tall)(T(0.5));

@@ -189,3 +189,19 @@ BOOST_AUTO_TEST_CASE(a_composition_to_order_16_against_exact_integers) {
     BOOST_TEST(std::abs(d[k] - exact[k]) <= tol<double>(16) * std::max(1.0, std::abs(exact[k])),
                "derivative " << k << ": " << d[k] << " against " << exact[k]);
 }
+
+BOOST_AUTO_TEST_CASE(real_powers_at_zero_match_duals) {
+  // x^2.5 at 0: 0, 0, 0 and then infinite (2.5 * 1.5 * 0.5 * 0^-0.5); nested duals agree where finite.
+  auto const p = tl::derivative<3>([](auto const& t) { return tl::pow(t, 2.5); }, 0.0);
+  auto const q = tl::derivative<2>([](auto const& t) { return tl::pow(t, 2.5); }, 0.0, tl::nested_duals);
+  BOOST_TEST(p[0] == 0.0);
+  BOOST_TEST(p[1] == 0.0);
+  BOOST_TEST(p[2] == 0.0);
+  BOOST_TEST((std::isinf(p[3]) && p[3] > 0));
+  for (std::size_t k = 0; k <= 2; ++k) BOOST_TEST(p[k] == q[k]);
+  // sqrt-like: x^0.5 has an infinite first derivative at 0, as on duals.
+  auto const s = tl::derivative<1>([](auto const& t) { return tl::pow(t, 0.5); }, 0.0);
+  auto const sd = tl::derivative<1>([](auto const& t) { return tl::pow(t, 0.5); }, 0.0, tl::nested_duals);
+  BOOST_TEST(s[0] == 0.0);
+  BOOST_TEST((std::isinf(s[1]) && s[1] > 0 && s[1] == sd[1]));
+}

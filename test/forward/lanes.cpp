@@ -164,3 +164,52 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(plain_constants_in_jacobians_and_hessians, T, real
     }
   }
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(duals_times_duals_accumulate_in_place, T, reals) {
+  // Both factors carry tangents: (M x)_i has tangent sum_j (dM_ij x_j + M_ij dx_j).
+  constexpr std::size_t n = 4, L = 9;
+  using D = tl::dual<T, L>;
+  tl::mat<D, n, n> M;
+  tl::vec<D, n> x;
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = make<T, L>(T(0.3) * T(i) - T(0.4), T(i + 1));
+    for (std::size_t j = 0; j < n; ++j) M(i, j) = make<T, L>(T(0.1) * T(i + 2 * j), T(0.5) - T(0.1) * T(j));
+  }
+  tl::var<tl::mat<D, n, n>> Mv{M};
+  tl::var<tl::vec<D, n>> xv{x};
+  tl::vec<D, n> const y = tl::value(tl::matmul(Mv, xv));
+  for (std::size_t i = 0; i < n; ++i) {
+    T v{};
+    std::array<T, L> t{};
+    for (std::size_t j = 0; j < n; ++j) {
+      v += M(i, j).value * x[j].value;
+      for (std::size_t k = 0; k < L; ++k) t[k] += M(i, j).tangent[k] * x[j].value + M(i, j).value * x[j].tangent[k];
+    }
+    BOOST_TEST(close(y[i].value, v));
+    for (std::size_t k = 0; k < L; ++k) BOOST_TEST(close(y[i].tangent[k], t[k]), "row " << i << ", lane " << k);
+  }
+  // The accumulator may be one of the factors: acc += acc * acc is the product rule on the old acc.
+  D acc = make<T, L>(T(2), T(1));
+  D const old = acc;
+  multiply_add(acc, acc, acc);
+  BOOST_TEST(close(acc.value, T(6)));
+  for (std::size_t k = 0; k < L; ++k) BOOST_TEST(close(acc.tangent[k], old.tangent[k] * (1 + 2 * old.value)));
+}
+
+BOOST_AUTO_TEST_CASE(pow_takes_the_log_term_only_where_the_exponent_moves) {
+  // b = x y - y x cancels exactly in every lane, on every target: pow(-2, b) stays finite.
+  using D = tl::dual<double, 8>;
+  D const x = make<double, 8>(1.3, 1.0), y = make<double, 8>(-0.7, 0.5);
+  D const b = x * y - y * x;
+  for (std::size_t k = 0; k < 8; ++k) BOOST_TEST(b.tangent[k] == 0.0);
+  D const p = tl::pow(D(-2.0), b);
+  BOOST_TEST(p.value == 1.0);
+  for (std::size_t k = 0; k < 8; ++k) BOOST_TEST(p.tangent[k] == 0.0);
+  // The exponent moves in lane 0 only, the base in every lane: lane 0 has no real derivative (a
+  // negative base), the others keep the base's term.
+  D a = make<double, 8>(-1.5, 1.0), e(2.0);
+  e.tangent[0] = 1.0;
+  D const q = tl::pow(a, e);
+  BOOST_TEST(std::isnan(q.tangent[0]));
+  for (std::size_t k = 1; k < 8; ++k) BOOST_TEST(q.tangent[k] == 2 * -1.5 * a.tangent[k]);
+}

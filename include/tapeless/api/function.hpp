@@ -141,18 +141,19 @@ auto value_and_adjoints(Y const& y, Targets const& targets, SeedsPtr seeds) {
   return std::pair{std::move(value), std::move(adjoints)};
 }
 
-template <class F>
+/// Structured: f may return a structure of outputs (tl::grad); hessian and hvp use it with false.
+template <class F, bool Structured = true>
 struct grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (input_structure<X> && ...))
-  auto operator()(X const&... x) const {
-    return with_vars<true>(f, [](auto const& y, auto const&... v) {
+    requires(sizeof...(X) >= 1 && (input_structure<std::remove_cvref_t<X>> && ...))
+  auto operator()(X&&... x) const {
+    return with_vars<Structured>(f, [](auto const& y, auto const&... v) {
       if constexpr (sizeof...(v) == 1)
         return gradient(y, v...);
       else
         return gradient(y, wrt(v...));
-    }, x...);
+    }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
   }
 };
 
@@ -225,7 +226,8 @@ auto jacfwd_chunked(F const& f, X const& x) {
   using J = typename jacobian_value<YV, X>::type;
   std::size_t m = 0;
   J jac{};
-  for (std::size_t j0 = 0; j0 < n; j0 += N) {
+  // At least one evaluation, even for an empty x: it gives f(x)'s size (an m x 0 Jacobian).
+  for (std::size_t j0 = 0; j0 < n || j0 == 0; j0 += N) {
     columns(j0, [&](YD const& yd) {
       if (j0 == 0) {
         m = rank_v<YV> == 0 ? 1 : size_of(yd);
@@ -287,7 +289,7 @@ constexpr std::size_t hessian_lanes() {
 /// Its tangents are the directional derivatives of the gradient: columns of the Hessian, or H v.
 template <std::size_t N, class F, class X, class Direction>
 auto gradient_on_duals(F const& f, X const& x, Direction const& direction) {
-  return grad_fn<F>{f}(seeded_duals<N>(x, direction));
+  return grad_fn<F, false>{f}(seeded_duals<N>(x, direction));
 }
 
 /// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).

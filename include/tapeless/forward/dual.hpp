@@ -41,18 +41,26 @@ struct dual {
 
   // acc += a * b in place, for the product loops of kernels/matmul.hpp (found by argument-dependent
   // lookup): no temporary dual, one fused multiply-add per tangent lane.
+  // The values are read before acc changes, so acc may be one of the factors.
   friend void multiply_add(dual& acc, T const& a, dual const& b) {
-    acc.value += a * b.value;
-    acc.add_scaled(a, b);
+    T const av = a, bv = b.value;
+    acc.add_scaled(av, b);
+    acc.value += av * bv;
   }
   friend void multiply_add(dual& acc, dual const& a, T const& b) {
-    acc.value += a.value * b;
-    acc.add_scaled(b, a);
+    T const av = a.value, bv = b;
+    acc.add_scaled(bv, a);
+    acc.value += av * bv;
   }
   friend void multiply_add(dual& acc, dual const& a, dual const& b) {
-    acc.value += a.value * b.value;
-    acc.add_scaled(a.value, b);
-    acc.add_scaled(b.value, a);
+    T const av = a.value, bv = b.value;
+    if (&a == &acc || &b == &acc) {  // acc * x: the product rule on a copy
+      acc = acc + a * b;
+      return;
+    }
+    acc.add_scaled(av, b);
+    acc.add_scaled(bv, a);
+    acc.value += av * bv;
   }
 
  private:
@@ -329,16 +337,14 @@ dual<T, N> pow(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = v;
   T const da = b.value * pow(a.value, b.value - 1);
-  // d/db a^b = a^b log a; where b has no tangent (a constant exponent) this term is skipped so that
-  // pow(x, 2) at x <= 0 stays finite.
+  // d/db a^b = a^b log a, taken only in the lanes where b moves: with a constant exponent (or one that
+  // is constant along some directions) pow(x, 2) at x <= 0 stays finite in those lanes.
   bool b_moves = false;
   for (std::size_t k = 0; k < N; ++k) b_moves = b_moves || !detail::exactly_zero(b.tangent[k]);
-  T const db = b_moves ? T(v * log(a.value)) : T{};
-  if constexpr (detail::simd_tangents<T, N>()) {
-    detail::tk::tangent_axpby<N>(da, a.tangent.data(), db, b.tangent.data(), r.tangent.data());
-  } else {
-    for (std::size_t k = 0; k < N; ++k) r.tangent[k] = da * a.tangent[k] + db * b.tangent[k];
-  }
+  if (!b_moves) return detail::chain(v, a, da);
+  T const db = v * log(a.value);
+  for (std::size_t k = 0; k < N; ++k)
+    r.tangent[k] = detail::exactly_zero(b.tangent[k]) ? T(da * a.tangent[k]) : T(da * a.tangent[k] + db * b.tangent[k]);
   return r;
 }
 template <class T, std::size_t N, detail::dual_scalar<T> U>

@@ -46,11 +46,11 @@ struct jet {
     return r;
   }
 
-  /// The k-th derivative, k! c[k].
+  /// The k-th derivative, k! c[k] (k! is exact in double up to 18!, so one rounding).
   constexpr T derivative(std::size_t k) const {
-    T r = c[k];
-    for (std::size_t i = 2; i <= k; ++i) r *= T(i);
-    return r;
+    T factorial = 1;
+    for (std::size_t i = 2; i <= k; ++i) factorial *= T(i);
+    return factorial * c[k];
   }
 };
 
@@ -341,13 +341,28 @@ jet<T, K> abs(jet<T, K> const& x) {
 }
 
 /// x^r for a number r, from x y' = r y x': y_k = sum_{j=1..k} (r j - (k - j)) x_j y_{k-j} / (k x_0).
-/// A natural r is exact at x = 0 (by squaring), where the recurrence would divide by zero.
+/// At x = 0, where the recurrence would divide by zero, a natural r goes by squaring (exact); any
+/// other r gives what x^r's derivatives are there, as duals do: r (r - 1) ... (r - k + 1) 0^(r - k)
+/// x_1^k / k!, so zero below order r and infinite above it (exact when x is x_1 t).
 template <class T, std::size_t K, detail::jet_scalar<T> U>
 jet<T, K> pow(jet<T, K> const& x, U const& exponent) {
   using std::pow;
   T const r = static_cast<T>(exponent);
-  if (x.c[0] == 0 && r >= 0 && r == std::floor(r) && r < T(1ULL << 62))
-    return detail::pow_natural(x, static_cast<unsigned long long>(r));
+  if (x.c[0] == 0) {
+    if (r >= 0 && r == std::floor(r) && r < T(1ULL << 62))
+      return detail::pow_natural(x, static_cast<unsigned long long>(r));
+    jet<T, K> y;
+    y.c[0] = pow(T(0), r);
+    if constexpr (K >= 1) {
+      T binomial = 1, x1k = 1;  // r choose k, x_1^k
+      for (std::size_t k = 1; k <= K; ++k) {
+        binomial *= (r - T(k - 1)) / T(k);
+        x1k *= x.c[1];
+        y.c[k] = binomial * pow(T(0), r - T(k)) * x1k;
+      }
+    }
+    return y;
+  }
   jet<T, K> y;
   y.c[0] = pow(x.c[0], r);
   for (std::size_t k = 1; k <= K; ++k) {

@@ -4,9 +4,10 @@
 // that these functions run in vectors of up to N lanes, with a scalar loop for the lanes left over.
 //
 // Highway's static dispatch, as in simd-inl.h: the code is compiled for the target the compiler
-// flags allow (AVX-512 under -march=native here, Highway's baseline without flags). A fused
-// multiply-add in the vector part and a separate multiply and add in the leftover lanes round
-// differently, by at most one rounding of the last operation.
+// flags allow (AVX-512 under -march=native here, Highway's baseline without flags). The vector part
+// multiplies and adds separately (no fused multiply-add), as the leftover lanes and the plain loops
+// of nested duals do, so a tangent is the same number on every target and in every lane: a tangent
+// that cancels to exactly zero in one stays zero in all (pow's log term depends on that).
 //
 // Per-target include guard (Highway's convention for -inl.h headers).
 #if defined(TAPELESS_KERNELS_TANGENT_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -65,7 +66,8 @@ template <std::size_t N, class T>
 HWY_INLINE void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
   tangent_lanes<T, N>(
       [&](auto d, std::size_t k) {
-        hn::StoreU(hn::MulAdd(hn::Set(d, a), hn::LoadU(d, x + k), hn::Mul(hn::Set(d, b), hn::LoadU(d, y + k))), d, r + k);
+        hn::StoreU(hn::Add(hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k)), hn::Mul(hn::Set(d, b), hn::LoadU(d, y + k))), d,
+                   r + k);
       },
       [&](std::size_t k) { r[k] = a * x[k] + b * y[k]; });
 }
@@ -73,7 +75,7 @@ HWY_INLINE void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
 template <std::size_t N, class T>
 HWY_INLINE void tangent_muladd(T a, T const* x, T* r) {
   tangent_lanes<T, N>(
-      [&](auto d, std::size_t k) { hn::StoreU(hn::MulAdd(hn::Set(d, a), hn::LoadU(d, x + k), hn::LoadU(d, r + k)), d, r + k); },
+      [&](auto d, std::size_t k) { hn::StoreU(hn::Add(hn::LoadU(d, r + k), hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k))), d, r + k); },
       [&](std::size_t k) { r[k] += a * x[k]; });
 }
 /// r = (x - q y) / b (the quotient rule, with q the quotient's value).
@@ -81,7 +83,8 @@ template <std::size_t N, class T>
 HWY_INLINE void tangent_quotient(T const* x, T q, T const* y, T b, T* r) {
   tangent_lanes<T, N>(
       [&](auto d, std::size_t k) {
-        hn::StoreU(hn::Div(hn::NegMulAdd(hn::Set(d, q), hn::LoadU(d, y + k), hn::LoadU(d, x + k)), hn::Set(d, b)), d, r + k);
+        hn::StoreU(hn::Div(hn::Sub(hn::LoadU(d, x + k), hn::Mul(hn::Set(d, q), hn::LoadU(d, y + k))), hn::Set(d, b)), d,
+                   r + k);
       },
       [&](std::size_t k) { r[k] = (x[k] - q * y[k]) / b; });
 }

@@ -12,7 +12,7 @@ namespace tapeless {
 struct forward_mode_t {};
 /// Forces tl::jacobian to run reverse sweeps (one per element of y).
 struct reverse_mode_t {};
-/// Lets tl::jacobian choose: forward when x has fewer elements than y, reverse otherwise.
+/// Lets tl::jacobian choose: forward when x has no more elements than y, reverse otherwise.
 struct auto_mode_t {};
 inline constexpr forward_mode_t forward_mode{};
 inline constexpr reverse_mode_t reverse_mode{};
@@ -61,7 +61,7 @@ J make_jacobian([[maybe_unused]] std::size_t m, [[maybe_unused]] std::size_t n) 
 /// The full Jacobian of y with respect to x (a tl::var or tl::let): shape(y) ++ shape(x), no summing.
 /// A vec of M against a vec of N gives an M x N mat; summing the Jacobian over y's axes gives
 /// tl::gradient(y, x). After one evaluation it runs either one reverse sweep per element of y or one
-/// forward-mode pass per element of x, whichever is fewer (or as `mode` says).
+/// forward-mode pass per element of x, whichever is fewer, forward on a tie (or as `mode` says).
 ///
 ///     tl::var<tl::vec<double, 2>> x{1.0, 2.0};
 ///     auto J = tl::jacobian(x * x, x);   // [[2, 0], [0, 4]]
@@ -86,7 +86,8 @@ auto jacobian(Y const& y, X const& x, Mode = {}) {
   std::size_t const n = detail::size_of(x_now);
   J jac = detail::make_jacobian<J>(m, n);
 
-  bool const forward = std::same_as<Mode, forward_mode_t> || (std::same_as<Mode, auto_mode_t> && n < m);
+  // Square: forward, as a tangent pass costs less than a reverse sweep (no adjoints to store).
+  bool const forward = std::same_as<Mode, forward_mode_t> || (std::same_as<Mode, auto_mode_t> && n <= m);
   if (forward) {
     XV direction = detail::zeros_like(x_now);
     for (std::size_t j = 0; j < n; ++j) {
