@@ -215,7 +215,7 @@ BOOST_AUTO_TEST_CASE(function_api_directions_and_seeds) {
   dvec const x = iota(4), three = iota(3), five = iota(5);
   check_names(shape_error_of([&] { (void)tl::jvp(f, x, three); }), {"tl::jvp", "(4)", "(3)"});
   check_names(shape_error_of([&] { (void)tl::hvp(scalar, x, five); }), {"tl::hvp", "(4)", "(5)"});
-  check_names(shape_error_of([&] { (void)tl::vjp(f, x, five); }), {"seed", "(4)", "(5)"});
+  check_names(shape_error_of([&] { (void)tl::vjp(f, x, five); }), {"tl::vjp", "seed", "(4)", "(5)"});
   // And a correct call after the failures: J v with v = (0, 1, 2, 3) at x = (1, 2, 3, 4).
   BOOST_TEST(std::abs(tl::jvp(f, x, iota(4, 0.0)).second[1] - 3.0 * std::exp(2.0)) <= 1e-13);
 }

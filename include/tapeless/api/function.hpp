@@ -431,7 +431,8 @@ template <class F, class X, class U>
   requires detail::function_input<X>
 auto vjp(F const& f, X const& x, U const& u) {
   return detail::with_vars(f, [&](auto const& y, auto const& xv) {
-    auto const s = seeds(u);
+    auto s = seeds(u);
+    s.caller = "tl::vjp(f, x, u)";
     using Y = std::remove_cvref_t<decltype(y)>;
     using XV = std::remove_cvref_t<decltype(xv)>;
     using S = std::remove_cvref_t<decltype(s)>;

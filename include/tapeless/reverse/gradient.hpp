@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <tuple>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 
@@ -58,6 +59,7 @@ struct outputs_pack {
 template <class... S>
 struct seeds_pack {
   std::tuple<S...> seeds;
+  std::string_view caller = "tl::gradient";  // names the call in a runtime shape error (tl::vjp sets it)
 };
 template <std::size_t N>
 struct stop_pack {
@@ -98,7 +100,7 @@ struct seed_shape<S> {
 
 /// The seed converted to the output's value type V; runtime extents are checked against `out`.
 template <class V, class S>
-V seed_as(S const& s, V const& out) {
+V seed_as(S const& s, V const& out, std::string_view caller) {
   using SS = typename seed_shape<S>::type;
   if constexpr (SS::rank == 0) {
     return V(static_cast<element_t<V>>(s));
@@ -108,7 +110,7 @@ V seed_as(S const& s, V const& out) {
       given = s.extents();
     else
       given = {std::tuple_size_v<S>};
-    if (given != extents_of(out)) throw_shapes("tl::gradient", "seed and output shapes", given, extents_of(out));
+    if (given != extents_of(out)) throw_shapes(caller, "seed and output shapes", given, extents_of(out));
     V v = zeros_like(out);
     std::size_t i = 0;
     for (auto const& x : s) v.data()[i++] = static_cast<element_t<V>>(x);
@@ -249,7 +251,7 @@ auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
       if constexpr (std::is_void_v<Seeds>)
         return ones_like<V>(std::get<I>(recs).value);
       else
-        return seed_as<V>(std::get<I>(seeds->seeds), std::get<I>(recs).value);
+        return seed_as<V>(std::get<I>(seeds->seeds), std::get<I>(recs).value, seeds->caller);
     }()...};
   }(std::make_index_sequence<n>{});
   [&]<std::size_t... I>(std::index_sequence<I...>) {
