@@ -4,8 +4,8 @@
 
 #include <array>
 #include <cstddef>
-#include <tuple>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 
