@@ -213,3 +213,40 @@ BOOST_AUTO_TEST_CASE(pow_takes_the_log_term_only_where_the_exponent_moves) {
   BOOST_TEST(std::isnan(q.tangent[0]));
   for (std::size_t k = 1; k < 8; ++k) BOOST_TEST(q.tangent[k] == 2 * -1.5 * a.tangent[k]);
 }
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(element_by_element_evaluation_equals_node_by_node, T, reals) {
+  // jacfwd's evaluator (expr/pointwise.hpp) against the nodes' own forward passes, on a tree with
+  // scalar leaves, a promoted constant, a matmul leaf and nested unary and binary nodes.
+  constexpr std::size_t n = 7, L = 5;
+  using D = tl::dual<T, L>;
+  tl::vec<D, n> x;
+  tl::mat<T, n, n> W;
+  for (std::size_t i = 0; i < n; ++i) {
+    x[i] = make<T, L>(T(0.15) * T(i) - T(0.4), T(i + 1));
+    for (std::size_t j = 0; j < n; ++j) W(i, j) = T(0.03) * T((i + 2 * j) % 5);
+  }
+  tl::var<tl::vec<D, n>> xv{x};
+  tl::var<D> s{make<T, L>(T(0.8), T(0.25))};
+  tl::vec<T, n> c;
+  for (std::size_t i = 0; i < n; ++i) c[i] = T(1) + T(0.1) * T(i);
+  auto const y = tl::tanh(tl::matmul(tl::constant_ref(W), xv)) * s + tl::exp(-tl::square(xv - tl::sum(xv))) / c +
+                 tl::sigmoid(2.0 * xv);
+  tl::detail::sweep sw;
+  auto const by_element = tl::detail::evaluate_pointwise(tl::detail::as_node(y), sw);
+  auto const by_node = tl::value(y);
+  for (std::size_t i = 0; i < n; ++i) {
+    BOOST_TEST(close(by_element[i].value, by_node[i].value));
+    for (std::size_t k = 0; k < L; ++k) BOOST_TEST(close(by_element[i].tangent[k], by_node[i].tangent[k]));
+  }
+  // Runtime extents.
+  tl::dvec<D> xd(n);
+  for (std::size_t i = 0; i < n; ++i) xd[i] = x[i];
+  tl::var<tl::dvec<D>> xdv{xd};
+  auto const z = tl::sin(xdv) * xdv + 1.0;
+  tl::detail::sweep sw2;
+  auto const zd = tl::detail::evaluate_pointwise(tl::detail::as_node(z), sw2);
+  auto const zn = tl::value(z);
+  BOOST_TEST(zd.size() == n);
+  for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t k = 0; k < L; ++k) BOOST_TEST(close(zd[i].tangent[k], zn[i].tangent[k]));
+}

@@ -216,6 +216,10 @@ BOOST_AUTO_TEST_CASE(function_api_directions_and_seeds) {
   check_names(shape_error_of([&] { (void)tl::jvp(f, x, three); }), {"tl::jvp", "(4)", "(3)"});
   check_names(shape_error_of([&] { (void)tl::hvp(scalar, x, five); }), {"tl::hvp", "(4)", "(5)"});
   check_names(shape_error_of([&] { (void)tl::vjp(f, x, five); }), {"tl::vjp", "seed", "(4)", "(5)"});
+  // jacfwd evaluates f's elementwise top element by element; its operands are checked all the same.
+  auto mismatched = [&](auto const& v) { return tl::sin(v) * tl::constant(three) + v; };
+  check_names(shape_error_of([&] { (void)tl::jacfwd(mismatched)(x); }), {"tl::operator*", "(4)", "(3)"});
+  check_names(shape_error_of([&] { (void)tl::jacrev(mismatched)(x); }), {"tl::operator*", "(4)", "(3)"});
   // And a correct call after the failures: J v with v = (0, 1, 2, 3) at x = (1, 2, 3, 4).
   BOOST_TEST(std::abs(tl::jvp(f, x, iota(4, 0.0)).second[1] - 3.0 * std::exp(2.0)) <= 1e-13);
 }

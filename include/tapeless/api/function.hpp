@@ -26,6 +26,7 @@
 #include <boost/hana/unpack.hpp>
 
 #include "../core/shape.hpp"
+#include "../expr/pointwise.hpp"
 #include "../expr/var.hpp"
 #include "../forward/dual.hpp"
 #include "../reverse/gradient.hpp"
@@ -207,14 +208,13 @@ auto jacfwd_chunked(F const& f, X const& x) {
   constexpr std::size_t N = jacfwd_lanes<X>();
   using Tangents = std::array<T, N>;  // a type, which the lambdas below need not capture
   std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
-  // f's output at the duals seeded along inputs j0 ... j0 + N - 1 gives columns j0 ... of J; the
-  // columns are read from the sweep's record (no copy of the output).
+  // f's output at the duals seeded along inputs j0 ... j0 + N - 1 gives columns j0 ... of J. An
+  // elementwise tree on top is evaluated element by element (expr/pointwise.hpp): no array of duals
+  // per node.
   auto columns = [&](std::size_t j0, auto const& write) {
     return with_vars(f, [&](auto const& y, auto const&) {
       sweep s;
-      decltype(auto) root = root_node(y);
-      auto const rec = root.forward(s);
-      return write(rec.value);
+      return write(evaluate_pointwise(root_node(y), s));
     }, seeded_duals<N>(x, [j0](std::size_t i) {
       Tangents t{};
       if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
