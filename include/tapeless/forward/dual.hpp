@@ -65,10 +65,7 @@ struct dual {
 
  private:
   void add_scaled(T const& a, dual const& b) {
-    if constexpr (std::is_floating_point_v<T> && N >= 2)
-      detail::kernels::HWY_NAMESPACE::tangent_muladd<N>(a, b.tangent.data(), tangent.data());
-    else
-      for (std::size_t k = 0; k < N; ++k) tangent[k] += a * b.tangent[k];
+    detail::kernels::HWY_NAMESPACE::tangent_muladd<N>(a, b.tangent.data(), tangent.data());
   }
 };
 
@@ -99,12 +96,8 @@ constexpr bool exactly_zero(T const& x) {
   }
 }
 
-/// Tangent lanes of float and double run as Highway vectors (kernels/tangent-inl.h) outside constant
-/// evaluation; nested duals and single lanes run the plain loops.
-template <class T, std::size_t N>
-constexpr bool simd_tangents() {
-  return std::is_floating_point_v<T> && N >= 2;
-}
+/// The tangent updates (kernels/tangent-inl.h): Highway vectors for float and double, plain loops for
+/// nested duals, single lanes and constant evaluation.
 namespace tk = kernels::HWY_NAMESPACE;
 
 template <class T, std::size_t N, class F>
@@ -112,13 +105,7 @@ constexpr dual<T, N> chain(T const& v, dual<T, N> const& x, F const& dv) {
   // value v, tangent dv * dx for a unary function whose derivative at x is dv.
   dual<T, N> r;
   r.value = v;
-  if constexpr (simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      tk::tangent_scale<N>(T(dv), x.tangent.data(), r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = dv * x.tangent[k];
+  tk::tangent_scale<N>(T(dv), x.tangent.data(), r.tangent.data());
   return r;
 }
 }  // namespace detail
@@ -133,65 +120,35 @@ template <class T, std::size_t N>
 constexpr dual<T, N> operator-(dual<T, N> const& a) {
   dual<T, N> r;
   r.value = -a.value;
-  if constexpr (detail::simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      detail::tk::tangent_scale<N>(T(-1), a.tangent.data(), r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = -a.tangent[k];
+  detail::tk::tangent_neg<N>(a.tangent.data(), r.tangent.data());
   return r;
 }
 template <class T, std::size_t N>
 constexpr dual<T, N> operator+(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value + b.value;
-  if constexpr (detail::simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      detail::tk::tangent_add<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] + b.tangent[k];
+  detail::tk::tangent_add<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
   return r;
 }
 template <class T, std::size_t N>
 constexpr dual<T, N> operator-(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value - b.value;
-  if constexpr (detail::simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      detail::tk::tangent_sub<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] - b.tangent[k];
+  detail::tk::tangent_sub<N>(a.tangent.data(), b.tangent.data(), r.tangent.data());
   return r;
 }
 template <class T, std::size_t N>
 constexpr dual<T, N> operator*(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value * b.value;
-  if constexpr (detail::simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      detail::tk::tangent_axpby<N>(b.value, a.tangent.data(), a.value, b.tangent.data(), r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = a.tangent[k] * b.value + a.value * b.tangent[k];
+  detail::tk::tangent_axpby<N>(b.value, a.tangent.data(), a.value, b.tangent.data(), r.tangent.data());
   return r;
 }
 template <class T, std::size_t N>
 constexpr dual<T, N> operator/(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
   r.value = a.value / b.value;
-  if constexpr (detail::simd_tangents<T, N>()) {
-    if (!std::is_constant_evaluated()) {
-      detail::tk::tangent_quotient<N>(a.tangent.data(), r.value, b.tangent.data(), b.value, r.tangent.data());
-      return r;
-    }
-  }
-  for (std::size_t k = 0; k < N; ++k) r.tangent[k] = (a.tangent[k] - r.value * b.tangent[k]) / b.value;
+  detail::tk::tangent_quotient<N>(a.tangent.data(), r.value, b.tangent.data(), b.value, r.tangent.data());
   return r;
 }
 

@@ -1,7 +1,9 @@
-// tapeless/kernels/tangent-inl.h: the tangent lanes of tl::dual<T, N> for float and double, as Highway
-// vectors. Every operation on a dual updates its N tangents by one of four patterns (a sum, a
-// difference, a scaled copy, a linear combination, or the quotient rule), each a loop over the lanes
-// that these functions run in vectors of up to N lanes, with a scalar loop for the lanes left over.
+// tapeless/kernels/tangent-inl.h: the tangent lanes of tl::dual<T, N>. Every operation on a dual
+// updates its N tangents by one of a few patterns (a sum, a difference, a negated or scaled copy, a
+// linear combination, the quotient rule, an accumulated product), each a loop over the lanes. For
+// float and double these functions run it in Highway vectors of up to N lanes, with a scalar loop for
+// the lanes left over; for nested duals, for N = 1 and in constant evaluation, the scalar loop does
+// all the lanes. So each rule of dual.hpp states its tangent update once, here.
 //
 // Highway's static dispatch, as in simd-inl.h: the code is compiled for the target the compiler
 // flags allow (AVX-512 under -march=native here, Highway's baseline without flags). The vector part
@@ -23,6 +25,7 @@
 #endif
 
 #include <cstddef>
+#include <type_traits>
 
 #include <hwy/highway.h>
 
@@ -31,39 +34,51 @@ namespace tapeless::detail::kernels {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-/// Runs vec(d, k) over the full vectors of N lanes and one(k) over the lanes left over.
+/// Runs vec(d, k) over the full vectors of N lanes (float and double, N >= 2, at run time) and one(k)
+/// over the lanes left over (all of them otherwise).
 template <class T, std::size_t N, class Vec, class One>
-HWY_INLINE void tangent_lanes(Vec const& vec, One const& one) {
-  hn::CappedTag<T, N> const d;
-  std::size_t const L = hn::Lanes(d);
-  // The end of the full vectors computed first: written as `k + L <= N` the loops made GCC warn
-  // about a leftover loop it could not see was empty (-Waggressive-loop-optimizations).
-  std::size_t const full = N - N % L;
-  for (std::size_t k = 0; k < full; k += L) vec(d, k);
+HWY_INLINE constexpr void tangent_lanes(Vec const& vec, One const& one) {
+  std::size_t full = 0;
+  if constexpr (std::is_floating_point_v<T> && N >= 2) {
+    if (!std::is_constant_evaluated()) {
+      hn::CappedTag<T, N> const d;
+      std::size_t const L = hn::Lanes(d);
+      // The end of the full vectors computed first: written as `k + L <= N` the loops made GCC warn
+      // about a leftover loop it could not see was empty (-Waggressive-loop-optimizations).
+      full = N - N % L;
+      for (std::size_t k = 0; k < full; k += L) vec(d, k);
+    }
+  }
   for (std::size_t k = full; k < N; ++k) one(k);
 }
 
+/// r = -x.
+template <std::size_t N, class T>
+HWY_INLINE constexpr void tangent_neg(T const* x, T* r) {
+  tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Neg(hn::LoadU(d, x + k)), d, r + k); },
+                      [&](std::size_t k) { r[k] = -x[k]; });
+}
 /// r = x + y.
 template <std::size_t N, class T>
-HWY_INLINE void tangent_add(T const* x, T const* y, T* r) {
+HWY_INLINE constexpr void tangent_add(T const* x, T const* y, T* r) {
   tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Add(hn::LoadU(d, x + k), hn::LoadU(d, y + k)), d, r + k); },
                       [&](std::size_t k) { r[k] = x[k] + y[k]; });
 }
 /// r = x - y.
 template <std::size_t N, class T>
-HWY_INLINE void tangent_sub(T const* x, T const* y, T* r) {
+HWY_INLINE constexpr void tangent_sub(T const* x, T const* y, T* r) {
   tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Sub(hn::LoadU(d, x + k), hn::LoadU(d, y + k)), d, r + k); },
                       [&](std::size_t k) { r[k] = x[k] - y[k]; });
 }
 /// r = a x.
 template <std::size_t N, class T>
-HWY_INLINE void tangent_scale(T a, T const* x, T* r) {
+HWY_INLINE constexpr void tangent_scale(T a, T const* x, T* r) {
   tangent_lanes<T, N>([&](auto d, std::size_t k) { hn::StoreU(hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k)), d, r + k); },
                       [&](std::size_t k) { r[k] = a * x[k]; });
 }
 /// r = a x + b y (the product rule, pow).
 template <std::size_t N, class T>
-HWY_INLINE void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
+HWY_INLINE constexpr void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
   tangent_lanes<T, N>(
       [&](auto d, std::size_t k) {
         hn::StoreU(hn::Add(hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k)), hn::Mul(hn::Set(d, b), hn::LoadU(d, y + k))), d,
@@ -73,14 +88,14 @@ HWY_INLINE void tangent_axpby(T a, T const* x, T b, T const* y, T* r) {
 }
 /// r += a x (products accumulated in place: matmul and dot on duals).
 template <std::size_t N, class T>
-HWY_INLINE void tangent_muladd(T a, T const* x, T* r) {
+HWY_INLINE constexpr void tangent_muladd(T a, T const* x, T* r) {
   tangent_lanes<T, N>(
       [&](auto d, std::size_t k) { hn::StoreU(hn::Add(hn::LoadU(d, r + k), hn::Mul(hn::Set(d, a), hn::LoadU(d, x + k))), d, r + k); },
       [&](std::size_t k) { r[k] += a * x[k]; });
 }
 /// r = (x - q y) / b (the quotient rule, with q the quotient's value).
 template <std::size_t N, class T>
-HWY_INLINE void tangent_quotient(T const* x, T q, T const* y, T b, T* r) {
+HWY_INLINE constexpr void tangent_quotient(T const* x, T q, T const* y, T b, T* r) {
   tangent_lanes<T, N>(
       [&](auto d, std::size_t k) {
         hn::StoreU(hn::Div(hn::Sub(hn::LoadU(d, x + k), hn::Mul(hn::Set(d, q), hn::LoadU(d, y + k))), hn::Set(d, b)), d,
