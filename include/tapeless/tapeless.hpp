@@ -14,6 +14,7 @@
 #include "expr/let.hpp"
 #include "expr/linalg.hpp"
 #include "expr/reduce.hpp"
+#include "expr/scan.hpp"
 #include "expr/var.hpp"
 #include "reverse/gradient.hpp"
 #include "reverse/jacobian.hpp"

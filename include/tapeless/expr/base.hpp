@@ -20,12 +20,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <stdexcept>
 #include <type_traits>
 #include <utility>
 
 #include "../core/traits.hpp"
 
 namespace tapeless {
+
+/// Thrown when something made inside a tl::scan step (a tl::let, an inner scan) is used outside
+/// that step, where it has no value.
+class scope_error : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
 
 template <class D>
 class expr_base;
@@ -56,25 +64,51 @@ std::uint64_t unique_number() noexcept {
   return next++;
 }
 
-/// The part of a let binding that a sweep keeps in its list (see let.hpp).
+/// The part of a let binding (or a scan) that a sweep keeps in its list (see let.hpp).
 struct let_link {
   mutable let_link const* next_ = nullptr;
   void (*backward_)(let_link const&, sweep&) = nullptr;
   void (*clear_adjoint_)(let_link const&) = nullptr;
+  /// 0 for a binding of the sweep; k for one made inside the step of a tl::scan nested k deep,
+  /// which is evaluated once per step of that scan (in the step's frame), not once per sweep.
+  int level_ = 0;
 };
 
 /// The state of one evaluation: an epoch that tells vars and lets whether they have been seen in
 /// this sweep, the let bindings in the order they were first evaluated, and the stop_at set.
+///
+/// A tl::scan evaluates its step in a *frame*: the bindings made inside the step (level k) get a
+/// fresh epoch and a list of their own for each step, and the scan runs that list backwards after
+/// the step's own backward. Vars and the bindings of outer levels keep the sweep's epoch, so they
+/// are evaluated once and gather their adjoints over all the steps.
 class sweep {
  public:
-  explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : epoch_(fresh_epoch()), stopped_(stopped) {}
+  static constexpr int max_levels = 8;
+  explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
+    epochs_[0] = fresh_epoch();
+  }
+  /// A sweep that continues an earlier one (same epoch: nothing already evaluated is evaluated
+  /// again, no adjoint is reset). For the evaluations a scan makes inside a forward-mode pass.
+  struct resume_t {};
+  sweep(resume_t, std::uint64_t epoch, std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
+    epochs_[0] = epoch;
+  }
   sweep(sweep const&) = delete;
   sweep& operator=(sweep const&) = delete;
 
-  std::uint64_t epoch() const noexcept { return epoch_; }
+  std::uint64_t epoch() const noexcept { return epochs_[0]; }
+  /// The epoch that a binding of `level` compares against.
+  std::uint64_t epoch(int level) const {
+    if (level > depth_) [[unlikely]]
+      throw scope_error(
+          "tl::let or tl::scan made inside a tl::scan step is used outside that step; make it outside the step, "
+          "or return what you need from the step");
+    return epochs_[level];
+  }
+  int depth() const noexcept { return depth_; }
   void enlist(let_link const& l) noexcept {
-    l.next_ = lets_;
-    lets_ = &l;
+    l.next_ = lists_[l.level_];
+    lists_[l.level_] = &l;
   }
   bool stopped(let_link const* l) const noexcept {
     return std::find(stopped_.begin(), stopped_.end(), l) != stopped_.end();
@@ -82,18 +116,44 @@ class sweep {
   /// Propagates every let binding's adjoint into its expression. The list is in reverse order of
   /// first evaluation, and a binding is evaluated after everything it depends on, so each binding
   /// runs after all of its users: a topological order, found without any search.
-  void run_lets() {
-    for (auto const* l = lets_; l; l = l->next_)
-      if (!stopped(l)) l->backward_(*l, *this);
-  }
+  void run_lets() { run_list(lists_[0]); }
   void clear_let_adjoints() {
-    for (auto const* l = lets_; l; l = l->next_) l->clear_adjoint_(*l);
+    for (auto const* l = lists_[0]; l; l = l->next_) l->clear_adjoint_(*l);
+  }
+
+  /// What a frame replaces, to be put back when it closes (frames nest, and a scan of level k may
+  /// be evaluated inside the frame of a sibling scan of the same level).
+  struct frame_saved {
+    std::uint64_t epoch;
+    let_link const* list;
+    int depth;
+  };
+  frame_saved open_frame(int level) {
+    if (level >= max_levels) [[unlikely]]
+      throw scope_error("tl::scan: scans nested more than 7 deep");
+    frame_saved saved{epochs_[level], lists_[level], depth_};
+    epochs_[level] = fresh_epoch();
+    lists_[level] = nullptr;
+    depth_ = level;
+    return saved;
+  }
+  /// The backward of the bindings evaluated in the open frame of `level`, newest first.
+  void run_frame(int level) { run_list(lists_[level]); }
+  void close_frame(int level, frame_saved const& saved) noexcept {
+    epochs_[level] = saved.epoch;
+    lists_[level] = saved.list;
+    depth_ = saved.depth;
   }
 
  private:
+  void run_list(let_link const* head) {
+    for (auto const* l = head; l; l = l->next_)
+      if (!stopped(l)) l->backward_(*l, *this);
+  }
   static std::uint64_t fresh_epoch() noexcept { return unique_number<sweep>(); }
-  std::uint64_t epoch_;
-  let_link const* lets_ = nullptr;
+  std::uint64_t epochs_[max_levels];
+  let_link const* lists_[max_levels] = {};
+  int depth_ = 0;
   std::span<let_link const* const> stopped_;
 };
 

@@ -5,6 +5,7 @@
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "base.hpp"
 
@@ -28,16 +29,19 @@ template <class V>
 class let_value : public let_link {
  public:
   V const& evaluate(sweep& s) const {
-    if (epoch_ != s.epoch()) {
+    auto const e = s.epoch(this->level_);
+    if (epoch_ != e) {
       refresh_(*this, s);
       touched_ = false;
-      epoch_ = s.epoch();
+      epoch_ = e;
       s.enlist(*this);
     }
     return *value_;
   }
   V const& tangent(tangent_pass const& p) const {
-    if (tangent_id_ != p.id()) {
+    // Keyed by the evaluation too: a binding inside a scan step has one value per step in one pass.
+    if (tangent_id_ != p.id() || tangent_epoch_ != epoch_) {
+      tangent_epoch_ = epoch_;
       if (auto const* d = p.direction_for<V>(static_cast<let_link const*>(this)))
         tangent_ = *d;
       else
@@ -52,7 +56,7 @@ class let_value : public let_link {
   }
   /// The total adjoint in sweep s (the sum over the users), if s reached this let.
   std::optional<V> reached_adjoint(sweep const& s) const {
-    if (epoch_ == s.epoch()) return adjoint_;
+    if (this->level_ == 0 && epoch_ == s.epoch()) return adjoint_;
     return std::nullopt;
   }
 
@@ -70,6 +74,38 @@ class let_value : public let_link {
   mutable bool touched_ = false;
   mutable V tangent_{};
   mutable std::uint64_t tangent_id_ = 0;
+  mutable std::uint64_t tangent_epoch_ = 0;
+};
+
+/// While a tl::scan calls its step, the bindings made there belong to the scan (the step's locals
+/// die when it returns, the scan's body refers to them) and are evaluated once per step.
+class body_scope {
+ public:
+  body_scope(std::vector<std::shared_ptr<void>>& owned, int level) noexcept
+      : owned_(owned), level_(level), outer_(current()) {
+    current() = this;
+  }
+  body_scope(body_scope const&) = delete;
+  body_scope& operator=(body_scope const&) = delete;
+  ~body_scope() { current() = outer_; }
+
+  /// The innermost scope on this thread, or null outside every scan step.
+  static body_scope*& current() noexcept {
+    thread_local body_scope* c = nullptr;
+    return c;
+  }
+  /// The level of what is made in this scope.
+  static int level_now() noexcept { return current() ? current()->level_ : 0; }
+  /// Takes over a binding's state; returns its level.
+  int adopt(std::shared_ptr<void> state) {
+    owned_.push_back(std::move(state));
+    return level_;
+  }
+
+ private:
+  std::vector<std::shared_ptr<void>>& owned_;
+  int level_;
+  body_scope* outer_;
 };
 
 /// What a let owns: its expression, the record of its last evaluation, and (from let_value) its
@@ -143,15 +179,21 @@ class let : public expr_base<let<E>> {
 
   template <class A>
     requires std::same_as<detail::node_t<A>, E>
-  explicit let(A const& a) : state_(detail::make_let_state<E>(detail::as_node(a))) {}
+  explicit let(A const& a) : owned_(detail::make_let_state<E>(detail::as_node(a))), state_(owned_.get()) {
+    // Made inside a tl::scan step: the scan keeps the state (the step's expression refers to it
+    // after this object is gone), and it is evaluated once per step.
+    if (auto* scope = detail::body_scope::current())
+      state_->level_ = scope->adopt(std::shared_ptr<detail::let_state<E>>(std::move(owned_)));
+  }
   let(let const&) = delete;
   let& operator=(let const&) = delete;
 
   /// What users of the let refer to.
-  detail::let_value<value_type> const* state() const noexcept { return state_.get(); }
+  detail::let_value<value_type> const* state() const noexcept { return state_; }
 
  private:
-  std::unique_ptr<detail::let_state<E>> state_;
+  std::unique_ptr<detail::let_state<E>> owned_;  // empty when a scan owns the state
+  detail::let_state<E>* state_;
 };
 
 template <class A>
