@@ -9,6 +9,7 @@
 #include "forward/dual.hpp"
 #include "forward/jet.hpp"
 #include "expr/base.hpp"
+#include "expr/custom.hpp"
 #include "expr/elementwise.hpp"
 #include "expr/index.hpp"
 #include "expr/let.hpp"

@@ -211,15 +211,17 @@ struct no_inputs {
 
 /// Everything the types of a scan depend on: the init nodes (a std::tuple), whether the state is a
 /// hana tuple, the inputs' node (or no_inputs), and the step.
-template <class InitNodes, bool Tupled, class Xs, class Step>
+template <class InitNodes, bool Tupled, class Xs, class Step, class Row = void>
 struct scan_spec;
 
-template <class... I, bool Tupled, class Xs, class Step>
-struct scan_spec<std::tuple<I...>, Tupled, Xs, Step> {
+template <class... I, bool Tupled, class Xs, class Step, class Row>
+struct scan_spec<std::tuple<I...>, Tupled, Xs, Step, Row> {
   using values = std::tuple<typename I::value_type...>;
   static constexpr bool has_inputs = !std::is_same_v<Xs, no_inputs>;
   using row = typename decltype([] {
-    if constexpr (has_inputs)
+    if constexpr (!std::is_void_v<Row>)
+      return std::type_identity<Row>{};
+    else if constexpr (has_inputs)
       return std::type_identity<typename row_of<typename Xs::value_type>::type>{};
     else
       return std::type_identity<int>{};  // unused
@@ -811,6 +813,20 @@ inline constexpr bool holds_expression_v = expression<X>;
 template <class... X>
 inline constexpr bool holds_expression_v<boost::hana::tuple<X...>> = (holds_expression_v<X> || ...);
 
+/// A state the plain loop can run on: numbers, duals, jets (the tl:: functions compute on them at
+/// once), or a hana tuple of them. Arrays are values, not numbers: their steps build expressions.
+template <class X>
+concept plain_number = !expression<X> && value_type<X> && (rank_v<X> == 0);
+template <class X>
+inline constexpr bool plain_numbers_v = plain_number<X>;
+template <class... X>
+inline constexpr bool plain_numbers_v<boost::hana::tuple<X...>> = (plain_numbers_v<X> && ...);
+
+template <class R>
+inline constexpr bool plain_result_v = !holds_expression_v<R>;
+template <class A, class B>
+inline constexpr bool plain_result_v<std::pair<A, B>> = !holds_expression_v<A> && !holds_expression_v<B>;
+
 template <class X>
 inline constexpr bool scan_state_v = operand<X>;
 template <class... X>
@@ -823,8 +839,37 @@ concept number_range = !value_type<X> && !expression<X> && requires(X const& x) 
   std::size(x);
 } && std::is_arithmetic_v<std::remove_cvref_t<decltype(*std::begin(std::declval<X const&>()))>>;
 
+/// A range of static vectors (std::vector<tl::vec<double, 3>>): one vector per step.
+template <class X>
+concept vector_range = !value_type<X> && !expression<X> && requires(X const& x) {
+  std::size(x);
+  std::begin(x);
+} && rank_v<std::remove_cvref_t<decltype(*std::begin(std::declval<X const&>()))>> == 1 &&
+                       is_static_v<std::remove_cvref_t<decltype(*std::begin(std::declval<X const&>()))>>;
+
+template <class X>
+struct input_row_override {
+  using type = void;
+};
+template <vector_range X>
+struct input_row_override<X> {
+  using type = std::remove_cvref_t<decltype(*std::begin(std::declval<X const&>()))>;
+};
+
 template <class X>
 auto inputs_node(X const& xs) {
+  if constexpr (vector_range<X>) {
+    using R = typename input_row_override<X>::type;
+    using E = element_t<R>;
+    std::size_t const w = R{}.size();
+    dmat<E> m(std::size(xs), w);
+    std::size_t t = 0;
+    for (auto const& r : xs) {
+      for (std::size_t j = 0; j < w; ++j) m.data()[t * w + j] = r.data()[j];
+      ++t;
+    }
+    return constant_node<dmat<E>>(std::move(m));
+  } else
   if constexpr (number_range<X>) {
     using T = std::remove_cvref_t<decltype(*std::begin(xs))>;
     using E = std::conditional_t<std::is_floating_point_v<T>, T, double>;
@@ -882,7 +927,7 @@ auto scan_outputs(std::shared_ptr<Core> const& core) {
   }(std::make_index_sequence<Count>{});
 }
 
-template <class Step, class Init, class XsNode>
+template <class Row = void, class Step, class Init, class XsNode>
 auto make_scan(Step const& step, Init const& init, XsNode xs, std::size_t n, std::size_t keep) {
   constexpr bool tupled = is_hana_tuple_t<Init>::value;
   auto init_nodes = [&] {
@@ -890,7 +935,7 @@ auto make_scan(Step const& step, Init const& init, XsNode xs, std::size_t n, std
     return std::apply([](auto const&... i) { return std::tuple{as_node(i)...}; }, t);
   }();
   using InitNodes = decltype(init_nodes);
-  using Spec = scan_spec<InitNodes, tupled, XsNode, Step>;
+  using Spec = scan_spec<InitNodes, tupled, XsNode, Step, Row>;
   if constexpr (!check_scan_body<Spec, InitNodes>()) {
     return;  // the assertions say what is wrong
   } else {
@@ -932,10 +977,13 @@ template <class Step, class Init, std::integral N>
 auto scan(Step const& step, Init const& init, N n, checkpoints keep = checkpoints(std::size_t(-1))) {
   if (n < 0) throw std::invalid_argument("tl::scan(step, init, n): n must not be negative, it is " + std::to_string(n));
   std::size_t const k = keep.count == std::size_t(-1) ? 0 : detail::checkpoint_count(keep);
-  if constexpr (!detail::holds_expression_v<Init> &&
-                !detail::holds_expression_v<std::remove_cvref_t<std::invoke_result_t<Step const&, Init const&>>> &&
-                !detail::is_std_pair<std::remove_cvref_t<std::invoke_result_t<Step const&, Init const&>>>::value) {
-    return detail::scan_values<Step, Init, void>(step, init, nullptr, static_cast<std::size_t>(n));
+  if constexpr (detail::plain_numbers_v<Init>) {
+    // Numbers, duals or jets: the plain loop, unless the step builds expressions (a var inside).
+    using R = std::remove_cvref_t<std::invoke_result_t<Step const&, Init const&>>;
+    if constexpr (detail::plain_result_v<R>)
+      return detail::scan_values<Step, Init, void>(step, init, nullptr, static_cast<std::size_t>(n));
+    else
+      return detail::make_scan(step, init, detail::no_inputs{}, static_cast<std::size_t>(n), k);
   } else {
     return detail::make_scan(step, init, detail::no_inputs{}, static_cast<std::size_t>(n), k);
   }
@@ -945,18 +993,18 @@ auto scan(Step const& step, Init const& init, N n, checkpoints keep = checkpoint
 /// per step; or a range of numbers), like `jax.lax.scan(f, init, xs)`. xs may be an expression: its
 /// gradient is the sum over the steps that read each element.
 template <class Step, class Init, class Xs>
-  requires(detail::scan_state_v<Init> && !std::integral<Xs> && (operand<Xs> || detail::number_range<Xs>))
+  requires(detail::scan_state_v<Init> && !std::integral<Xs> &&
+           (operand<Xs> || detail::number_range<Xs> || detail::vector_range<Xs>))
 auto scan(Step const& step, Init const& init, Xs const& xs, checkpoints keep = checkpoints(std::size_t(-1))) {
   std::size_t const k = keep.count == std::size_t(-1) ? 0 : detail::checkpoint_count(keep);
-  if constexpr (!detail::holds_expression_v<Init> && !expression<Xs> && detail::number_range<Xs> &&
-                requires { step(init, *std::begin(xs)); }) {
-    if constexpr (!detail::holds_expression_v<std::remove_cvref_t<decltype(step(init, *std::begin(xs)))>>) {
+  if constexpr (detail::plain_numbers_v<Init> && detail::number_range<Xs>) {
+    using R = std::remove_cvref_t<decltype(step(init, *std::begin(xs)))>;
+    if constexpr (detail::plain_result_v<R>)
       return detail::scan_values<Step, Init, Xs>(step, init, &xs, std::size(xs));
-    } else {
+    else
       return detail::make_scan(step, init, detail::inputs_node(xs), 0, k);
-    }
   } else {
-    return detail::make_scan(step, init, detail::inputs_node(xs), 0, k);
+    return detail::make_scan<typename detail::input_row_override<Xs>::type>(step, init, detail::inputs_node(xs), 0, k);
   }
 }
 
