@@ -917,6 +917,15 @@ auto scan_values(Step const& step, Init const& init, Xs const* xs, std::size_t n
   }
 }
 
+/// A state's initial value as a node: a float stays a float (numbers elsewhere become doubles).
+template <class A>
+auto init_node(A const& a) {
+  if constexpr (std::is_floating_point_v<A>)
+    return constant_node<A>(a);
+  else
+    return as_node(a);
+}
+
 template <class Core, std::size_t Begin, std::size_t Count, bool Tupled>
 auto scan_outputs(std::shared_ptr<Core> const& core) {
   return [&]<std::size_t... J>(std::index_sequence<J...>) {
@@ -932,7 +941,7 @@ auto make_scan(Step const& step, Init const& init, XsNode xs, std::size_t n, std
   constexpr bool tupled = is_hana_tuple_t<Init>::value;
   auto init_nodes = [&] {
     auto t = as_std_tuple(init);
-    return std::apply([](auto const&... i) { return std::tuple{as_node(i)...}; }, t);
+    return std::apply([](auto const&... i) { return std::tuple{init_node(i)...}; }, t);
   }();
   using InitNodes = decltype(init_nodes);
   using Spec = scan_spec<InitNodes, tupled, XsNode, Step, Row>;
