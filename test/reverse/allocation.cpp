@@ -132,6 +132,33 @@ BOOST_AUTO_TEST_CASE(static_shapes_allocate_nothing) {
   BOOST_TEST(std::isfinite(v0));
 }
 
+// A scan over static shapes: once the first gradient has sized the checkpoint stack, a gradient
+// through the loop (lets in the step included, checkpoints or not) allocates nothing, however many steps.
+BOOST_AUTO_TEST_CASE(scan_steps_allocate_nothing_once_warm) {
+  tl::var<tl::vec<double, 3>> x0{0.5, -0.25, 1.0};
+  tl::var<double> k{0.7};
+  auto step = [&](auto const& x) {
+    auto a = tl::let(-k * tl::sin(x));
+    return x + 0.01 * a + 0.001 * a * a;
+  };
+  for (int n : {10, 200}) {
+    auto all = tl::scan(step, x0, n);
+    auto few = tl::scan(step, x0, n, tl::checkpoints(4));
+    auto y = tl::sum(all * all) + tl::sum(few);
+    auto const warm = tl::gradient(y, tl::wrt(x0, k));  // sizes the stacks
+    auto const before = now();
+    double checksum = 0;
+    for (int r = 0; r < 5; ++r) {
+      auto const [gx, gk] = tl::gradient(y, tl::wrt(x0, k));
+      checksum += gx[0] + gk;
+    }
+    auto const after = now();
+    BOOST_TEST(after.allocations == before.allocations, "steps " << n);
+    BOOST_TEST(after.deallocations == before.deallocations, "steps " << n);
+    BOOST_TEST(checksum == 5 * (std::get<0>(warm)[0] + std::get<1>(warm)));
+  }
+}
+
 BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
   tl::var<tl::dvec<double>> x{1.0, 2.0, 3.0};
   auto y = tl::sum(tl::square(x));

@@ -184,10 +184,18 @@ class custom_function {
       // The arguments share the element type of the first active one: constants of plain reals next
       // to duals are promoted, as in elementwise operations.
       using T = typename first_active_element<A...>::type;
-      using Node = custom_node<F, Rule, IsVjp, decltype(node_of<T>(a))...>;
-      static_assert(value_type<typename Node::value_type>,
-                    "tl::custom_vjp / tl::custom_jvp: f must return a number or a tapeless value (tl::vec, tl::dmat ...)");
-      return Node{{}, f_, rule_, {node_of<T>(a)...}};
+      constexpr bool callable = std::is_invocable_v<F const&, typename decltype(node_of<T>(a))::value_type const&...>;
+      static_assert(callable, "tl::custom_vjp / tl::custom_jvp: f must be callable with the arguments' values "
+                              "(numbers, tl::vec, tl::dmat ...), which is what it receives, never expressions");
+      if constexpr (callable) {
+        using R = std::remove_cvref_t<std::invoke_result_t<F const&, typename decltype(node_of<T>(a))::value_type const&...>>;
+        static_assert(value_type<R>, "tl::custom_vjp / tl::custom_jvp: f must return a number or a tapeless value "
+                                     "(tl::vec, tl::dmat ...), computed from the values it receives");
+        if constexpr (value_type<R>) {
+          using Node = custom_node<F, Rule, IsVjp, decltype(node_of<T>(a))...>;
+          return Node{{}, f_, rule_, {node_of<T>(a)...}};
+        }
+      }
     }
   }
 

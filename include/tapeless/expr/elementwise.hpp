@@ -113,9 +113,20 @@ V gather_adjoint(V const& like, std::size_t n, F const& f) {
 
 template <class T>
 inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
-/// An array of float or double: an elementwise node with such a value runs as one fused SIMD loop.
+/// A static array of at most one AVX-512 vector of doubles (a vec<4> state, a 3 x 2 matrix): each
+/// node computes its own small array, straight-line code the compiler keeps in registers. A fused
+/// loop's setup (its leaves' records, adjoint buffers, the chunk loop) costs more than it saves there.
 template <class V>
-inline constexpr bool simd_array_v = simd_real_v<element_t<V>> && rank_v<V> != 0;
+inline constexpr bool small_static_v = [] {
+  if constexpr (rank_v<V> != 0 && is_static_v<V>)
+    return sizeof(V) / sizeof(element_t<V>) <= 8;
+  else
+    return false;
+}();
+/// An array of float or double (not a small static one): an elementwise node with such a value runs
+/// as one fused SIMD loop.
+template <class V>
+inline constexpr bool simd_array_v = simd_real_v<element_t<V>> && rank_v<V> != 0 && !small_static_v<V>;
 
 // The top node of an elementwise tree over arrays of float or double (the tree's output feeds
 // something that is not elementwise: a matmul, a let, an index, the root of a gradient) evaluates the

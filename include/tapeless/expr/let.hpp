@@ -108,6 +108,15 @@ class body_scope {
   body_scope* outer_;
 };
 
+/// Converts to E's record by evaluating it: optional::emplace(in_place_record{...}) then constructs
+/// the record directly in the optional's storage (guaranteed copy elision of the conversion's result).
+template <class E>
+struct in_place_record {
+  E const& e;
+  sweep& s;
+  operator record_t<E>() const { return e.forward(s); }
+};
+
 /// What a let owns: its expression, the record of its last evaluation, and (from let_value) its
 /// adjoint, epoch and links.
 template <class E>
@@ -126,7 +135,9 @@ class let_state final : public let_value<typename E::value_type> {
  private:
   static void refresh(base const& b, sweep& s) {
     auto const& self = static_cast<let_state const&>(b);
-    self.rec_.emplace(self.expr_.forward(s));
+    // Built in place in the optional: a record returned by value and then copied in went through
+    // the stack (a store-forwarding stall on every let of a scan step).
+    self.rec_.emplace(in_place_record<E>{self.expr_, s});
     self.value_ = &self.rec_->value;
     zero_like(self.adjoint_, self.rec_->value);
   }

@@ -80,27 +80,29 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
   using value_type =
       typename matmul_result<rebind_t<left_value, element_type>, rebind_t<right_value, element_type>>::type;
   static constexpr bool active = L::active || R::active;
+  /// Built in place, the operands' records first (see "Records are built in place" in docs/design.md):
+  /// assembled from locals, a small static product's record was copied twice on its way out.
   struct record {
-    value_type value;
     record_t<L> left;
     record_t<R> right;
+    value_type value;
+    record(matmul_node const& self, sweep& s) : left(self.l_.forward(s)), right(self.r_.forward(s)), value(product(left.value, right.value)) {}
   };
   L l_;
   R r_;
 
-  record forward(sweep& s) const {
-    auto l = l_.forward(s);
-    auto r = r_.forward(s);
-    auto const [n, k, k2, m] = matmul_dims(l.value, r.value);
-    if (k != k2) throw_shapes("tl::matmul", "inner dimensions of shapes", extents_of(l.value), extents_of(r.value));
+  static value_type product(left_value const& x, right_value const& z) {
+    auto const [n, k, k2, m] = matmul_dims(x, z);
+    if (k != k2) throw_shapes("tl::matmul", "inner dimensions of shapes", extents_of(x), extents_of(z));
     value_type y;
     if constexpr (!is_static_v<value_type>) {
       if constexpr (rank_v<value_type> == 2) y = value_type(n, m);
       else y = value_type(rank_v<left_value> == 2 ? n : m);
     }
-    kernels::matmul(y.data(), l.value.data(), r.value.data(), n, k, m);
-    return record{std::move(y), std::move(l), std::move(r)};
+    kernels::matmul(y.data(), x.data(), z.data(), n, k, m);
+    return y;
   }
+  record forward(sweep& s) const { return record(*this, s); }
   void backward(sweep& s, record const& rec, value_type const& a) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;

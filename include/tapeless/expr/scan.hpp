@@ -267,8 +267,15 @@ auto body_node(B const& b) {
   return node_of<element_t<V>>(b);
 }
 
+/// The failing condition names what the step returned and what init is.
 template <class Got, class Want>
-struct step_keeps_state_type : std::bool_constant<std::is_same_v<Got, Want>> {};
+struct step_keeps_state_type {
+  static constexpr bool value = false;
+};
+template <class V>
+struct step_keeps_state_type<V, V> {
+  static constexpr bool value = true;
+};
 
 template <class V, class B>
 constexpr bool check_body_component() {

@@ -25,12 +25,20 @@ void multiply_add(Acc& acc, A const& a, B const& b) {
 }
 
 /// For every i < n and j < m: y[i*ys + j] += sum_{p<k} s[i*si + p*sp] * r[p*rs + j].
+/// Below this many elements a row or a dot product runs the plain loop: the kernels' setup (several
+/// accumulators, a reduction across lanes) costs more than they save on a vec<4>.
+inline constexpr std::size_t small_loop = 8;
+
 template <class T, class S, class R>
 void rows_times(T* y, std::size_t ys, S const* s, std::size_t si, std::size_t sp, R const* r, std::size_t rs,
                 std::size_t n, std::size_t k, std::size_t m) {
   if constexpr (simd_kernels_v<T, S, R>) {
-    HWY_NAMESPACE::rows_times(y, ys, s, si, sp, r, rs, n, k, m);
-  } else {
+    if (m >= small_loop) {
+      HWY_NAMESPACE::rows_times(y, ys, s, si, sp, r, rs, n, k, m);
+      return;
+    }
+  }
+  {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t p = 0; p < k; ++p) {
         S const c = s[i * si + p * sp];
@@ -43,8 +51,9 @@ void rows_times(T* y, std::size_t ys, S const* s, std::size_t si, std::size_t sp
 template <class T, class X, class Z>
 T dot(X const* x, Z const* z, std::size_t n) {
   if constexpr (simd_kernels_v<T, X, Z>) {
-    return HWY_NAMESPACE::dot(x, z, n);
-  } else {
+    if (n >= small_loop) return HWY_NAMESPACE::dot(x, z, n);
+  }
+  {
     T acc{};
     for (std::size_t i = 0; i < n; ++i) multiply_add(acc, x[i], z[i]);
     return acc;

@@ -1,0 +1,351 @@
+// ode_rk4: sensitivities through a time loop. A damped chain of four masses with cubic springs
+// (examples/spring_model.hpp) is integrated by RK4 for n steps; the gradient of the final energy with
+// respect to the 8 initial values and the 3 parameters (11 numbers). Size = the number of steps.
+//   function      the loop on doubles, value only
+//   handwritten   the discrete adjoint written by hand: the states kept, the stages recomputed
+//                 per step backwards
+//   tapeless      tl::scan (every state kept); tapeless_checkpoints: tl::checkpoints(32)
+//   adolc         the loop taped once (untimed), then ADOL-C's gradient driver; sacado: Sacado::Rad
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <tapeless/tapeless.hpp>
+
+#include "../examples/spring_model.hpp"
+#include "common.hpp"
+#include "peers.hpp"
+
+namespace {
+
+namespace hana = boost::hana;
+using spring::masses;
+using spring::springs;
+
+char const* const problem = "ode_rk4";
+constexpr std::int64_t step_counts[] = {10, 100, 1000, 10000};
+constexpr std::size_t inputs = 2 * masses + 3;
+double const h = spring::h0;
+
+struct result {
+  double value;
+  double g[inputs];  // q0, v0, k, k3, c
+};
+
+/// The value only: the loop on doubles.
+double run_function(std::size_t n) {
+  spring::plain<double> s{};
+  for (std::size_t i = 0; i < masses; ++i) {
+    s.q[i] = spring::initial_q()[i];
+    s.v[i] = spring::initial_v()[i];
+  }
+  for (std::size_t t = 0; t < n; ++t) s.step(spring::k0, spring::k30, spring::c0, h);
+  return s.energy(spring::k0, spring::k30);
+}
+
+/// The hand-written discrete adjoint.
+struct adjoint {
+  double k = spring::k0, k3 = spring::k30, c = spring::c0;
+  double gk = 0, gk3 = 0, gc = 0;
+
+  void accel(double const* q, double const* v, double* a) const {
+    double f[springs];
+    for (std::size_t i = 0; i < springs; ++i) {
+      double const e = (i < masses ? q[i] : 0.0) - (i > 0 ? q[i - 1] : 0.0);
+      f[i] = k * e + k3 * e * e * e;
+    }
+    for (std::size_t j = 0; j < masses; ++j) a[j] = -(f[j] - f[j + 1]) * (1.0 / spring::mass) - c * v[j];
+  }
+  /// Adds the adjoints of q, v (and the parameters) for the acceleration's adjoint ab.
+  void accel_back(double const* q, double const* v, double const* ab, double* qb, double* vb) {
+    double fb[springs] = {};
+    for (std::size_t j = 0; j < masses; ++j) {
+      vb[j] -= c * ab[j];
+      gc -= v[j] * ab[j];
+      fb[j] -= ab[j] / spring::mass;
+      fb[j + 1] += ab[j] / spring::mass;
+    }
+    for (std::size_t i = 0; i < springs; ++i) {
+      double const e = (i < masses ? q[i] : 0.0) - (i > 0 ? q[i - 1] : 0.0);
+      gk += fb[i] * e;
+      gk3 += fb[i] * e * e * e;
+      double const eb = fb[i] * (k + 3 * k3 * e * e);
+      if (i < masses) qb[i] += eb;
+      if (i > 0) qb[i - 1] -= eb;
+    }
+  }
+
+  result run(std::size_t n, std::vector<double>& states) {
+    states.resize(2 * masses * (n + 1));
+    double* s = states.data();
+    for (std::size_t i = 0; i < masses; ++i) {
+      s[i] = spring::initial_q()[i];
+      s[masses + i] = spring::initial_v()[i];
+    }
+    double const h2 = h / 2, h6 = h / 6;
+    for (std::size_t t = 0; t < n; ++t) {
+      double const* q = s + 2 * masses * t;
+      double const* v = q + masses;
+      double* qn = s + 2 * masses * (t + 1);
+      double* vn = qn + masses;
+      double a1[masses], a2[masses], a3[masses], a4[masses], q2[masses], v2[masses], q3[masses], v3[masses],
+          q4[masses], v4[masses];
+      accel(q, v, a1);
+      for (std::size_t i = 0; i < masses; ++i) q2[i] = q[i] + h2 * v[i], v2[i] = v[i] + h2 * a1[i];
+      accel(q2, v2, a2);
+      for (std::size_t i = 0; i < masses; ++i) q3[i] = q[i] + h2 * v2[i], v3[i] = v[i] + h2 * a2[i];
+      accel(q3, v3, a3);
+      for (std::size_t i = 0; i < masses; ++i) q4[i] = q[i] + h * v3[i], v4[i] = v[i] + h * a3[i];
+      accel(q4, v4, a4);
+      for (std::size_t i = 0; i < masses; ++i) {
+        qn[i] = q[i] + h6 * (v[i] + 2.0 * v2[i] + 2.0 * v3[i] + v4[i]);
+        vn[i] = v[i] + h6 * (a1[i] + 2.0 * a2[i] + 2.0 * a3[i] + a4[i]);
+      }
+    }
+    // The energy and its adjoint.
+    double const* q = s + 2 * masses * n;
+    double const* v = q + masses;
+    double qb[masses] = {}, vb[masses];
+    double value = 0;
+    for (std::size_t i = 0; i < masses; ++i) {
+      value += 0.5 * spring::mass * v[i] * v[i];
+      vb[i] = spring::mass * v[i];
+    }
+    gk = gk3 = gc = 0;
+    for (std::size_t i = 0; i < springs; ++i) {
+      double const e = (i < masses ? q[i] : 0.0) - (i > 0 ? q[i - 1] : 0.0);
+      double const e2 = e * e;
+      value += 0.5 * k * e2 + 0.25 * k3 * e2 * e2;
+      gk += 0.5 * e2;
+      gk3 += 0.25 * e2 * e2;
+      double const eb = k * e + k3 * e2 * e;
+      if (i < masses) qb[i] += eb;
+      if (i > 0) qb[i - 1] -= eb;
+    }
+    // Backwards through the steps, the stages recomputed from the kept state.
+    for (std::size_t t = n; t-- > 0;) {
+      double const* q0 = s + 2 * masses * t;
+      double const* v0 = q0 + masses;
+      double a1[masses], a2[masses], a3[masses], q2[masses], v2[masses], q3[masses], v3[masses], q4[masses],
+          v4[masses];
+      accel(q0, v0, a1);
+      for (std::size_t i = 0; i < masses; ++i) q2[i] = q0[i] + h2 * v0[i], v2[i] = v0[i] + h2 * a1[i];
+      accel(q2, v2, a2);
+      for (std::size_t i = 0; i < masses; ++i) q3[i] = q0[i] + h2 * v2[i], v3[i] = v0[i] + h2 * a2[i];
+      accel(q3, v3, a3);
+      for (std::size_t i = 0; i < masses; ++i) q4[i] = q0[i] + h * v3[i], v4[i] = v0[i] + h * a3[i];
+      double qnb[masses], vnb[masses];
+      double v2b[masses], v3b[masses], v4b[masses], a1b[masses], a2b[masses], a3b[masses], a4b[masses];
+      double q2b[masses] = {}, q3b[masses] = {}, q4b[masses] = {};
+      for (std::size_t i = 0; i < masses; ++i) {
+        qnb[i] = qb[i];
+        vnb[i] = vb[i];
+        vb[i] += h6 * qnb[i];
+        v2b[i] = 2 * h6 * qnb[i];
+        v3b[i] = 2 * h6 * qnb[i];
+        v4b[i] = h6 * qnb[i];
+        a1b[i] = h6 * vnb[i];
+        a2b[i] = 2 * h6 * vnb[i];
+        a3b[i] = 2 * h6 * vnb[i];
+        a4b[i] = h6 * vnb[i];
+      }
+      accel_back(q4, v4, a4b, q4b, v4b);
+      for (std::size_t i = 0; i < masses; ++i) {
+        qb[i] += q4b[i];
+        v3b[i] += h * q4b[i];
+        vb[i] += v4b[i];
+        a3b[i] += h * v4b[i];
+      }
+      accel_back(q3, v3, a3b, q3b, v3b);
+      for (std::size_t i = 0; i < masses; ++i) {
+        qb[i] += q3b[i];
+        v2b[i] += h2 * q3b[i];
+        vb[i] += v3b[i];
+        a2b[i] += h2 * v3b[i];
+      }
+      accel_back(q2, v2, a2b, q2b, v2b);
+      for (std::size_t i = 0; i < masses; ++i) {
+        qb[i] += q2b[i];
+        vb[i] += h2 * q2b[i];
+        vb[i] += v2b[i];
+        a1b[i] += h2 * v2b[i];
+      }
+      accel_back(q0, v0, a1b, qb, vb);
+    }
+    result r{value, {}};
+    for (std::size_t i = 0; i < masses; ++i) {
+      r.g[i] = qb[i];
+      r.g[masses + i] = vb[i];
+    }
+    r.g[2 * masses] = gk;
+    r.g[2 * masses + 1] = gk3;
+    r.g[2 * masses + 2] = gc;
+    return r;
+  }
+};
+
+result const& reference(std::size_t n) {
+  static std::map<std::size_t, result> refs;
+  auto it = refs.find(n);
+  if (it == refs.end()) {
+    std::vector<double> states;
+    it = refs.emplace(n, adjoint{}.run(n, states)).first;
+  }
+  return it->second;
+}
+
+void check(char const* impl, std::size_t n, double value) {
+  bench::check(bench::name(problem, impl, n), "value", value, reference(n).value);
+}
+void check(char const* impl, std::size_t n, result const& r) {
+  check(impl, n, r.value);
+  bench::check(bench::name(problem, impl, n), "gradient (q0, v0, k, k3, c)", r.g, reference(n).g, inputs);
+}
+
+void bm_function(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  check(impl, n, run_function(n));
+  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return run_function(steps); });
+}
+
+void bm_handwritten(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  std::vector<double> states;
+  check(impl, n, adjoint{}.run(n, states));
+  bench::time_loop(state, std::tie(n), [&](std::size_t steps) { return adjoint{}.run(steps, states); });
+}
+
+template <bool Checkpointed>
+void bm_tapeless(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  auto s0 = hana::make_tuple(tl::var<spring::state_vec>{spring::initial_q()}, tl::var<spring::state_vec>{spring::initial_v()});
+  auto& q0 = hana::at_c<0>(s0);
+  auto& v0 = hana::at_c<1>(s0);
+  tl::var<double> k{spring::k0}, k3{spring::k30}, c{spring::c0};
+  auto const step = spring::rk4_step(k, k3, c, h);
+  auto const sn = Checkpointed ? tl::scan(step, s0, n, tl::checkpoints(32)) : tl::scan(step, s0, n);
+  auto const e = spring::energy(hana::at_c<0>(sn), hana::at_c<1>(sn), k, k3);
+  auto grad = [&] {
+    auto const [gq, gv, gk, gk3, gc] = tl::gradient(e, tl::wrt(q0, v0, k, k3, c));
+    result r{0, {}};
+    for (std::size_t i = 0; i < masses; ++i) {
+      r.g[i] = gq[i];
+      r.g[masses + i] = gv[i];
+    }
+    r.g[2 * masses] = gk;
+    r.g[2 * masses + 1] = gk3;
+    r.g[2 * masses + 2] = gc;
+    return r;
+  };
+  {
+    result r = grad();
+    r.value = tl::value(e);
+    check(impl, n, r);
+  }
+  double kv = spring::k0;
+  bench::time_loop(state, std::tie(kv), [&](double at_k) {
+    k = at_k;
+    return grad();
+  });
+}
+
+#ifdef TAPELESS_BENCH_ADOLC
+void bm_adolc(benchmark::State& state, char const* impl) {
+  std::size_t const n = bench::size(state);
+  std::size_t const ops = 300 * n + 1000;
+  short const tag = bench::adolc::taped("gradient/" + std::to_string(n), [n, ops](short t) {
+    bench::adolc::trace_on_in_memory(t, ops);
+    adouble x[inputs];
+    double at[inputs];
+    for (std::size_t i = 0; i < masses; ++i) {
+      at[i] = spring::initial_q()[i];
+      at[masses + i] = spring::initial_v()[i];
+    }
+    at[2 * masses] = spring::k0;
+    at[2 * masses + 1] = spring::k30;
+    at[2 * masses + 2] = spring::c0;
+    for (std::size_t i = 0; i < inputs; ++i) x[i] <<= at[i];
+    spring::plain<adouble> s;
+    for (std::size_t i = 0; i < masses; ++i) {
+      s.q[i] = x[i];
+      s.v[i] = x[masses + i];
+    }
+    adouble const k = x[2 * masses], k3 = x[2 * masses + 1], c = x[2 * masses + 2];
+    for (std::size_t t2 = 0; t2 < n; ++t2) s.step(k, k3, c, h);
+    adouble y = s.energy(k, k3);
+    double yv;
+    y >>= yv;
+    trace_off();
+  });
+  double p[inputs], g[inputs];
+  for (std::size_t i = 0; i < masses; ++i) {
+    p[i] = spring::initial_q()[i];
+    p[masses + i] = spring::initial_v()[i];
+  }
+  p[2 * masses] = spring::k0;
+  p[2 * masses + 1] = spring::k30;
+  p[2 * masses + 2] = spring::c0;
+  bench::adolc::verified_timing(state, tag, inputs, p, g, [&](double v) {
+    result r{v, {}};
+    for (std::size_t i = 0; i < inputs; ++i) r.g[i] = g[i];
+    check(impl, n, r);
+  });
+}
+#endif
+
+#ifdef TAPELESS_BENCH_SACADO
+result sacado_gradient(std::size_t n) {
+  using bench::sacado::rad;
+  rad x[inputs];
+  for (std::size_t i = 0; i < masses; ++i) {
+    x[i] = spring::initial_q()[i];
+    x[masses + i] = spring::initial_v()[i];
+  }
+  x[2 * masses] = spring::k0;
+  x[2 * masses + 1] = spring::k30;
+  x[2 * masses + 2] = spring::c0;
+  spring::plain<rad> s;
+  for (std::size_t i = 0; i < masses; ++i) {
+    s.q[i] = x[i];
+    s.v[i] = x[masses + i];
+  }
+  for (std::size_t t = 0; t < n; ++t) s.step(x[2 * masses], x[2 * masses + 1], x[2 * masses + 2], h);
+  rad y = s.energy(x[2 * masses], x[2 * masses + 1]);
+  Sacado::Rad::ADcontext<double>::Outvar_Gradcomp(y);
+  result r{y.val(), {}};
+  for (std::size_t i = 0; i < inputs; ++i) r.g[i] = x[i].adj();
+  return r;
+}
+void bm_sacado(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  check(impl, n, sacado_gradient(n));
+  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return sacado_gradient(steps); });
+}
+#endif
+
+template <class F>
+void register_steps(char const* impl, F fn) {
+  auto* b = benchmark::RegisterBenchmark(bench::name(problem, impl).c_str(),
+                                         [fn, impl](benchmark::State& s) { fn(s, impl); });
+  for (auto n : step_counts) b->Arg(n);
+}
+
+int const registered = [] {
+  register_steps("function", bm_function);
+  register_steps("handwritten", bm_handwritten);
+  register_steps("tapeless", bm_tapeless<false>);
+  register_steps("tapeless_checkpoints", bm_tapeless<true>);
+#ifdef TAPELESS_BENCH_ADOLC
+  register_steps("adolc", bm_adolc);
+#endif
+#ifdef TAPELESS_BENCH_SACADO
+  register_steps("sacado", bm_sacado);
+#endif
+  return 0;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();
