@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative"]
+            "hessian", "derivative", "ode_rk4"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -30,6 +30,8 @@ DESCRIPTIONS = {
                "(size = 32)",
     "derivative": "`exp(sin(x)) * sqrt(1 + x * x)` at x = 0.7, the value and the first 8 derivatives (size = 8); the "
                   "reference is nested duals checked against Taylor recurrences in long double",
+    "ode_rk4": "a damped chain of 4 masses with cubic springs integrated by RK4 (examples/spring_model.hpp), the "
+               "gradient of the final energy wrt the 8 initial values and 3 parameters (size = number of steps)",
 }
 # What an implementation is in one problem, where NOTES does not say it (printed under the problem's table).
 FAMILY_NOTES = {
@@ -49,6 +51,16 @@ FAMILY_NOTES = {
         "tapeless": "`tl::hessian(f)(x)`, `x` a `tl::vec<double, 32>`: one reverse sweep on duals of 32 lanes",
         "adolc": "ADOL-C's `hessian` driver on a tape recorded once (it fills the lower triangle only)",
         "eigen_autodiff": "nested `AutoDiffScalar` (forward over forward), 32 outer and 32 inner lanes, fixed sizes",
+    },
+    "ode_rk4": {
+        "function": "the loop on doubles, the energy only (no derivative)",
+        "handwritten": "the discrete adjoint by hand: every state kept, each step's four stages computed again "
+                       "backwards",
+        "tapeless": "`tl::scan` over the RK4 step (the stages are lets); every state kept, and each step's records too "
+                    "while they fit in 4 MB (n <= 1000 here), else the step is evaluated again backwards",
+        "tapeless_checkpoints": "`tl::scan(..., tl::checkpoints(32))`: at most 32 states, the binomial schedule",
+        "adolc": "the loop taped once (untimed), then ADOL-C's `gradient` driver",
+        "sacado": "`Sacado::Rad::ADvar<double>` through the whole loop, then `Outvar_Gradcomp`",
     },
     "derivative": {
         "handwritten": "Taylor recurrences of `g` in double, then `k!` times coefficient k",
@@ -205,6 +217,21 @@ def targets(times):
             r = ratio(t, peer, "tapeless", n)
             if r is not None:
                 add(f"hessian N={n}: tapeless faster than {who}", speed(r), r > 1)
+    t = times.get("ode_rk4", {})
+    for n in sorted(t.get("tapeless", {})):
+        r = ratio(t, "tapeless", "function", n)
+        if r is not None:
+            add(f"ode_rk4 n={n}: tapeless <= 2.5x function", f"{r:.2f}x the time", r <= 2.5)
+        r = ratio(t, "tapeless", "handwritten", n)
+        if r is not None:
+            add(f"ode_rk4 n={n}: tapeless <= 1.5x handwritten", f"{r:.2f}x the time", r <= 1.5)
+        for peer in ("adolc", "sacado"):
+            r = ratio(t, peer, "tapeless", n)
+            if r is not None:
+                add(f"ode_rk4 n={n}: tapeless >= 10x faster than {peer}", speed(r), r >= 10)
+    r = ratio(t, "tapeless_checkpoints", "tapeless", 10000)
+    if r is not None:
+        add("ode_rk4 n=10000: checkpoints(32) within 3x of keeping every state", f"{r:.2f}x the time", r <= 3)
     inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
               "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
     for p, t in times.items():

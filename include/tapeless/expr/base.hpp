@@ -72,6 +72,10 @@ struct let_link {
   /// 0 for a binding of the sweep; k for one made inside the step of a tl::scan nested k deep,
   /// which is evaluated once per step of that scan (in the step's frame), not once per sweep.
   int level_ = 0;
+  /// For a binding whose records can be kept per step (see sweep::open_frame): takes up its record
+  /// of step `index` again, as if it had just been evaluated. Null where that is not possible (an
+  /// inner scan, a record that owns heap memory): the enclosing scan then evaluates its steps again.
+  void (*restore_)(let_link const&, sweep&, std::size_t index) = nullptr;
 };
 
 /// The state of one evaluation: an epoch that tells vars and lets whether they have been seen in
@@ -127,22 +131,36 @@ class sweep {
     std::uint64_t epoch;
     let_link const* list;
     int depth;
+    std::size_t store_index, store_count;
   };
-  frame_saved open_frame(int level) {
+  static constexpr std::size_t no_store = std::size_t(-1);
+  /// Opens a frame for the bindings of `level`. With a store index, each binding that can keeps its
+  /// record of this step apart (step `store_index` of `store_count`), for let_link::restore_.
+  frame_saved open_frame(int level, std::size_t store_index = no_store, std::size_t store_count = 0) {
     if (level >= max_levels) [[unlikely]]
       throw scope_error("tl::scan: scans nested more than 7 deep");
-    frame_saved saved{epochs_[level], lists_[level], depth_};
+    frame_saved saved{epochs_[level], lists_[level], depth_, store_index_[level], store_count_[level]};
     epochs_[level] = fresh_epoch();
     lists_[level] = nullptr;
     depth_ = level;
+    store_index_[level] = store_index;
+    store_count_[level] = store_count;
     return saved;
   }
+  /// Where a binding of `level` keeps this step's record: (index, count), or index no_store.
+  std::pair<std::size_t, std::size_t> store_slot(int level) const noexcept {
+    return {store_index_[level], store_count_[level]};
+  }
+  /// The bindings evaluated so far in the open frame of `level`, newest first.
+  let_link const* frame_list(int level) const noexcept { return lists_[level]; }
   /// The backward of the bindings evaluated in the open frame of `level`, newest first.
   void run_frame(int level) { run_list(lists_[level]); }
   void close_frame(int level, frame_saved const& saved) noexcept {
     epochs_[level] = saved.epoch;
     lists_[level] = saved.list;
     depth_ = saved.depth;
+    store_index_[level] = saved.store_index;
+    store_count_[level] = saved.store_count;
   }
 
  private:
@@ -153,6 +171,8 @@ class sweep {
   static std::uint64_t fresh_epoch() noexcept { return unique_number<sweep>(); }
   std::uint64_t epochs_[max_levels];
   let_link const* lists_[max_levels] = {};
+  std::size_t store_index_[max_levels] = {no_store};  // levels above 0 are set by open_frame before use
+  std::size_t store_count_[max_levels] = {};
   int depth_ = 0;
   std::span<let_link const* const> stopped_;
 };

@@ -38,6 +38,13 @@ class let_value : public let_link {
     }
     return *value_;
   }
+  /// Takes up the record kept for step `index` (let_link::restore_), as evaluate() would leave it.
+  void restore(sweep& s, std::size_t index) const {
+    restore_record_(*this, index);
+    touched_ = false;
+    epoch_ = s.epoch(this->level_);
+    s.enlist(*this);
+  }
   V const& tangent(tangent_pass const& p) const {
     // Keyed by the evaluation too: a binding inside a scan step has one value per step in one pass.
     if (tangent_id_ != p.id() || tangent_epoch_ != epoch_) {
@@ -67,6 +74,8 @@ class let_value : public let_link {
 
   /// Evaluates the expression into the record, points value_ at its value and zeroes the adjoint.
   void (*refresh_)(let_value const&, sweep&) = nullptr;
+  /// Points value_ at the record kept for a step and zeroes the adjoint.
+  void (*restore_record_)(let_value const&, std::size_t) = nullptr;
   V (*tangent_fn_)(let_value const&, tangent_pass const&) = nullptr;
   mutable V const* value_ = nullptr;
   mutable V adjoint_{};
@@ -96,16 +105,28 @@ class body_scope {
   }
   /// The level of what is made in this scope.
   static int level_now() noexcept { return current() ? current()->level_ : 0; }
-  /// Takes over a binding's state; returns its level.
-  int adopt(std::shared_ptr<void> state) {
+  /// Takes over a binding's state; returns its level. `record_bytes` is the size of the record it
+  /// keeps per step (0: it cannot keep one per step, as an inner scan cannot).
+  int adopt(std::shared_ptr<void> state, std::size_t record_bytes) {
     owned_.push_back(std::move(state));
+    if (record_bytes == 0)
+      keeps_records_ = false;
+    else
+      record_bytes_ += record_bytes;
     return level_;
   }
+  /// Marks the step as one whose records cannot all be kept (an inner scan was made in it).
+  void cannot_keep_records() noexcept { keeps_records_ = false; }
+  /// The bytes the step's bindings keep per step, and whether all of them can.
+  std::size_t record_bytes() const noexcept { return record_bytes_; }
+  bool keeps_records() const noexcept { return keeps_records_; }
 
  private:
   std::vector<std::shared_ptr<void>>& owned_;
   int level_;
   body_scope* outer_;
+  std::size_t record_bytes_ = 0;
+  bool keeps_records_ = true;
 };
 
 /// Converts to E's record by evaluating it: optional::emplace(in_place_record{...}) then constructs
@@ -130,25 +151,58 @@ class let_state final : public let_value<typename E::value_type> {
     this->clear_adjoint_ = &clear_adjoint;
     this->refresh_ = &refresh;
     this->tangent_fn_ = &tangent_of;
+    if constexpr (storable) {
+      this->restore_ = &restore_link;
+      this->restore_record_ = &restore_record;
+    }
   }
+
+ private:
+  using record = record_t<E>;
+  /// A record that owns no heap memory can be kept once per step of a scan.
+  static constexpr bool storable = std::is_trivially_destructible_v<record>;
+
+ public:
+  /// What keeping this binding's record costs per step of a scan (0: it cannot be kept).
+  static constexpr std::size_t kept_record_bytes = storable ? sizeof(std::optional<record>) : 0;
 
  private:
   static void refresh(base const& b, sweep& s) {
     auto const& self = static_cast<let_state const&>(b);
     // Built in place in the optional: a record returned by value and then copied in went through
     // the stack (a store-forwarding stall on every let of a scan step).
-    self.rec_.emplace(in_place_record<E>{self.expr_, s});
-    self.value_ = &self.rec_->value;
-    zero_like(self.adjoint_, self.rec_->value);
+    auto const [index, count] = s.store_slot(self.level_);
+    if (storable && index != sweep::no_store) {
+      if (self.steps_count_ != count) {
+        self.steps_ = std::make_unique<std::optional<record>[]>(count);
+        self.steps_count_ = count;
+      }
+      self.steps_[index].emplace(in_place_record<E>{self.expr_, s});
+      self.cur_ = &*self.steps_[index];
+    } else {
+      self.rec_.emplace(in_place_record<E>{self.expr_, s});
+      self.cur_ = &*self.rec_;
+    }
+    self.value_ = &self.cur_->value;
+    zero_like(self.adjoint_, self.cur_->value);
+  }
+  static void restore_record(base const& b, std::size_t index) {
+    auto const& self = static_cast<let_state const&>(b);
+    self.cur_ = &*self.steps_[index];
+    self.value_ = &self.cur_->value;
+    zero_like(self.adjoint_, self.cur_->value);
+  }
+  static void restore_link(let_link const& l, sweep& s, std::size_t index) {
+    static_cast<let_state const&>(l).restore(s, index);
   }
   static value_type tangent_of(base const& b, tangent_pass const& p) {
     auto const& self = static_cast<let_state const&>(b);
-    return detail::tangent_of(self.expr_, p, *self.rec_);
+    return detail::tangent_of(self.expr_, p, *self.cur_);
   }
   static void run_backward(let_link const& l, sweep& s) {
     auto const& self = static_cast<let_state const&>(l);
     if constexpr (E::active)
-      if (self.touched_) self.expr_.backward(s, *self.rec_, self.adjoint_);
+      if (self.touched_) self.expr_.backward(s, *self.cur_, self.adjoint_);
   }
   static void clear_adjoint(let_link const& l) {
     auto const& self = static_cast<let_state const&>(l);
@@ -157,7 +211,10 @@ class let_state final : public let_value<typename E::value_type> {
   }
 
   E expr_;
-  mutable std::optional<record_t<E>> rec_;
+  mutable std::optional<record> rec_;
+  mutable record const* cur_ = nullptr;  // the record of the last evaluation: rec_, or one kept per step
+  mutable std::unique_ptr<std::optional<record>[]> steps_;
+  mutable std::size_t steps_count_ = 0;
 };
 
 /// Out of line, and taking the expression by value, so that the function building a let sees only a
@@ -194,7 +251,8 @@ class let : public expr_base<let<E>> {
     // Made inside a tl::scan step: the scan keeps the state (the step's expression refers to it
     // after this object is gone), and it is evaluated once per step.
     if (auto* scope = detail::body_scope::current())
-      state_->level_ = scope->adopt(std::shared_ptr<detail::let_state<E>>(std::move(owned_)));
+      state_->level_ = scope->adopt(std::shared_ptr<detail::let_state<E>>(std::move(owned_)),
+                                    detail::let_state<E>::kept_record_bytes);
   }
   let(let const&) = delete;
   let& operator=(let const&) = delete;

@@ -10,6 +10,7 @@
 // docs/design.md ("Loops") explains the sweep and the schedule.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -379,6 +380,8 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     this->backward_ = &run_backward;
     this->clear_adjoint_ = &clear_adjoint;
     this->level_ = body_scope::level_now();
+    // A scan made inside another's step cannot keep its records per step of the outer one.
+    if (auto* outer = body_scope::current()) outer->cannot_keep_records();
     // The step is called once, inside a scope that hands the lets it makes to this scan.
     body_scope scope(owned_, this->level_ + 1);
     auto carry = [&]<std::size_t... J>(std::index_sequence<J...>) {
@@ -397,6 +400,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       body_.emplace(std::move(b.first));
       ys_.emplace(std::move(b.second));
     }
+    step_bytes_ = scope.keeps_records() ? sizeof(std::optional<step_records>) + scope.record_bytes() : 0;
   }
   scan_core(scan_core const&) = delete;
   scan_core& operator=(scan_core const&) = delete;
@@ -476,7 +480,8 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     sweep& s;
     int level;
     sweep::frame_saved saved;
-    frame(sweep& sw, int l) : s(sw), level(l), saved(sw.open_frame(l)) {}
+    frame(sweep& sw, int l, std::size_t index = sweep::no_store, std::size_t count = 0)
+        : s(sw), level(l), saved(sw.open_frame(l, index, count)) {}
     frame(frame const&) = delete;
     ~frame() { s.close_frame(level, saved); }
   };
@@ -546,6 +551,10 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// Step t from state `from` into `to`; with `store_ys` its outputs go to row t of the ys.
   void eval_step(sweep& s, std::size_t t, values const& from, values& to, bool store_ys) {
     ++scan_stats().evaluations;
+    if (keeping_records_) {
+      eval_step_kept(s, t, from, to);
+      return;
+    }
     frame f(s, this->level_ + 1);
     point_at(from);
     set_input(t);
@@ -571,6 +580,88 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     }
     for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(recs).value; });
   }
+  /// The records of one step, kept when every state is kept (see keeping_records_).
+  struct step_records {
+    typename value_types<body_t>::records body;
+    typename value_types<ys_t>::records ys;
+  };
+  /// Records that own no heap memory can be kept per step; an input row is one buffer overwritten
+  /// every step, so a scan over xs evaluates its steps again instead.
+  static constexpr bool records_keepable = std::is_trivially_destructible_v<step_records> && !has_inputs;
+
+  /// The primal step t in the mode that keeps every record: the step's own records go to recs_[t]
+  /// and its lets keep theirs per step, so the reverse pass evaluates nothing again.
+  void eval_step_kept(sweep& s, std::size_t t, values const& from, values& to) {
+    if constexpr (records_keepable) {
+      frame f(s, this->level_ + 1, t, n_);
+      point_at(from);
+      auto& r = recs_[t];
+      r.emplace(step_records{forward_body(s), forward_ys(s)});
+      check_state(r->body, from);
+      if constexpr (KY != 0) {
+        for_each_y([&](auto j) {
+          using Y = std::tuple_element_t<j, y_values>;
+          auto& all = std::get<K + j>(out_);
+          auto const& y = std::get<j>(r->ys).value;
+          if (t == 0) {
+            all = make_stacked(n_, y);
+            std::get<j>(y_shape_) = y;
+          } else if constexpr (!is_static_v<Y>) {
+            if (extents_of(y) != extents_of(std::get<j>(y_shape_)))
+              throw_shapes("tl::scan", "a step's y changed shape: first and later y", extents_of(std::get<j>(y_shape_)),
+                           extents_of(y));
+          }
+          write_row<Y>(all, t, y);
+        });
+      }
+      if (t == 0) {
+        // The bindings of a step are evaluated in the same order every step: keep it, and give up
+        // keeping records if one of them cannot (an inner scan).
+        order_.clear();
+        for (auto const* l = s.frame_list(this->level_ + 1); l; l = l->next_) {
+          if (!l->restore_) keeps_all_lets_ = false;
+          order_.push_back(l);
+        }
+        std::reverse(order_.begin(), order_.end());
+      }
+      for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(r->body).value; });
+    } else {
+      (void)s, (void)t, (void)from, (void)to;
+    }
+  }
+
+  /// The reverse of step t from its kept records (keeping_records_ mode).
+  void reverse_step_kept(sweep& s, std::size_t t) {
+    if constexpr (records_keepable) {
+      frame f(s, this->level_ + 1);
+      values const& x = stack_[t];
+      point_at(x);
+      for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
+      for (auto const* l : order_) l->restore_(*l, s, t);
+      auto const& r = *recs_[t];
+      for_each_k([&](auto j) {
+        using B = std::tuple_element_t<j, body_t>;
+        if constexpr (B::active) std::get<j>(*body_).backward(s, std::get<j>(r.body), std::move(std::get<j>(lambda_)));
+      });
+      if constexpr (KY != 0) {
+        if (ys_touched_) {
+          for_each_y([&](auto j) {
+            using Yn = std::tuple_element_t<j, ys_t>;
+            using Y = std::tuple_element_t<j, y_values>;
+            if constexpr (Yn::active) {
+              read_row<Y>(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
+              std::get<j>(*ys_).backward(s, std::get<j>(r.ys), std::get<j>(y_adjoint_));
+            }
+          });
+        }
+      }
+      s.run_frame(this->level_ + 1);
+      for_each_k([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
+    } else {
+      (void)s, (void)t;
+    }
+  }
+
   /// Steps a .. a + m - 1 from `from`, ending in `to` (which is neither scratch buffer).
   void advance(sweep& s, std::size_t a, std::size_t m, values const& from, values& to, bool store_ys) {
     values const* cur = &from;
@@ -615,6 +706,18 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       xs_rec_.emplace(xs_.forward(s));
       n_ = xs_rec_->value.extents()[0];
     }
+    // Every state kept and records that can be: keep the step's records too (no evaluation again in
+    // the reverse pass). The stack must not move, as the kept records refer to its states.
+    keeping_records_ = records_keepable && step_bytes_ != 0 && (keep_ == 0 || keep_ >= n_) && n_ > 0 &&
+                       n_ * step_bytes_ <= kept_records_budget;
+    keeps_all_lets_ = true;
+    if (keeping_records_) {
+      if (stack_.size() < n_ + 1) stack_.resize(n_ + 1);
+      if (recs_count_ != n_) {
+        recs_ = std::make_unique<std::optional<step_records>[]>(n_);
+        recs_count_ = n_;
+      }
+    }
     depth_ = 0;
     push_state();
     auto& x0 = stack_[0];
@@ -631,6 +734,8 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     if constexpr (KY != 0)
       if (n_ == 0) check_empty_ys();
     clear_outputs();
+    kept_ = keeping_records_ && keeps_all_lets_;
+    keeping_records_ = false;  // evaluations after this one (tangents, recomputation) keep nothing
   }
   void check_empty_ys() {
     // No step ran, so the ys have no value to take their width from: numbers stack into an empty
@@ -695,6 +800,15 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   }
 
   void backward(sweep& s) {
+    if (kept_) {
+      for_each_k([&](auto j) { std::get<j>(lambda_) = std::get<j>(adj_); });
+      for (std::size_t t = n_; t-- > 0;) reverse_step_kept(s, t);
+      for_each_k([&](auto j) {
+        using N = std::tuple_element_t<j, std::tuple<I...>>;
+        if constexpr (N::active) std::get<j>(init_).backward(s, std::get<j>(*init_rec_), std::move(std::get<j>(lambda_)));
+      });
+      return;
+    }
     if (!descended_) {
       depth_ = 1;
       descend(s, false);
@@ -768,6 +882,17 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
                                       int>;
   std::optional<xs_value> xs_adjoint_;
 
+  /// Keeping every step's records saves the reverse pass an evaluation of each step, but past the
+  /// caches the records cost more to write and read back than the step costs to evaluate again
+  /// (bench/ode_rk4: 3.2 KB of records per RK4 step; see docs/design.md, "Loops").
+  static constexpr std::size_t kept_records_budget = std::size_t{4} << 20;
+  std::size_t step_bytes_ = 0;    // the records of one step, with its bindings' (0: cannot keep them)
+  bool keeping_records_ = false;  // the forward pass in progress keeps every step's records
+  bool keeps_all_lets_ = true;    // every binding of the step could keep its records
+  bool kept_ = false;             // the last forward pass kept every record: the reverse pass uses them
+  std::unique_ptr<std::optional<step_records>[]> recs_;
+  std::size_t recs_count_ = 0;
+  std::vector<let_link const*> order_;  // the step's bindings, in the order they are evaluated
   std::vector<values> stack_;  // checkpoints: the states at the starts of the open segments
   std::size_t depth_ = 0;
   std::vector<task> tasks_;    // left halves still to reverse, innermost last
