@@ -6,6 +6,7 @@
 //                 per step backwards
 //   tapeless      tl::scan (every state kept); tapeless_checkpoints: tl::checkpoints(32)
 //   adolc         the loop taped once (untimed), then ADOL-C's gradient driver; sacado: Sacado::Rad
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -26,7 +27,7 @@ using spring::springs;
 
 char const* const problem = "ode_rk4";
 constexpr std::int64_t step_counts[] = {10, 100, 1000, 10000};
-constexpr std::size_t inputs = 2 * masses + 3;
+using spring::inputs;
 double const h = spring::h0;
 
 struct result {
@@ -229,14 +230,9 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const e = spring::energy(hana::at_c<0>(sn), hana::at_c<1>(sn), k, k3);
   auto grad = [&] {
     auto const [gq, gv, gk, gk3, gc] = tl::gradient(e, tl::wrt(q0, v0, k, k3, c));
+    auto const g = spring::pack(gq, gv, gk, gk3, gc);
     result r{0, {}};
-    for (std::size_t i = 0; i < masses; ++i) {
-      r.g[i] = gq[i];
-      r.g[masses + i] = gv[i];
-    }
-    r.g[2 * masses] = gk;
-    r.g[2 * masses + 1] = gk3;
-    r.g[2 * masses + 2] = gc;
+    std::copy(g.begin(), g.end(), r.g);
     return r;
   };
   {
@@ -258,14 +254,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
   short const tag = bench::adolc::taped("gradient/" + std::to_string(n), [n, ops](short t) {
     bench::adolc::trace_on_in_memory(t, ops);
     adouble x[inputs];
-    double at[inputs];
-    for (std::size_t i = 0; i < masses; ++i) {
-      at[i] = spring::initial_q()[i];
-      at[masses + i] = spring::initial_v()[i];
-    }
-    at[2 * masses] = spring::k0;
-    at[2 * masses + 1] = spring::k30;
-    at[2 * masses + 2] = spring::c0;
+    auto const at = spring::initial_inputs();
     for (std::size_t i = 0; i < inputs; ++i) x[i] <<= at[i];
     spring::plain<adouble> s;
     for (std::size_t i = 0; i < masses; ++i) {
@@ -279,15 +268,9 @@ void bm_adolc(benchmark::State& state, char const* impl) {
     y >>= yv;
     trace_off();
   });
-  double p[inputs], g[inputs];
-  for (std::size_t i = 0; i < masses; ++i) {
-    p[i] = spring::initial_q()[i];
-    p[masses + i] = spring::initial_v()[i];
-  }
-  p[2 * masses] = spring::k0;
-  p[2 * masses + 1] = spring::k30;
-  p[2 * masses + 2] = spring::c0;
-  bench::adolc::verified_timing(state, tag, inputs, p, g, [&](double v) {
+  auto const p = spring::initial_inputs();
+  double g[inputs];
+  bench::adolc::verified_timing(state, tag, inputs, p.data(), g, [&](double v) {
     result r{v, {}};
     for (std::size_t i = 0; i < inputs; ++i) r.g[i] = g[i];
     check(impl, n, r);
@@ -299,13 +282,8 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 result sacado_gradient(std::size_t n) {
   using bench::sacado::rad;
   rad x[inputs];
-  for (std::size_t i = 0; i < masses; ++i) {
-    x[i] = spring::initial_q()[i];
-    x[masses + i] = spring::initial_v()[i];
-  }
-  x[2 * masses] = spring::k0;
-  x[2 * masses + 1] = spring::k30;
-  x[2 * masses + 2] = spring::c0;
+  auto const at = spring::initial_inputs();
+  for (std::size_t i = 0; i < inputs; ++i) x[i] = at[i];
   spring::plain<rad> s;
   for (std::size_t i = 0; i < masses; ++i) {
     s.q[i] = x[i];

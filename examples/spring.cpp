@@ -43,7 +43,7 @@ double central(std::size_t which, std::size_t n) {
 
 int main(int argc, char** argv) {
   std::size_t const n = argc > 1 ? std::stoul(argv[1]) : 1000;
-  constexpr std::size_t inputs = 2 * masses + 3;
+  using spring::inputs;
 
   // The initial state is a hana tuple of vars (position, velocity); the parameters are vars too.
   auto s0 = hana::make_tuple(tl::var<spring::state_vec>{spring::initial_q()}, tl::var<spring::state_vec>{spring::initial_v()});
@@ -60,8 +60,8 @@ int main(int argc, char** argv) {
   auto e_k = spring::energy(hana::at_c<0>(sn_k), hana::at_c<1>(sn_k), k, k3);
   auto const [cq, cv, ck, ck3, cc] = tl::gradient(e_k, tl::wrt(q0, v0, k, k3, c));
 
-  // Forward mode: the same program as a function of all eleven inputs, by tl::jacfwd (dual numbers
-  // with eleven tangent lanes run through the scan's plain loop of expressions).
+  // Forward mode: the same program as a function of all eleven inputs, by tl::jacfwd (the scan runs
+  // on dual numbers with eleven tangent lanes: one evaluation gives every column).
   auto f = [n](auto const& p) {
     tl::mat<double, masses, inputs> pick_q{}, pick_v{};
     for (std::size_t i = 0; i < masses; ++i) {
@@ -74,28 +74,12 @@ int main(int argc, char** argv) {
     return spring::energy(hana::at_c<0>(st), hana::at_c<1>(st), kk, kk3);
   };
   tl::vec<double, inputs> p{};
-  for (std::size_t i = 0; i < masses; ++i) {
-    p[i] = spring::initial_q()[i];
-    p[masses + i] = spring::initial_v()[i];
-  }
-  p[2 * masses] = spring::k0;
-  p[2 * masses + 1] = spring::k30;
-  p[2 * masses + 2] = spring::c0;
+  auto const start = spring::initial_inputs();
+  std::copy(start.begin(), start.end(), p.data());
   auto const forward = tl::jacfwd(f)(p);
 
-  tl::vec<double, inputs> reverse{}, checkpointed{};
-  for (std::size_t i = 0; i < masses; ++i) {
-    reverse[i] = eq[i];
-    reverse[masses + i] = ev[i];
-    checkpointed[i] = cq[i];
-    checkpointed[masses + i] = cv[i];
-  }
-  reverse[2 * masses] = ek;
-  reverse[2 * masses + 1] = ek3;
-  reverse[2 * masses + 2] = ec;
-  checkpointed[2 * masses] = ck;
-  checkpointed[2 * masses + 1] = ck3;
-  checkpointed[2 * masses + 2] = cc;
+  auto const reverse = spring::pack(eq, ev, ek, ek3, ec);
+  auto const checkpointed = spring::pack(cq, cv, ck, ck3, cc);
 
   std::cout.precision(10);
   std::cout << "spring chain, " << masses << " masses, " << n << " RK4 steps of " << spring::h0 << "\n"

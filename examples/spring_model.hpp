@@ -8,6 +8,7 @@
 //   E = |v|^2 m / 2 + sum(k e^2 / 2 + k3 e^4 / 4)     the energy
 #pragma once
 
+#include <array>
 #include <cstddef>
 
 #include <boost/hana/at.hpp>
@@ -137,5 +138,32 @@ struct plain {
 inline state_vec initial_q() { return {0.3, -0.1, 0.2, 0.05}; }
 inline state_vec initial_v() { return {0.0, 0.4, -0.2, 0.1}; }
 inline constexpr double k0 = 2.0, k30 = 0.5, c0 = 0.05, h0 = 0.01;
+
+/// All inputs in one array: q0, v0, k, k3, c (the order of every gradient printed or checked).
+inline constexpr std::size_t inputs = 2 * masses + 3;
+inline std::array<double, inputs> initial_inputs() {
+  std::array<double, inputs> p{};
+  for (std::size_t i = 0; i < masses; ++i) {
+    p[i] = initial_q()[i];
+    p[masses + i] = initial_v()[i];
+  }
+  p[2 * masses] = k0;
+  p[2 * masses + 1] = k30;
+  p[2 * masses + 2] = c0;
+  return p;
+}
+/// The same order from the parts of a gradient.
+template <class Q, class V>
+std::array<double, inputs> pack(Q const& q, V const& v, double k, double k3, double c) {
+  std::array<double, inputs> g{};
+  for (std::size_t i = 0; i < masses; ++i) {
+    g[i] = q[i];
+    g[masses + i] = v[i];
+  }
+  g[2 * masses] = k;
+  g[2 * masses + 1] = k3;
+  g[2 * masses + 2] = c;
+  return g;
+}
 
 }  // namespace spring

@@ -91,12 +91,6 @@ class sweep {
   explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
     epochs_[0] = fresh_epoch();
   }
-  /// A sweep that continues an earlier one (same epoch: nothing already evaluated is evaluated
-  /// again, no adjoint is reset). For the evaluations a scan makes inside a forward-mode pass.
-  struct resume_t {};
-  sweep(resume_t, std::uint64_t epoch, std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
-    epochs_[0] = epoch;
-  }
   sweep(sweep const&) = delete;
   sweep& operator=(sweep const&) = delete;
 

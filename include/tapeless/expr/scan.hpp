@@ -210,6 +210,35 @@ struct no_inputs {
   static constexpr bool active = false;
 };
 
+/// The types that come with per-step inputs: the row a step reads (Row if given), the leaf standing
+/// for it, the inputs' record and value. Placeholders (int) for a scan without inputs.
+template <class Xs, class Row>
+struct input_types {
+  using row = std::conditional_t<std::is_void_v<Row>, typename row_of<typename Xs::value_type>::type, Row>;
+  using arg = carry_ref<row, Xs::active>;
+  using record = record_t<Xs>;
+  using value = typename Xs::value_type;
+};
+template <class Row>
+struct input_types<no_inputs, Row> {
+  using row = int;
+  using arg = int;
+  using record = int;
+  using value = int;
+};
+
+/// A step's result split into the next state and its y (void without one).
+template <class R>
+struct step_result_parts {
+  using state = R;
+  using y = void;
+};
+template <class S, class Y>
+struct step_result_parts<std::pair<S, Y>> {
+  using state = S;
+  using y = Y;
+};
+
 /// Everything the types of a scan depend on: the init nodes (a std::tuple), whether the state is a
 /// hana tuple, the inputs' node (or no_inputs), and the step.
 template <class InitNodes, bool Tupled, class Xs, class Step, class Row = void>
@@ -219,23 +248,11 @@ template <class... I, bool Tupled, class Xs, class Step, class Row>
 struct scan_spec<std::tuple<I...>, Tupled, Xs, Step, Row> {
   using values = std::tuple<typename I::value_type...>;
   static constexpr bool has_inputs = !std::is_same_v<Xs, no_inputs>;
-  using row = typename decltype([] {
-    if constexpr (!std::is_void_v<Row>)
-      return std::type_identity<Row>{};
-    else if constexpr (has_inputs)
-      return std::type_identity<typename row_of<typename Xs::value_type>::type>{};
-    else
-      return std::type_identity<int>{};  // unused
-  }())::type;
+  using row = typename input_types<Xs, Row>::row;
   static constexpr bool carry_arg_is_tuple = Tupled;
   using carry_arg = std::conditional_t<Tupled, boost::hana::tuple<carry_ref<typename I::value_type, true>...>,
                                        std::tuple_element_t<0, std::tuple<carry_ref<typename I::value_type, true>...>>>;
-  using input_arg = typename decltype([] {
-    if constexpr (has_inputs)
-      return std::type_identity<carry_ref<row, Xs::active>>{};
-    else
-      return std::type_identity<void>{};
-  }())::type;
+  using input_arg = typename input_types<Xs, Row>::arg;
   static auto call(Step const& step, carry_arg const& c, [[maybe_unused]] auto const* input) {
     if constexpr (has_inputs)
       return step(c, *input);
@@ -243,21 +260,10 @@ struct scan_spec<std::tuple<I...>, Tupled, Xs, Step, Row> {
       return step(c);
   }
   using raw = decltype(call(std::declval<Step const&>(), std::declval<carry_arg const&>(),
-                            std::declval<std::conditional_t<has_inputs, input_arg, int> const*>()));
+                            std::declval<input_arg const*>()));
   static constexpr bool with_ys = is_std_pair<raw>::value;
-  using raw_state = std::conditional_t<with_ys, typename decltype([] {
-                                         if constexpr (with_ys)
-                                           return std::type_identity<typename raw::first_type>{};
-                                         else
-                                           return std::type_identity<raw>{};
-                                       }())::type,
-                                       raw>;
-  using raw_ys = typename decltype([] {
-    if constexpr (with_ys)
-      return std::type_identity<typename raw::second_type>{};
-    else
-      return std::type_identity<void>{};
-  }())::type;
+  using raw_state = typename step_result_parts<raw>::state;
+  using raw_ys = typename step_result_parts<raw>::y;
   static constexpr bool tupled_ys = is_hana_tuple_t<raw_ys>::value;
 };
 
@@ -560,25 +566,51 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     set_input(t);
     auto recs = forward_body(s);
     check_state(recs, from);
+    if constexpr (KY != 0)
+      if (store_ys) store_ys_row(t, forward_ys(s));
+    for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(recs).value; });
+  }
+  /// Row t of the stacked ys from step t's y records (the first row sizes them).
+  template <class YRecs>
+  void store_ys_row(std::size_t t, YRecs const& yrecs) {
+    for_each_y([&](auto j) {
+      using Y = std::tuple_element_t<j, y_values>;
+      auto& all = std::get<K + j>(out_);
+      auto const& y = std::get<j>(yrecs).value;
+      if (t == 0) {
+        all = make_stacked(n_, y);
+        std::get<j>(y_shape_) = y;
+      } else if constexpr (!is_static_v<Y>) {
+        if (extents_of(y) != extents_of(std::get<j>(y_shape_)))
+          throw_shapes("tl::scan", "a step's y changed shape: first and later y", extents_of(std::get<j>(y_shape_)),
+                       extents_of(y));
+      }
+      write_row<Y>(all, t, y);
+    });
+  }
+  using ys_records = typename value_types<ys_t>::records;
+  /// Step t's backward, given its records: the state's adjoint lambda_ into the body, row t of the
+  /// ys' adjoints into the ys (when they have records: null when no y was used), then the step's lets.
+  template <class BodyRecs>
+  void step_backward(sweep& s, std::size_t t, BodyRecs const& recs, ys_records const* yrecs) {
+    for_each_k([&](auto j) {
+      using B = std::tuple_element_t<j, body_t>;
+      if constexpr (B::active) std::get<j>(*body_).backward(s, std::get<j>(recs), std::move(std::get<j>(lambda_)));
+    });
     if constexpr (KY != 0) {
-      if (store_ys) {
-        auto yrecs = forward_ys(s);
+      if (yrecs && ys_touched_) {
         for_each_y([&](auto j) {
+          using Yn = std::tuple_element_t<j, ys_t>;
           using Y = std::tuple_element_t<j, y_values>;
-          auto& all = std::get<K + j>(out_);
-          if (t == 0) {
-            all = make_stacked(n_, std::get<j>(yrecs).value);
-            std::get<j>(y_shape_) = std::get<j>(yrecs).value;
-          } else if constexpr (!is_static_v<Y>) {
-            if (extents_of(std::get<j>(yrecs).value) != extents_of(std::get<j>(y_shape_)))
-              throw_shapes("tl::scan", "a step's y changed shape: first and later y", extents_of(std::get<j>(y_shape_)),
-                           extents_of(std::get<j>(yrecs).value));
+          if constexpr (Yn::active) {
+            read_row<Y>(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
+            std::get<j>(*ys_).backward(s, std::get<j>(*yrecs), std::get<j>(y_adjoint_));
           }
-          write_row<Y>(all, t, std::get<j>(yrecs).value);
         });
       }
     }
-    for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(recs).value; });
+    s.run_frame(this->level_ + 1);
+    for_each_k([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
   }
   /// The records of one step, kept when every state is kept (see keeping_records_).
   struct step_records {
@@ -598,22 +630,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       auto& r = recs_[t];
       r.emplace(step_records{forward_body(s), forward_ys(s)});
       check_state(r->body, from);
-      if constexpr (KY != 0) {
-        for_each_y([&](auto j) {
-          using Y = std::tuple_element_t<j, y_values>;
-          auto& all = std::get<K + j>(out_);
-          auto const& y = std::get<j>(r->ys).value;
-          if (t == 0) {
-            all = make_stacked(n_, y);
-            std::get<j>(y_shape_) = y;
-          } else if constexpr (!is_static_v<Y>) {
-            if (extents_of(y) != extents_of(std::get<j>(y_shape_)))
-              throw_shapes("tl::scan", "a step's y changed shape: first and later y", extents_of(std::get<j>(y_shape_)),
-                           extents_of(y));
-          }
-          write_row<Y>(all, t, y);
-        });
-      }
+      if constexpr (KY != 0) store_ys_row(t, r->ys);
       if (t == 0) {
         // The bindings of a step are evaluated in the same order every step: keep it, and give up
         // keeping records if one of them cannot (an inner scan).
@@ -639,24 +656,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
       for (auto const* l : order_) l->restore_(*l, s, t);
       auto const& r = *recs_[t];
-      for_each_k([&](auto j) {
-        using B = std::tuple_element_t<j, body_t>;
-        if constexpr (B::active) std::get<j>(*body_).backward(s, std::get<j>(r.body), std::move(std::get<j>(lambda_)));
-      });
-      if constexpr (KY != 0) {
-        if (ys_touched_) {
-          for_each_y([&](auto j) {
-            using Yn = std::tuple_element_t<j, ys_t>;
-            using Y = std::tuple_element_t<j, y_values>;
-            if constexpr (Yn::active) {
-              read_row<Y>(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
-              std::get<j>(*ys_).backward(s, std::get<j>(r.ys), std::get<j>(y_adjoint_));
-            }
-          });
-        }
-      }
-      s.run_frame(this->level_ + 1);
-      for_each_k([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
+      step_backward(s, t, r.body, &r.ys);
     } else {
       (void)s, (void)t;
     }
@@ -768,25 +768,12 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     set_input(t);
     if constexpr (has_inputs && Xs::active) zero_like(input_.adjoint, input_value_);
     auto recs = forward_body(s);
-    for_each_k([&](auto j) {
-      using B = std::tuple_element_t<j, body_t>;
-      if constexpr (B::active) std::get<j>(*body_).backward(s, std::get<j>(recs), std::move(std::get<j>(lambda_)));
-    });
-    if constexpr (KY != 0) {
-      if (ys_touched_) {
-        auto yrecs = forward_ys(s);
-        for_each_y([&](auto j) {
-          using Yn = std::tuple_element_t<j, ys_t>;
-          using Y = std::tuple_element_t<j, y_values>;
-          if constexpr (Yn::active) {
-            read_row<Y>(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
-            std::get<j>(*ys_).backward(s, std::get<j>(yrecs), std::get<j>(y_adjoint_));
-          }
-        });
-      }
+    if (KY != 0 && ys_touched_) {
+      auto const yrecs = forward_ys(s);
+      step_backward(s, t, recs, &yrecs);
+    } else {
+      step_backward(s, t, recs, nullptr);
     }
-    s.run_frame(this->level_ + 1);
-    for_each_k([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
     if constexpr (has_inputs && Xs::active) add_input_row(*xs_adjoint_, t, input_.adjoint);
   }
 
@@ -858,28 +845,17 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   std::size_t n_;
   std::size_t keep_;
   std::tuple<scan_slot<typename I::value_type>...> slots_{};
-  scan_slot<std::conditional_t<has_inputs, row, int>> input_{};
-  std::conditional_t<has_inputs, row, int> input_value_{};
-  std::conditional_t<has_inputs, row, int> input_tangent_{};
+  scan_slot<row> input_{};  // row is int without inputs
+  row input_value_{};
+  row input_tangent_{};
   std::vector<std::shared_ptr<void>> owned_;
   std::optional<body_t> body_;
   std::optional<ys_t> ys_;
 
   std::optional<std::tuple<record_t<I>...>> init_rec_;
-  using xs_record = typename decltype([] {
-    if constexpr (has_inputs)
-      return std::type_identity<record_t<Xs>>{};
-    else
-      return std::type_identity<int>{};
-  }())::type;
+  using xs_record = typename input_types<Xs, typename Spec::row>::record;
+  using xs_value = typename input_types<Xs, typename Spec::row>::value;
   std::optional<xs_record> xs_rec_;
-  using xs_value = std::conditional_t<has_inputs, typename decltype([] {
-                                        if constexpr (has_inputs)
-                                          return std::type_identity<typename Xs::value_type>{};
-                                        else
-                                          return std::type_identity<int>{};
-                                      }())::type,
-                                      int>;
   std::optional<xs_value> xs_adjoint_;
 
   /// Keeping every step's records saves the reverse pass an evaluation of each step, but past the
