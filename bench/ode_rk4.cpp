@@ -250,7 +250,7 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
 #ifdef TAPELESS_BENCH_ADOLC
 void bm_adolc(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  std::size_t const ops = 300 * n + 1000;
+  std::size_t const ops = 450 * n + 1000;  // the tape holds about 404 operations per step
   short const tag = bench::adolc::taped("gradient/" + std::to_string(n), [n, ops](short t) {
     bench::adolc::trace_on_in_memory(t, ops);
     adouble x[inputs];

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <stdexcept>
 #include <tuple>
 #include <utility>
@@ -457,4 +458,18 @@ BOOST_AUTO_TEST_CASE(errors_change_nothing) {
       1.0, 2);
   BOOST_TEST(tl::value(s) == 4.0);
   BOOST_CHECK_THROW(leak(), tl::scope_error);
+  // ... and inside the step of another scan, where a frame of the same level is open: still an error,
+  // never the first scan's stale value.
+  std::optional<tl::detail::let_ref<double>> escaped;
+  auto first = tl::scan(
+      [&](auto const& v) {
+        auto inner = tl::let(v * k);
+        escaped.emplace(inner.state());
+        return inner + 0.0;
+      },
+      1.0, 2);
+  BOOST_TEST(tl::value(first) == 4.0);
+  auto second = tl::scan([&](auto const& u) { return u + *escaped; }, 0.0, 3);
+  BOOST_CHECK_THROW(tl::value(second), tl::scope_error);
+  BOOST_CHECK_THROW(tl::gradient(second, k), tl::scope_error);
 }

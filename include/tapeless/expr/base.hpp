@@ -76,6 +76,9 @@ struct let_link {
   /// of step `index` again, as if it had just been evaluated. Null where that is not possible (an
   /// inner scan, a record that owns heap memory): the enclosing scan then evaluates its steps again.
   void (*restore_)(let_link const&, sweep&, std::size_t index) = nullptr;
+  /// The scan whose step made this binding (null at level 0): its frames are the only ones where the
+  /// binding has a value.
+  void const* owner_ = nullptr;
 };
 
 /// The state of one evaluation: an epoch that tells vars and lets whether they have been seen in
@@ -90,14 +93,15 @@ class sweep {
   static constexpr int max_levels = 8;
   explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
     epochs_[0] = fresh_epoch();
+    for (auto& i : store_index_) i = no_store;
   }
   sweep(sweep const&) = delete;
   sweep& operator=(sweep const&) = delete;
 
   std::uint64_t epoch() const noexcept { return epochs_[0]; }
   /// The epoch that a binding of `level` compares against.
-  std::uint64_t epoch(int level) const {
-    if (level > depth_) [[unlikely]]
+  std::uint64_t epoch(int level, void const* owner = nullptr) const {
+    if (level > depth_ || owners_[level] != owner) [[unlikely]]
       throw scope_error(
           "tl::let or tl::scan made inside a tl::scan step is used outside that step; make it outside the step, "
           "or return what you need from the step");
@@ -126,14 +130,17 @@ class sweep {
     let_link const* list;
     int depth;
     std::size_t store_index, store_count;
+    void const* owner;
   };
   static constexpr std::size_t no_store = std::size_t(-1);
   /// Opens a frame for the bindings of `level`. With a store index, each binding that can keeps its
   /// record of this step apart (step `store_index` of `store_count`), for let_link::restore_.
-  frame_saved open_frame(int level, std::size_t store_index = no_store, std::size_t store_count = 0) {
+  /// `owner` is the scan whose step the frame evaluates: only its bindings may be evaluated there.
+  frame_saved open_frame(int level, void const* owner, std::size_t store_index = no_store, std::size_t store_count = 0) {
     if (level >= max_levels) [[unlikely]]
       throw scope_error("tl::scan: scans nested more than 7 deep");
-    frame_saved saved{epochs_[level], lists_[level], depth_, store_index_[level], store_count_[level]};
+    frame_saved saved{epochs_[level], lists_[level], depth_, store_index_[level], store_count_[level], owners_[level]};
+    owners_[level] = owner;
     epochs_[level] = fresh_epoch();
     lists_[level] = nullptr;
     depth_ = level;
@@ -155,6 +162,7 @@ class sweep {
     depth_ = saved.depth;
     store_index_[level] = saved.store_index;
     store_count_[level] = saved.store_count;
+    owners_[level] = saved.owner;
   }
 
  private:
@@ -163,10 +171,11 @@ class sweep {
       if (!stopped(l)) l->backward_(*l, *this);
   }
   static std::uint64_t fresh_epoch() noexcept { return unique_number<sweep>(); }
-  std::uint64_t epochs_[max_levels];
+  std::uint64_t epochs_[max_levels] = {};
   let_link const* lists_[max_levels] = {};
-  std::size_t store_index_[max_levels] = {no_store};  // levels above 0 are set by open_frame before use
+  std::size_t store_index_[max_levels];  // no_store, set by the constructor
   std::size_t store_count_[max_levels] = {};
+  void const* owners_[max_levels] = {};
   int depth_ = 0;
   std::span<let_link const* const> stopped_;
 };

@@ -29,7 +29,7 @@ template <class V>
 class let_value : public let_link {
  public:
   V const& evaluate(sweep& s) const {
-    auto const e = s.epoch(this->level_);
+    auto const e = s.epoch(this->level_, this->owner_);
     if (epoch_ != e) {
       refresh_(*this, s);
       touched_ = false;
@@ -42,7 +42,7 @@ class let_value : public let_link {
   void restore(sweep& s, std::size_t index) const {
     restore_record_(*this, index);
     touched_ = false;
-    epoch_ = s.epoch(this->level_);
+    epoch_ = s.epoch(this->level_, this->owner_);
     s.enlist(*this);
   }
   V const& tangent(tangent_pass const& p) const {
@@ -90,8 +90,8 @@ class let_value : public let_link {
 /// die when it returns, the scan's body refers to them) and are evaluated once per step.
 class body_scope {
  public:
-  body_scope(std::vector<std::shared_ptr<void>>& owned, int level) noexcept
-      : owned_(owned), level_(level), outer_(current()) {
+  body_scope(std::vector<std::shared_ptr<void>>& owned, int level, void const* owner) noexcept
+      : owned_(owned), level_(level), owner_(owner), outer_(current()) {
     current() = this;
   }
   body_scope(body_scope const&) = delete;
@@ -105,6 +105,8 @@ class body_scope {
   }
   /// The level of what is made in this scope.
   static int level_now() noexcept { return current() ? current()->level_ : 0; }
+  /// The scan whose step is being built (null outside every step).
+  static void const* owner_now() noexcept { return current() ? current()->owner_ : nullptr; }
   /// Takes over a binding's state; returns its level. `record_bytes` is the size of the record it
   /// keeps per step (0: it cannot keep one per step, as an inner scan cannot).
   int adopt(std::shared_ptr<void> state, std::size_t record_bytes) {
@@ -124,6 +126,7 @@ class body_scope {
  private:
   std::vector<std::shared_ptr<void>>& owned_;
   int level_;
+  void const* owner_;
   body_scope* outer_;
   std::size_t record_bytes_ = 0;
   bool keeps_records_ = true;
@@ -250,9 +253,11 @@ class let : public expr_base<let<E>> {
   explicit let(A const& a) : owned_(detail::make_let_state<E>(detail::as_node(a))), state_(owned_.get()) {
     // Made inside a tl::scan step: the scan keeps the state (the step's expression refers to it
     // after this object is gone), and it is evaluated once per step.
-    if (auto* scope = detail::body_scope::current())
+    if (auto* scope = detail::body_scope::current()) {
+      state_->owner_ = detail::body_scope::owner_now();
       state_->level_ = scope->adopt(std::shared_ptr<detail::let_state<E>>(std::move(owned_)),
                                     detail::let_state<E>::kept_record_bytes);
+    }
   }
   let(let const&) = delete;
   let& operator=(let const&) = delete;

@@ -386,10 +386,11 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     this->backward_ = &run_backward;
     this->clear_adjoint_ = &clear_adjoint;
     this->level_ = body_scope::level_now();
+    this->owner_ = body_scope::owner_now();
     // A scan made inside another's step cannot keep its records per step of the outer one.
     if (auto* outer = body_scope::current()) outer->cannot_keep_records();
     // The step is called once, inside a scope that hands the lets it makes to this scan.
-    body_scope scope(owned_, this->level_ + 1);
+    body_scope scope(owned_, this->level_ + 1, this);
     auto carry = [&]<std::size_t... J>(std::index_sequence<J...>) {
       if constexpr (Spec::carry_arg_is_tuple)
         return typename Spec::carry_arg{carry_ref<std::tuple_element_t<J, values>, true>(&std::get<J>(slots_))...};
@@ -413,7 +414,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
 
   /// Runs the loop once per sweep (per step of the enclosing scan, for a scan made in a step).
   void evaluate(sweep& s) {
-    auto const e = s.epoch(this->level_);
+    auto const e = s.epoch(this->level_, this->owner_);
     if (epoch_ == e) return;
     epoch_ = 0;
     run_forward(s);
@@ -445,7 +446,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     values next_x = x, next_tx = tx;
     ys_stacked ty{};
     for (std::size_t t = 0; t < n_; ++t) {
-      frame f(s, this->level_ + 1);
+      frame f(s, this->level_ + 1, this);
       point_at(x);
       for_each_k([&](auto j) { std::get<j>(slots_).tangent = &std::get<j>(tx); });
       if constexpr (has_inputs) {
@@ -486,8 +487,8 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     sweep& s;
     int level;
     sweep::frame_saved saved;
-    frame(sweep& sw, int l, std::size_t index = sweep::no_store, std::size_t count = 0)
-        : s(sw), level(l), saved(sw.open_frame(l, index, count)) {}
+    frame(sweep& sw, int l, void const* owner, std::size_t index = sweep::no_store, std::size_t count = 0)
+        : s(sw), level(l), saved(sw.open_frame(l, owner, index, count)) {}
     frame(frame const&) = delete;
     ~frame() { s.close_frame(level, saved); }
   };
@@ -561,7 +562,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       eval_step_kept(s, t, from, to);
       return;
     }
-    frame f(s, this->level_ + 1);
+    frame f(s, this->level_ + 1, this);
     point_at(from);
     set_input(t);
     auto recs = forward_body(s);
@@ -625,7 +626,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// and its lets keep theirs per step, so the reverse pass evaluates nothing again.
   void eval_step_kept(sweep& s, std::size_t t, values const& from, values& to) {
     if constexpr (records_keepable) {
-      frame f(s, this->level_ + 1, t, n_);
+      frame f(s, this->level_ + 1, this, t, n_);
       point_at(from);
       auto& r = recs_[t];
       r.emplace(step_records{forward_body(s), forward_ys(s)});
@@ -650,7 +651,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// The reverse of step t from its kept records (keeping_records_ mode).
   void reverse_step_kept(sweep& s, std::size_t t) {
     if constexpr (records_keepable) {
-      frame f(s, this->level_ + 1);
+      frame f(s, this->level_ + 1, this);
       values const& x = stack_[t];
       point_at(x);
       for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
@@ -762,7 +763,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// becomes the adjoint of x) and row t of the ys' adjoints.
   void reverse_step(sweep& s, std::size_t t, values const& x) {
     ++scan_stats().evaluations;
-    frame f(s, this->level_ + 1);
+    frame f(s, this->level_ + 1, this);
     point_at(x);
     for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
     set_input(t);
