@@ -24,6 +24,8 @@
 #include <type_traits>
 #include <utility>
 
+#include <boost/hana/fwd/tuple.hpp>
+
 #include "../core/traits.hpp"
 
 namespace tapeless {
@@ -179,6 +181,20 @@ class sweep {
   int depth_ = 0;
   std::span<let_link const* const> stopped_;
 };
+
+/// f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N - 1, in order: for the parts of a
+/// std::tuple of nodes and records (a scan's state, a custom node's arguments).
+template <std::size_t N, class F>
+void for_each_index(F&& f) {
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    (f(std::integral_constant<std::size_t, I>{}), ...);
+  }(std::make_index_sequence<N>{});
+}
+
+template <class T>
+struct is_hana_tuple : std::false_type {};
+template <class... T>
+struct is_hana_tuple<boost::hana::tuple<T...>> : std::true_type {};
 
 template <class N>
 using record_t = decltype(std::declval<N const&>().forward(std::declval<sweep&>()));

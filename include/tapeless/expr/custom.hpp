@@ -82,7 +82,7 @@ struct custom_node : expr_base<custom_node<F, Rule, IsVjp, N...>> {
 
   void backward(sweep& s, record const& r, value_type const& a) const {
     auto adj = input_adjoints(r, a);
-    each([&](auto i) {
+    for_each_index<K>([&](auto i) {
       using C = std::tuple_element_t<i, std::tuple<N...>>;
       if constexpr (C::active) std::get<i>(args_).backward(s, std::get<i>(r.args), std::move(std::get<i>(adj)));
     });
@@ -102,19 +102,13 @@ struct custom_node : expr_base<custom_node<F, Rule, IsVjp, N...>> {
         elem(e, i) = element_t<value_type>(1);
         arg_values row = input_adjoints(r, e);
         elem(e, i) = element_t<value_type>{};
-        each([&](auto k) { elem(out, i) += dot_values(std::get<k>(row), std::get<k>(t)); });
+        for_each_index<K>([&](auto k) { elem(out, i) += dot_values(std::get<k>(row), std::get<k>(t)); });
       }
       return out;
     }
   }
 
  private:
-  template <class G>
-  static void each(G&& g) {
-    [&]<std::size_t... I>(std::index_sequence<I...>) {
-      (g(std::integral_constant<std::size_t, I>{}), ...);
-    }(std::make_index_sequence<K>{});
-  }
   template <class V>
   static element_t<V> dot_values(V const& a, V const& b) {
     element_t<V> s{};
@@ -143,7 +137,7 @@ struct custom_node : expr_base<custom_node<F, Rule, IsVjp, N...>> {
         return arg_values{zeros_like(std::get<I>(r.args).value)...};
       }(std::make_index_sequence<K>{});
       arg_values dir = adj;
-      each([&](auto k) {
+      for_each_index<K>([&](auto k) {
         using C = std::tuple_element_t<k, std::tuple<N...>>;
         if constexpr (C::active) {
           auto& d = std::get<k>(dir);

@@ -119,11 +119,6 @@ inline scan_counters& scan_stats() noexcept {
 }
 
 template <class T>
-struct is_hana_tuple_t : std::false_type {};
-template <class... T>
-struct is_hana_tuple_t<boost::hana::tuple<T...>> : std::true_type {};
-
-template <class T>
 struct is_std_pair : std::false_type {};
 template <class A, class B>
 struct is_std_pair<std::pair<A, B>> : std::true_type {};
@@ -131,7 +126,7 @@ struct is_std_pair<std::pair<A, B>> : std::true_type {};
 /// A hana tuple as a std::tuple of references to its elements (a single value as a one-element tuple).
 template <class X>
 auto as_std_tuple(X const& x) {
-  if constexpr (is_hana_tuple_t<X>::value)
+  if constexpr (is_hana_tuple<X>::value)
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::tuple<std::remove_cvref_t<decltype(boost::hana::at_c<I>(x))> const&...>{boost::hana::at_c<I>(x)...};
     }(std::make_index_sequence<decltype(boost::hana::length(x))::value>{});
@@ -148,35 +143,35 @@ struct stacked {
 template <class Y>
 using stacked_t = typename stacked<Y>::type;
 
-/// Row t of a stacked value, read into `row` (which keeps its storage) or written from it.
-template <class Y>
-void read_row(stacked_t<Y> const& all, std::size_t t, Y& row) {
-  if constexpr (rank_v<Y> == 0) {
+/// Row t of `all`, an array one rank above `row` (a vector of numbers, or a matrix of rows): the
+/// stacked ys and the per-step inputs alike. `read_row` keeps `row`'s storage when it can.
+template <class A>
+std::size_t row_width(A const& all) {
+  if constexpr (rank_v<A> == 1)
+    return 1;
+  else
+    return all.extents()[1];
+}
+template <class A, class Row>
+void read_row(A const& all, std::size_t t, Row& row) {
+  if constexpr (rank_v<Row> == 0) {
     row = all.data()[t];
   } else {
-    std::size_t const w = all.cols();
-    if constexpr (!is_static_v<Y>)
-      if (row.size() != w) row = Y(w);
+    std::size_t const w = row_width(all);
+    if constexpr (!is_static_v<Row>)
+      if (row.size() != w) row = Row(w);
     for (std::size_t j = 0; j < w; ++j) row.data()[j] = all.data()[t * w + j];
   }
 }
-template <class Y>
-void write_row(stacked_t<Y>& all, std::size_t t, Y const& row) {
-  if constexpr (rank_v<Y> == 0) {
-    all.data()[t] = row;
-  } else {
-    std::size_t const w = all.cols();
-    for (std::size_t j = 0; j < w; ++j) all.data()[t * w + j] = row.data()[j];
-  }
+template <class A, class Row>
+void write_row(A& all, std::size_t t, Row const& row) {
+  std::size_t const w = row_width(all);
+  for (std::size_t j = 0; j < w; ++j) all.data()[t * w + j] = elem(row, j);
 }
-template <class Y>
-void add_row(stacked_t<Y>& all, std::size_t t, Y const& row) {
-  if constexpr (rank_v<Y> == 0) {
-    all.data()[t] += row;
-  } else {
-    std::size_t const w = all.cols();
-    for (std::size_t j = 0; j < w; ++j) all.data()[t * w + j] += row.data()[j];
-  }
+template <class A, class Row>
+void add_row(A& all, std::size_t t, Row const& row) {
+  std::size_t const w = row_width(all);
+  for (std::size_t j = 0; j < w; ++j) all.data()[t * w + j] += elem(row, j);
 }
 template <class Y>
 stacked_t<Y> make_stacked(std::size_t n, Y const& first) {
@@ -264,7 +259,7 @@ struct scan_spec<std::tuple<I...>, Tupled, Xs, Step, Row> {
   static constexpr bool with_ys = is_std_pair<raw>::value;
   using raw_state = typename step_result_parts<raw>::state;
   using raw_ys = typename step_result_parts<raw>::y;
-  static constexpr bool tupled_ys = is_hana_tuple_t<raw_ys>::value;
+  static constexpr bool tupled_ys = is_hana_tuple<raw_ys>::value;
 };
 
 /// The body's state part as nodes of the state's value types (numbers become constants of the
@@ -305,8 +300,8 @@ constexpr bool check_scan_body() {
   using R = typename Spec::raw_state;
   using Values = typename Spec::values;
   if constexpr (Spec::carry_arg_is_tuple) {
-    if constexpr (!is_hana_tuple_t<R>::value) {
-      static_assert(is_hana_tuple_t<R>::value,
+    if constexpr (!is_hana_tuple<R>::value) {
+      static_assert(is_hana_tuple<R>::value,
                     "tl::scan: init is a boost::hana::tuple, so the step must return one (the next state)");
       return false;
     } else if constexpr (std::tuple_size_v<decltype(as_std_tuple(std::declval<R const&>()))> != std::tuple_size_v<Values>) {
@@ -448,33 +443,33 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     for (std::size_t t = 0; t < n_; ++t) {
       frame f(s, this->level_ + 1, this);
       point_at(x);
-      for_each_k([&](auto j) { std::get<j>(slots_).tangent = &std::get<j>(tx); });
+      for_each_index<K>([&](auto j) { std::get<j>(slots_).tangent = &std::get<j>(tx); });
       if constexpr (has_inputs) {
         set_input(t);
         if constexpr (Xs::active) {
-          read_input_row(*xs_tangent, t, input_tangent_);
+          read_row(*xs_tangent, t, input_tangent_);
           input_.tangent = &input_tangent_;
         }
       }
       auto recs = forward_body(s);
       check_state(recs, x);
-      for_each_k([&](auto j) {
+      for_each_index<K>([&](auto j) {
         std::get<j>(next_tx) = tangent_of(std::get<j>(*body_), p, std::get<j>(recs));
         std::get<j>(next_x) = std::get<j>(recs).value;
       });
       if constexpr (KY != 0) {
         auto yrecs = forward_ys(s);
-        for_each_y([&](auto j) {
+        for_each_index<KY>([&](auto j) {
           auto const yt = tangent_of(std::get<j>(*ys_), p, std::get<j>(yrecs));
           if (t == 0) std::get<j>(ty) = make_stacked(n_, yt);
-          write_row<std::tuple_element_t<j, y_values>>(std::get<j>(ty), t, yt);
+          write_row(std::get<j>(ty), t, yt);
         });
       }
       std::swap(x, next_x);
       std::swap(tx, next_tx);
     }
     if constexpr (KY != 0)
-      if (n_ == 0) for_each_y([&](auto j) { std::get<j>(ty) = zeros_like(std::get<K + j>(out_)); });
+      if (n_ == 0) for_each_index<KY>([&](auto j) { std::get<j>(ty) = zeros_like(std::get<K + j>(out_)); });
     tangent_ = std::tuple_cat(std::move(tx), std::move(ty));
     tangent_id_ = p.id();
     tangent_epoch_ = epoch_;
@@ -496,45 +491,12 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     std::size_t a, l, free;
   };
 
-  template <class F>
-  static void for_each_k(F&& f) {
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      (f(std::integral_constant<std::size_t, J>{}), ...);
-    }(std::make_index_sequence<K>{});
-  }
-  template <class F>
-  static void for_each_y(F&& f) {
-    [&]<std::size_t... J>(std::index_sequence<J...>) {
-      (f(std::integral_constant<std::size_t, J>{}), ...);
-    }(std::make_index_sequence<KY>{});
-  }
-
   void point_at(values const& x) {
-    for_each_k([&](auto j) { std::get<j>(slots_).value = &std::get<j>(x); });
-  }
-  template <class XV>
-  static void read_input_row(XV const& all, std::size_t t, row& out) {
-    if constexpr (rank_v<XV> == 1) {
-      out = all.data()[t];
-    } else {
-      std::size_t const w = all.extents()[1];
-      if constexpr (!is_static_v<row>)
-        if (out.size() != w) out = row(w);
-      for (std::size_t j = 0; j < w; ++j) out.data()[j] = all.data()[t * w + j];
-    }
-  }
-  template <class XV>
-  static void add_input_row(XV& all, std::size_t t, row const& r) {
-    if constexpr (rank_v<XV> == 1) {
-      all.data()[t] += r;
-    } else {
-      std::size_t const w = all.extents()[1];
-      for (std::size_t j = 0; j < w; ++j) all.data()[t * w + j] += r.data()[j];
-    }
+    for_each_index<K>([&](auto j) { std::get<j>(slots_).value = &std::get<j>(x); });
   }
   void set_input(std::size_t t) {
     if constexpr (has_inputs) {
-      read_input_row(xs_rec_->value, t, input_value_);
+      read_row(xs_rec_->value, t, input_value_);
       input_.value = &input_value_;
     }
   }
@@ -546,7 +508,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   }
   template <class Recs>
   static void check_state(Recs const& recs, values const& x) {
-    for_each_k([&](auto j) {
+    for_each_index<K>([&](auto j) {
       using V = std::tuple_element_t<j, values>;
       if constexpr (!is_static_v<V>)
         if (extents_of(std::get<j>(recs).value) != extents_of(std::get<j>(x)))
@@ -569,12 +531,12 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     check_state(recs, from);
     if constexpr (KY != 0)
       if (store_ys) store_ys_row(t, forward_ys(s));
-    for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(recs).value; });
+    for_each_index<K>([&](auto j) { std::get<j>(to) = std::get<j>(recs).value; });
   }
   /// Row t of the stacked ys from step t's y records (the first row sizes them).
   template <class YRecs>
   void store_ys_row(std::size_t t, YRecs const& yrecs) {
-    for_each_y([&](auto j) {
+    for_each_index<KY>([&](auto j) {
       using Y = std::tuple_element_t<j, y_values>;
       auto& all = std::get<K + j>(out_);
       auto const& y = std::get<j>(yrecs).value;
@@ -586,7 +548,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
           throw_shapes("tl::scan", "a step's y changed shape: first and later y", extents_of(std::get<j>(y_shape_)),
                        extents_of(y));
       }
-      write_row<Y>(all, t, y);
+      write_row(all, t, y);
     });
   }
   using ys_records = typename value_types<ys_t>::records;
@@ -594,24 +556,23 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// ys' adjoints into the ys (when they have records: null when no y was used), then the step's lets.
   template <class BodyRecs>
   void step_backward(sweep& s, std::size_t t, BodyRecs const& recs, ys_records const* yrecs) {
-    for_each_k([&](auto j) {
+    for_each_index<K>([&](auto j) {
       using B = std::tuple_element_t<j, body_t>;
       if constexpr (B::active) std::get<j>(*body_).backward(s, std::get<j>(recs), std::move(std::get<j>(lambda_)));
     });
     if constexpr (KY != 0) {
       if (yrecs && ys_touched_) {
-        for_each_y([&](auto j) {
+        for_each_index<KY>([&](auto j) {
           using Yn = std::tuple_element_t<j, ys_t>;
-          using Y = std::tuple_element_t<j, y_values>;
           if constexpr (Yn::active) {
-            read_row<Y>(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
+            read_row(std::get<K + j>(adj_), t, std::get<j>(y_adjoint_));
             std::get<j>(*ys_).backward(s, std::get<j>(*yrecs), std::get<j>(y_adjoint_));
           }
         });
       }
     }
     s.run_frame(this->level_ + 1);
-    for_each_k([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
+    for_each_index<K>([&](auto j) { std::swap(std::get<j>(lambda_), std::get<j>(slots_).adjoint); });
   }
   /// The records of one step, kept when every state is kept (see keeping_records_).
   struct step_records {
@@ -642,7 +603,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
         }
         std::reverse(order_.begin(), order_.end());
       }
-      for_each_k([&](auto j) { std::get<j>(to) = std::get<j>(r->body).value; });
+      for_each_index<K>([&](auto j) { std::get<j>(to) = std::get<j>(r->body).value; });
     } else {
       (void)s, (void)t, (void)from, (void)to;
     }
@@ -654,7 +615,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       frame f(s, this->level_ + 1, this);
       values const& x = stack_[t];
       point_at(x);
-      for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
+      for_each_index<K>([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
       for (auto const* l : order_) l->restore_(*l, s, t);
       auto const& r = *recs_[t];
       step_backward(s, t, r.body, &r.ys);
@@ -722,7 +683,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     depth_ = 0;
     push_state();
     auto& x0 = stack_[0];
-    for_each_k([&](auto j) { std::get<j>(x0) = std::get<j>(*init_rec_).value; });
+    for_each_index<K>([&](auto j) { std::get<j>(x0) = std::get<j>(*init_rec_).value; });
     descend(s, true);
     scan_stats().last_checkpoint = bottom_.a;
     // The rest of the loop gives the final state; nothing more is kept.
@@ -731,17 +692,17 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       final_state = stack_[depth_ - 1];
     else
       advance(s, bottom_.a, bottom_.l, stack_[depth_ - 1], final_state, true);
-    for_each_k([&](auto j) { std::get<j>(out_) = std::move(std::get<j>(final_state)); });
+    for_each_index<K>([&](auto j) { std::get<j>(out_) = std::move(std::get<j>(final_state)); });
     if constexpr (KY != 0)
-      if (n_ == 0) check_empty_ys();
+      if (n_ == 0) empty_ys();
     clear_outputs();
     kept_ = keeping_records_ && keeps_all_lets_;
     keeping_records_ = false;  // evaluations after this one (tangents, recomputation) keep nothing
   }
-  void check_empty_ys() {
+  void empty_ys() {
     // No step ran, so the ys have no value to take their width from: numbers stack into an empty
     // dvec, static vectors into 0 x N; a runtime-length y cannot be known.
-    for_each_y([&](auto j) {
+    for_each_index<KY>([&](auto j) {
       using Y = std::tuple_element_t<j, y_values>;
       if constexpr (rank_v<Y> == 0)
         std::get<K + j>(out_) = stacked_t<Y>(0);
@@ -765,7 +726,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     ++scan_stats().evaluations;
     frame f(s, this->level_ + 1, this);
     point_at(x);
-    for_each_k([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
+    for_each_index<K>([&](auto j) { zero_like(std::get<j>(slots_).adjoint, std::get<j>(x)); });
     set_input(t);
     if constexpr (has_inputs && Xs::active) zero_like(input_.adjoint, input_value_);
     auto recs = forward_body(s);
@@ -775,7 +736,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
     } else {
       step_backward(s, t, recs, nullptr);
     }
-    if constexpr (has_inputs && Xs::active) add_input_row(*xs_adjoint_, t, input_.adjoint);
+    if constexpr (has_inputs && Xs::active) add_row(*xs_adjoint_, t, input_.adjoint);
   }
 
   static void run_backward(let_link const& l, sweep& s) {
@@ -789,9 +750,9 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
 
   void backward(sweep& s) {
     if (kept_) {
-      for_each_k([&](auto j) { std::get<j>(lambda_) = std::get<j>(adj_); });
+      for_each_index<K>([&](auto j) { std::get<j>(lambda_) = std::get<j>(adj_); });
       for (std::size_t t = n_; t-- > 0;) reverse_step_kept(s, t);
-      for_each_k([&](auto j) {
+      for_each_index<K>([&](auto j) {
         using N = std::tuple_element_t<j, std::tuple<I...>>;
         if constexpr (N::active) std::get<j>(init_).backward(s, std::get<j>(*init_rec_), std::move(std::get<j>(lambda_)));
       });
@@ -802,7 +763,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       descend(s, false);
     }
     descended_ = false;
-    for_each_k([&](auto j) { std::get<j>(lambda_) = std::get<j>(adj_); });
+    for_each_index<K>([&](auto j) { std::get<j>(lambda_) = std::get<j>(adj_); });
     if constexpr (has_inputs && Xs::active) {
       if (!xs_adjoint_) xs_adjoint_.emplace();
       zero_like(*xs_adjoint_, xs_rec_->value);
@@ -834,7 +795,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
       seg = tasks_.back();
       tasks_.pop_back();
     }
-    for_each_k([&](auto j) {
+    for_each_index<K>([&](auto j) {
       using N = std::tuple_element_t<j, std::tuple<I...>>;
       if constexpr (N::active) std::get<j>(init_).backward(s, std::get<j>(*init_rec_), std::move(std::get<j>(lambda_)));
     });
@@ -1047,7 +1008,7 @@ auto scan_outputs(std::shared_ptr<Core> const& core) {
 
 template <class Row = void, class Step, class Init, class XsNode>
 auto make_scan(Step const& step, Init const& init, XsNode xs, std::size_t n, std::size_t keep) {
-  constexpr bool tupled = is_hana_tuple_t<Init>::value;
+  constexpr bool tupled = is_hana_tuple<Init>::value;
   auto init_nodes = [&] {
     auto t = as_std_tuple(init);
     return std::apply([](auto const&... i) { return std::tuple{init_node(i)...}; }, t);

@@ -32,11 +32,6 @@ struct is_target_structure : std::bool_constant<is_target_v<X>> {};
 template <class... X>
 struct is_target_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_target_structure<X>::value && ...)> {};
 
-template <class T>
-struct is_hana_tuple : std::false_type {};
-template <class... T>
-struct is_hana_tuple<boost::hana::tuple<T...>> : std::true_type {};
-
 /// The nodes standing for a target structure: the same structure with var_ref / let_ref leaves.
 template <class X>
 auto target_nodes(X const& x) {
