@@ -8,6 +8,7 @@
 #include "core/traits.hpp"
 #include "forward/dual.hpp"
 #include "forward/jet.hpp"
+#include "expr/active.hpp"
 #include "expr/base.hpp"
 #include "expr/custom.hpp"
 #include "expr/elementwise.hpp"

@@ -1,5 +1,5 @@
 // stop_at takes vars and let bindings; a sub-expression is stopped with tl::stop_gradient.
-// expect: tl::stop_at\(\.\.\.\): each argument must be a tl::var or a tl::let binding
+// expect: tl::stop_at\(\.\.\.\): each argument must be a tl::var, a tl::let binding or a tl::active
 // expect: use tl::stop_gradient\(e\)
 #include <tapeless/tapeless.hpp>
 

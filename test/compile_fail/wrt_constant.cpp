@@ -1,5 +1,5 @@
 // A constant has no gradient to ask for.
-// expect: x must be a tl::var or a tl::let binding
+// expect: x must be a tl::var, a tl::let binding or a tl::active
 #include <tapeless/tapeless.hpp>
 
 int main() {

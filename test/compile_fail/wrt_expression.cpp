@@ -1,5 +1,5 @@
 // wrt names the inputs: a sum of vars is neither a var nor a let binding (bind it with tl::let).
-// expect: tl::gradient\(y, wrt\(x\)\): x must be a tl::var or a tl::let binding
+// expect: tl::gradient\(y, wrt\(x\)\): x must be a tl::var, a tl::let binding or a tl::active
 #include <tapeless/tapeless.hpp>
 
 int main() {

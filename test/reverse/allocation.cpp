@@ -1,6 +1,6 @@
 // Static shapes never touch the heap: a gradient over vec / mat vars (matmul, let, reductions) and a
-// value make no allocation once warm. Every form of the global operator new / delete is replaced by
-// a counting one; dvec, which must allocate, proves that the counter sees allocations.
+// value make no allocation once warm, and neither do tl::active recordings. Every form of the global
+// operator new / delete is replaced by a counting one; dvec, which must allocate, proves that the counter sees allocations.
 #define BOOST_TEST_MODULE reverse_allocation
 #include <boost/test/unit_test.hpp>
 
@@ -157,6 +157,38 @@ BOOST_AUTO_TEST_CASE(scan_steps_allocate_nothing_once_warm) {
     BOOST_TEST(after.deallocations == before.deallocations, "steps " << n);
     BOOST_TEST(checksum == 5 * (std::get<0>(warm)[0] + std::get<1>(warm)));
   }
+}
+
+namespace {
+/// A time loop over tl::active values, as code templated over its scalar would be written.
+template <class T>
+T relax(T x, T const& k, int steps) {
+  for (int i = 0; i < steps; ++i) {
+    T const f = -k * x + 0.1 * tl::sin(x);
+    if (f > 0.0)
+      x += 0.01 * f;
+    else
+      x = x + 0.02 * f;
+  }
+  return x;
+}
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(active_recordings_reuse_their_memory) {
+  tl::active<double> x0 = 1.5, k = 0.8;
+  auto run = [&] {
+    tl::active<double> const y = relax(x0, k, 500);
+    auto const [g0, gk] = tl::gradient(y, tl::wrt(x0, k));
+    return y.value() + g0 + gk;
+  };
+  double const first = run();  // makes the recording and grows it to its size
+  (void)run();
+  auto const before = now();
+  int same = 0;
+  for (int i = 0; i < 10; ++i) same += run() == first;
+  auto const after = now();
+  BOOST_TEST(after.allocations == before.allocations);
+  BOOST_TEST(same == 10);
 }
 
 BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {

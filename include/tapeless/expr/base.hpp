@@ -43,10 +43,18 @@ template <class V>
 class var;
 template <class E>
 class let;
+template <class T>
+class active;
 
 namespace detail {
 
 class sweep;
+template <class T>
+struct active_ref;
+template <class V>
+struct var_ref;
+template <class V>
+struct let_ref;
 
 /// A number no earlier call for the same Tag returned, on any thread, and never 0 (which vars and
 /// lets read as "never"). Each thread takes a block of 2^20 numbers from a shared atomic counter and
@@ -93,7 +101,8 @@ struct let_link {
 class sweep {
  public:
   static constexpr int max_levels = 8;
-  explicit sweep(std::span<let_link const* const> stopped = {}) noexcept : stopped_(stopped) {
+  explicit sweep(std::span<let_link const* const> stopped = {}, std::span<std::uint32_t const> stopped_slots = {}) noexcept
+      : stopped_(stopped), stopped_slots_(stopped_slots) {
     epochs_[0] = fresh_epoch();
     for (auto& i : store_index_) i = no_store;
   }
@@ -120,7 +129,22 @@ class sweep {
   /// Propagates every let binding's adjoint into its expression. The list is in reverse order of
   /// first evaluation, and a binding is evaluated after everything it depends on, so each binding
   /// runs after all of its users: a topological order, found without any search.
-  void run_lets() { run_list(lists_[0]); }
+  void run_lets() {
+    run_list(lists_[0]);
+    for (auto const* f = finishers_; f; f = f->next_) f->backward_(*f, *this);
+  }
+  /// Runs after the let bindings in every run_lets() of this sweep: the reverse sweep of a thread's
+  /// recording of tl::active statements (active.hpp), which the roots and lets feed.
+  void add_finisher(let_link const& l) noexcept {
+    l.next_ = finishers_;
+    finishers_ = &l;
+  }
+  /// The tl::active values given to tl::stop_at, by slot.
+  std::span<std::uint32_t const> stopped_slots() const noexcept { return stopped_slots_; }
+  /// Set on the sweep a tl::active statement is evaluated in: its recording (active.hpp), where the
+  /// statement's leaves put their partial derivatives.
+  void* statement_recording() const noexcept { return statement_recording_; }
+  void set_statement_recording(void* r) noexcept { statement_recording_ = r; }
   void clear_let_adjoints() {
     for (auto const* l = lists_[0]; l; l = l->next_) l->clear_adjoint_(*l);
   }
@@ -180,6 +204,9 @@ class sweep {
   void const* owners_[max_levels] = {};
   int depth_ = 0;
   std::span<let_link const* const> stopped_;
+  std::span<std::uint32_t const> stopped_slots_;
+  let_link const* finishers_ = nullptr;
+  void* statement_recording_ = nullptr;
 };
 
 /// f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N - 1, in order: for the parts of a
@@ -238,6 +265,40 @@ template <class T>
 struct is_let : std::false_type {};
 template <class E>
 struct is_let<let<E>> : std::true_type {};
+template <class T>
+struct is_active : std::false_type {};
+template <class T>
+struct is_active<active<T>> : std::true_type {};
+
+/// What kinds of leaves an expression type has, found from its template arguments (a node's
+/// arguments are its children's types): tl::active references (`actives`), and leaves whose value
+/// lives outside a recorded statement (`foreign`: vars, lets, scans). An assignment to a tl::active
+/// takes only the first; a comparison of scalars over actives alone converts to bool.
+template <class T>
+struct leaf_kinds {
+  static constexpr bool actives = false;
+  static constexpr bool foreign = false;
+};
+template <template <class...> class N, class... A>
+struct leaf_kinds<N<A...>> {
+  static constexpr bool actives = (false || ... || leaf_kinds<A>::actives);
+  static constexpr bool foreign = (false || ... || leaf_kinds<A>::foreign);
+};
+template <class T>
+struct leaf_kinds<active_ref<T>> {
+  static constexpr bool actives = true;
+  static constexpr bool foreign = false;
+};
+template <class V>
+struct leaf_kinds<var_ref<V>> {
+  static constexpr bool actives = false;
+  static constexpr bool foreign = true;
+};
+template <class V>
+struct leaf_kinds<let_ref<V>> {
+  static constexpr bool actives = false;
+  static constexpr bool foreign = true;
+};
 
 }  // namespace detail
 
@@ -258,7 +319,7 @@ struct constant_node : expr_base<constant_node<V>> {
   using value_type = V;
   static constexpr bool active = false;
   struct record {
-    V const& value;
+    std::conditional_t<rank_v<V> == 0, V, V const&> value;  // a number by value (kept in a register)
   };
   V v_;
   explicit constant_node(V v) : v_(std::move(v)) {}
@@ -316,6 +377,8 @@ template <class T, class A>
 auto node_of(A const& a) {
   if constexpr (is_var<A>::value)
     return var_ref<typename A::value_type>{&a};
+  else if constexpr (is_active<A>::value)
+    return a.node();
   else if constexpr (is_let<A>::value)
     return let_ref<typename A::value_type>{a.state()};
   else if constexpr (expression<A>) {
@@ -355,6 +418,10 @@ struct node_type_of<var<V>> {
 template <class E>
 struct node_type_of<let<E>> {
   using type = let_ref<typename E::value_type>;
+};
+template <class T>
+struct node_type_of<active<T>> {
+  using type = active_ref<T>;
 };
 
 template <class A>

@@ -302,6 +302,16 @@ struct compare_node : expr_base<compare_node<Op, L, R>> {
     return {std::move(y)};
   }
   void backward(sweep&, record const&, value_type const&) const noexcept {}
+
+  /// A comparison of numbers computed from tl::active values alone is a condition (`if (r > 1.0)` in
+  /// code templated over the scalar): it is evaluated now, as the statements before it were. Over vars
+  /// and lets it stays a mask, since their expressions are evaluated later.
+  explicit operator bool() const
+    requires(rank_v<value_type> == 0 && leaf_kinds<compare_node>::actives && !leaf_kinds<compare_node>::foreign)
+  {
+    sweep s;
+    return forward(s).value;
+  }
 };
 
 template <class M, class A, class B>

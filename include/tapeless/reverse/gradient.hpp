@@ -14,6 +14,7 @@
 #include <boost/hana/transform.hpp>
 #include <boost/hana/tuple.hpp>
 
+#include "../expr/active.hpp"
 #include "../expr/base.hpp"
 #include "../expr/elementwise.hpp"
 #include "../expr/let.hpp"
@@ -28,7 +29,7 @@ inline constexpr bool is_target_v = is_var<X>::value || is_let<X>::value;
 
 /// A target, or a boost::hana::tuple of targets and such tuples, nested (`tf.nest` structures).
 template <class X>
-struct is_target_structure : std::bool_constant<is_target_v<X>> {};
+struct is_target_structure : std::bool_constant<is_target_v<X> || is_program_target_v<X>> {};
 template <class... X>
 struct is_target_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_target_structure<X>::value && ...)> {};
 
@@ -37,6 +38,8 @@ template <class X>
 auto target_nodes(X const& x) {
   if constexpr (is_target_v<X>)
     return as_node(x);
+  else if constexpr (is_program_target_v<X>)
+    return program_target<X>{&x};
   else
     return boost::hana::transform(x, [](auto const& e) { return target_nodes(e); });
 }
@@ -59,6 +62,7 @@ struct seeds_pack {
 template <std::size_t N>
 struct stop_pack {
   std::array<let_link const*, N> lets;
+  std::array<std::uint32_t, N> slots;  // of tl::active values (0: none)
 };
 
 template <class T>
@@ -123,7 +127,7 @@ V ones_like(V const& v) {
 /// The node a root stands for, without copying an expression the caller holds.
 template <class Y>
 decltype(auto) root_node(Y const& y) {
-  if constexpr (is_target_v<Y>)
+  if constexpr (is_target_v<Y> || is_active<Y>::value)
     return as_node(y);
   else
     return (y);
@@ -161,6 +165,14 @@ std::span<let_link const* const> stopped_of(O const& o, R const&... r) {
     return o.lets;
   else
     return stopped_of(r...);
+}
+inline std::span<std::uint32_t const> stopped_slots_of() { return {}; }
+template <class O, class... R>
+std::span<std::uint32_t const> stopped_slots_of(O const& o, R const&... r) {
+  if constexpr (is_stop<O>::value)
+    return o.slots;
+  else
+    return stopped_slots_of(r...);
 }
 
 template <class S, class V>
@@ -234,9 +246,10 @@ struct ignore_records {
 
 template <class Roots, class Targets, class SeedsPtr, class OnRecords = ignore_records>
 auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
-                  std::span<let_link const* const> stopped, OnRecords on_records = {}) {
+                  std::span<let_link const* const> stopped, OnRecords on_records = {},
+                  std::span<std::uint32_t const> stopped_slots = {}) {
   using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
-  sweep s(stopped);
+  sweep s(stopped, stopped_slots);
   auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{root_forward(r, s)...}; }, roots);
   constexpr std::size_t n = std::tuple_size_v<Roots>;
   // Every seed is converted (and checked) before any adjoint moves, so an error changes nothing.
@@ -269,14 +282,17 @@ constexpr std::size_t count_of() {
 
 }  // namespace detail
 
-/// The inputs to differentiate with respect to: each a tl::var, a tl::let binding, or a
-/// boost::hana::tuple of them (nested as deep as you like; the gradient comes back in the same structure).
+/// The inputs to differentiate with respect to: each a tl::var, a tl::let binding, a tl::active (or a
+/// std::vector / std::array / tl::vec / tl::dvec of actives: the gradient comes back as the same
+/// container of numbers), or a boost::hana::tuple of them (nested as deep as you like; the gradient
+/// comes back in the same structure).
 template <class... X>
 auto wrt(X const&... xs) {
   static_assert(sizeof...(X) >= 1, "tl::wrt(...): name at least one tl::var or tl::let binding");
   if constexpr (!(detail::is_target_structure<X>::value && ...)) {
     static_assert((detail::is_target_structure<X>::value && ...),
-                  "tl::gradient(y, wrt(x)): x must be a tl::var or a tl::let binding (or a boost::hana::tuple of them)");
+                  "tl::gradient(y, wrt(x)): x must be a tl::var, a tl::let binding or a tl::active (or a container "
+                  "or boost::hana::tuple of them)");
     return;  // nothing further to report
   } else {
     return detail::wrt_pack<X...>{{detail::target_nodes(xs)...}};
@@ -303,17 +319,19 @@ auto seeds(T const (&... s)[N]) {
   return detail::seeds_pack<std::array<T, N>...>{{std::to_array(s)...}};
 }
 
-/// Nodes to treat as constants (`stop_gradients=`): a stopped let binding still gets its own
-/// gradient, but nothing flows from it into the expression it binds. Each a tl::var or a tl::let.
+/// Nodes to treat as constants (`stop_gradients=`): a stopped let binding (or tl::active) still gets
+/// its own gradient, but nothing flows from it into the expression it binds (the statement that
+/// assigned it). Each a tl::var, a tl::let or a tl::active.
 template <class... X>
 auto stop_at(X const&... xs) {
-  static_assert((detail::is_target_v<X> && ...),
-                "tl::stop_at(...): each argument must be a tl::var or a tl::let binding; to stop a "
+  static_assert(((detail::is_target_v<X> || detail::is_active<X>::value) && ...),
+                "tl::stop_at(...): each argument must be a tl::var, a tl::let binding or a tl::active; to stop a "
                 "sub-expression use tl::stop_gradient(e)");
   detail::stop_pack<sizeof...(X)> p{};
   std::size_t i = 0;
   (([&] {
      if constexpr (detail::is_let<X>::value) p.lets[i] = static_cast<detail::let_link const*>(xs.state());
+     if constexpr (detail::is_active<X>::value) p.slots[i] = detail::stop_slot(xs);
      ++i;
    }()),
    ...);
@@ -371,7 +389,8 @@ template <class Y, class X, class... Opt>
 auto run_gradient_call(Y const& y, X const& x, Opt const&... opt) {
   decltype(auto) roots = detail::root_tuple(y);
   auto const* seeds = detail::seeds_of(opt...);
-  auto result = detail::run_gradient(roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...));
+  auto result = detail::run_gradient(roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...), ignore_records{},
+                                     detail::stopped_slots_of(opt...));
   if constexpr (detail::is_wrt<X>::value)
     return result;
   else
