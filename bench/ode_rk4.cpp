@@ -5,12 +5,15 @@
 //   handwritten   the discrete adjoint written by hand: the states kept, the stages recomputed
 //                 per step backwards
 //   tapeless      tl::scan (every state kept); tapeless_checkpoints: tl::checkpoints(32)
+//   tapeless_active  the loop on doubles (spring::plain<T>) run on tl::active<double> by
+//                 tl::value_and_grad(f, tl::active_mode): one recorded statement per assignment
 //   adolc         the loop taped once (untimed), then ADOL-C's gradient driver; sacado: Sacado::Rad
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <tapeless/tapeless.hpp>
@@ -247,6 +250,28 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
   });
 }
 
+/// The plain loop, templated over its scalar, on tl::active<double>.
+result active_gradient(std::size_t n) {
+  auto const [value, g] = tl::value_and_grad([n](auto const& x) {
+    using T = std::remove_cvref_t<decltype(x[0])>;
+    spring::plain<T> s;
+    for (std::size_t i = 0; i < masses; ++i) {
+      s.q[i] = x[i];
+      s.v[i] = x[masses + i];
+    }
+    for (std::size_t t = 0; t < n; ++t) s.step(x[2 * masses], x[2 * masses + 1], x[2 * masses + 2], h);
+    return s.energy(x[2 * masses], x[2 * masses + 1]);
+  }, tl::active_mode)(spring::initial_inputs());
+  result r{value, {}};
+  std::copy(g.begin(), g.end(), r.g);
+  return r;
+}
+void bm_active(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  check(impl, n, active_gradient(n));
+  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return active_gradient(steps); });
+}
+
 #ifdef TAPELESS_BENCH_ADOLC
 void bm_adolc(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
@@ -315,6 +340,7 @@ int const registered = [] {
   register_steps("handwritten", bm_handwritten);
   register_steps("tapeless", bm_tapeless<false>);
   register_steps("tapeless_checkpoints", bm_tapeless<true>);
+  register_steps("tapeless_active", bm_active);
 #ifdef TAPELESS_BENCH_ADOLC
   register_steps("adolc", bm_adolc);
 #endif
