@@ -437,6 +437,35 @@ BOOST_AUTO_TEST_CASE(actives_of_duals_nest_forward_over_reverse) {
   BOOST_TEST(gy.tangent[0] == 4.0);   // d/dx (x^2)
 }
 
+BOOST_AUTO_TEST_CASE(scans_and_lets_compose_with_actives) {
+  tl::active<double> a = 2.0, r = 0.5;
+  auto step = [&](auto const& x) { return x * r + 1.0; };
+  // An active feeds a scan, and the scan's result is assigned to an active (one statement).
+  tl::active<double> const y = tl::scan(step, a, 3);  // a r^3 + r^2 + r + 1
+  auto const [ga, gr] = tl::gradient(y, tl::wrt(a, r));
+  BOOST_TEST(y.value() == 2 * 0.125 + 0.25 + 0.5 + 1);
+  BOOST_TEST(ga == 0.125);
+  BOOST_TEST(gr == 3 * 2 * 0.25 + 2 * 0.5 + 1);
+  // A scan over actives is a gradient root like any expression.
+  auto const [ha, hr] = tl::gradient(tl::scan(step, a, 3) * a, tl::wrt(a, r));
+  BOOST_TEST(ha == y.value() + 2 * 0.125);
+  BOOST_TEST(hr == 2 * gr);
+  // A let of actives inside a statement.
+  auto const b = tl::let(a * a);
+  tl::active<double> const z = b * b + b;
+  BOOST_TEST(z.value() == 20.0);
+  BOOST_TEST(tl::gradient(z, a) == 4 * 8.0 + 4.0);
+  // A var reached through a let is refused at run time, and nothing is recorded.
+  tl::var<double> w{3.0};
+  auto const c = tl::let(w * a);
+  auto& h = tl::detail::program<double>;
+  auto const statements = h.tape->statements.size();
+  BOOST_CHECK_THROW(tl::active<double>(c + 1.0), tl::scope_error);
+  BOOST_TEST(h.tape->statements.size() == statements);
+  tl::active<double> const after = a * 3.0;
+  BOOST_TEST(tl::gradient(after, a) == 3.0);
+}
+
 BOOST_AUTO_TEST_CASE(two_threads_record_and_sweep_independently) {
   std::atomic<int> wrong{0};
   auto work = [&](double scale) {

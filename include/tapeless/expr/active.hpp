@@ -420,13 +420,15 @@ class active : public expr_base<active<T>> {
         return (e);
     }();
     using N = std::remove_cvref_t<decltype(node)>;
-    if constexpr (!std::is_same_v<typename N::value_type, T> || detail::leaf_kinds<N>::foreign) {
+    if constexpr (!std::is_same_v<typename N::value_type, T> || detail::leaf_kinds<N>::vars) {
       static_assert(detail::statement_value_is_the_active_type<typename N::value_type, T>::value,
                     "tl::active<T>: the expression assigned to it must be a number of type T (a vector or matrix "
                     "expression, or one of another element type, cannot be assigned to an active number)");
-      static_assert(!detail::leaf_kinds<N>::foreign,
+      static_assert(!detail::leaf_kinds<N>::vars,
                     "tl::active: the expression assigned to an active must be computed from actives and constants; a "
-                    "tl::var, tl::let or tl::scan in it is not recorded (use tl::active values throughout)");
+                    "tl::var's gradient cannot be recorded (make it a tl::active)");
+    } else if constexpr (detail::leaf_kinds<N>::deferred) {
+      record_deferred(node);
     } else {
       record(node);
     }
@@ -434,23 +436,42 @@ class active : public expr_base<active<T>> {
 
   /// One statement: evaluates the node, runs its adjoint with a unit seed (its active leaves put their
   /// partial derivatives on the tape), and assigns the statement's new slot to this active.
+  /// Numbers only: the tree's forward and backward are inlined into one function (a statement is a
+  /// few operations; calls per node cost more than the arithmetic).
   template <class N>
-  void record(N const& node) {
+  [[gnu::flatten]] void record(N const& node) {
+    record_in(node);
+  }
+  template <class N>
+  void record_deferred(N const& node) {
+    record_in(node);
+  }
+  template <class N>
+  [[gnu::always_inline]] void record_in(N const& node) {
     auto& h = detail::program<T>;
     auto& t = detail::tape_of(h);
     std::size_t const first = t.recorded_operands();
     if (t.operands.size() != first) [[unlikely]]
       t.drop_pending();
-    detail::sweep& s = t.statement_sweep;
-    auto const rec = node.forward(s);
-    T const v = rec.value;
-    if constexpr (N::active) {
-      try {
-        node.backward(s, rec, T(1));
-      } catch (...) {
-        t.drop_pending();
-        throw;
+    T v{};
+    auto run = [&](detail::sweep& s) {
+      auto const rec = node.forward(s);
+      v = rec.value;
+      if constexpr (N::active) node.backward(s, rec, T(1));
+      if constexpr (detail::leaf_kinds<N>::deferred) s.run_lets();  // the lets' and scans' adjoints
+    };
+    try {
+      if constexpr (detail::leaf_kinds<N>::deferred) {
+        // Lets and scans keep per-sweep state: a sweep of the statement's own.
+        detail::sweep s;
+        s.set_statement_recording(&t);
+        run(s);
+      } else {
+        run(t.statement_sweep);  // numbers only: the leaves use no sweep state
       }
+    } catch (...) {
+      t.drop_pending();
+      throw;
     }
     if (t.operands.size() == first) {  // nothing active: the result is a constant
       release();

@@ -271,33 +271,39 @@ template <class T>
 struct is_active<active<T>> : std::true_type {};
 
 /// What kinds of leaves an expression type has, found from its template arguments (a node's
-/// arguments are its children's types): tl::active references (`actives`), and leaves whose value
-/// lives outside a recorded statement (`foreign`: vars, lets, scans). An assignment to a tl::active
-/// takes only the first; a comparison of scalars over actives alone converts to bool.
+/// arguments are its children's types): tl::active references (`actives`), vars (`vars`), and lets
+/// and scans (`deferred`: evaluated once per sweep, their adjoints run from the sweep's let list). An
+/// assignment to a tl::active takes no var and evaluates deferred leaves in a sweep of its own; a
+/// comparison of scalars over actives and constants alone converts to bool.
 template <class T>
 struct leaf_kinds {
   static constexpr bool actives = false;
-  static constexpr bool foreign = false;
+  static constexpr bool vars = false;
+  static constexpr bool deferred = false;
 };
 template <template <class...> class N, class... A>
 struct leaf_kinds<N<A...>> {
   static constexpr bool actives = (false || ... || leaf_kinds<A>::actives);
-  static constexpr bool foreign = (false || ... || leaf_kinds<A>::foreign);
+  static constexpr bool vars = (false || ... || leaf_kinds<A>::vars);
+  static constexpr bool deferred = (false || ... || leaf_kinds<A>::deferred);
 };
 template <class T>
 struct leaf_kinds<active_ref<T>> {
   static constexpr bool actives = true;
-  static constexpr bool foreign = false;
+  static constexpr bool vars = false;
+  static constexpr bool deferred = false;
 };
 template <class V>
 struct leaf_kinds<var_ref<V>> {
   static constexpr bool actives = false;
-  static constexpr bool foreign = true;
+  static constexpr bool vars = true;
+  static constexpr bool deferred = false;
 };
 template <class V>
 struct leaf_kinds<let_ref<V>> {
   static constexpr bool actives = false;
-  static constexpr bool foreign = true;
+  static constexpr bool vars = false;
+  static constexpr bool deferred = true;
 };
 
 }  // namespace detail
@@ -374,7 +380,7 @@ struct let_ref;
 /// numbers and values become constants. `T` is the element type the other operand wants (numbers
 /// convert to it, so `x * 2` has x's element type).
 template <class T, class A>
-auto node_of(A const& a) {
+[[gnu::always_inline]] inline auto node_of(A const& a) {
   if constexpr (is_var<A>::value)
     return var_ref<typename A::value_type>{&a};
   else if constexpr (is_active<A>::value)
@@ -447,7 +453,7 @@ struct operand_element<A> {
 };
 
 template <class A>
-decltype(auto) as_node(A const& a) {
+[[gnu::always_inline]] inline decltype(auto) as_node(A const& a) {
   return node_of<typename operand_element<A>::type>(a);
 }
 

@@ -307,7 +307,8 @@ struct compare_node : expr_base<compare_node<Op, L, R>> {
   /// code templated over the scalar): it is evaluated now, as the statements before it were. Over vars
   /// and lets it stays a mask, since their expressions are evaluated later.
   explicit operator bool() const
-    requires(rank_v<value_type> == 0 && leaf_kinds<compare_node>::actives && !leaf_kinds<compare_node>::foreign)
+    requires(rank_v<value_type> == 0 && leaf_kinds<compare_node>::actives && !leaf_kinds<compare_node>::vars &&
+             !leaf_kinds<compare_node>::deferred)
   {
     sweep s;
     return forward(s).value;
@@ -402,7 +403,7 @@ using common_element_t =
     typename common_element<typename operand_element<A>::type, typename operand_element<B>::type>::type;
 
 template <class Op, class A>
-auto make_unary(A const& a) {
+[[gnu::always_inline]] inline auto make_unary(A const& a) {
   if constexpr (eager_scalar<A>)
     return Op::value(static_cast<eager_t<A>>(a));
   else
@@ -414,7 +415,7 @@ using binary_nodes_t = std::pair<decltype(node_of<common_element_t<A, B>>(std::d
                                  decltype(node_of<common_element_t<A, B>>(std::declval<B const&>()))>;
 
 template <template <class, class, class> class Node, class Op, class A, class B>
-auto make_binary(A const& a, B const& b) {
+[[gnu::always_inline]] inline auto make_binary(A const& a, B const& b) {
   using T = common_element_t<A, B>;
   using LN = decltype(node_of<T>(a));
   using RN = decltype(node_of<T>(b));
@@ -450,22 +451,22 @@ namespace tapeless {
 
 template <class A, class B>
   requires detail::operator_operands<A, B>
-auto operator+(A const& a, B const& b) {
+[[gnu::always_inline]] inline auto operator+(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::add>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-auto operator-(A const& a, B const& b) {
+[[gnu::always_inline]] inline auto operator-(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::subtract>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-auto operator*(A const& a, B const& b) {
+[[gnu::always_inline]] inline auto operator*(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::multiply>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-auto operator/(A const& a, B const& b) {
+[[gnu::always_inline]] inline auto operator/(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::divide>(a, b);
 }
 template <expression A>

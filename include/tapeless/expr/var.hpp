@@ -101,7 +101,13 @@ struct var_ref : expr_base<var_ref<V>> {
     }
     return {v_->value_};
   }
-  void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
+  void backward(sweep& s, record const&, V const& a) const {
+    if (s.statement_recording()) [[unlikely]]
+      throw scope_error(
+          "tl::active: a statement reached a tl::var (inside a tl::let or a tl::scan step it uses); a var's "
+          "gradient cannot be recorded: make it a tl::active");
+    add_into(v_->adjoint_, a);
+  }
   V tangent(tangent_pass const& p, record const& r) const {
     if (auto const* d = p.direction_for<V>(v_)) return *d;
     return zeros_like(r.value);
