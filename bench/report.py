@@ -91,7 +91,7 @@ PEERS = ["adolc", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 # Table and plot order; anything else found in the JSON follows.
 IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd", "tapeless", "tapeless_static",
                    "tapeless_forward", "tapeless_forward_dynamic", "tapeless_reverse", "tapeless_jet",
-                   "tapeless_nested",
+                   "tapeless_nested", "tapeless_checkpoints", "tapeless_active", "tapeless_dual",
                    "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 NOTES = {
     "function": "the value only, plain loops",
@@ -105,6 +105,9 @@ NOTES = {
     "tapeless_reverse": "tl::jacrev, static extents",
     "tapeless_jet": "tl::derivative<K> on a Taylor jet",
     "tapeless_nested": "tl::derivative<K> on nested duals",
+    "tapeless_checkpoints": "tl::scan with tl::checkpoints(k)",
+    "tapeless_active": "tl::active<double>: code templated over its scalar, one recorded statement per assignment",
+    "tapeless_dual": "tl::dual forward mode on code templated over its scalar",
     "adolc": "ADOL-C driver (gradient; jacobian, hessian, hos_forward) on a tape recorded once",
     "adolc_taping": "ADOL-C: recording the tape (not a gradient)",
     "sacado": "Sacado::Rad reverse mode",
