@@ -380,7 +380,7 @@ struct let_ref;
 /// numbers and values become constants. `T` is the element type the other operand wants (numbers
 /// convert to it, so `x * 2` has x's element type).
 template <class T, class A>
-[[gnu::always_inline]] inline auto node_of(A const& a) {
+auto node_of(A const& a) {
   if constexpr (is_var<A>::value)
     return var_ref<typename A::value_type>{&a};
   else if constexpr (is_active<A>::value)
@@ -453,7 +453,7 @@ struct operand_element<A> {
 };
 
 template <class A>
-[[gnu::always_inline]] inline decltype(auto) as_node(A const& a) {
+decltype(auto) as_node(A const& a) {
   return node_of<typename operand_element<A>::type>(a);
 }
 

@@ -403,7 +403,7 @@ using common_element_t =
     typename common_element<typename operand_element<A>::type, typename operand_element<B>::type>::type;
 
 template <class Op, class A>
-[[gnu::always_inline]] inline auto make_unary(A const& a) {
+auto make_unary(A const& a) {
   if constexpr (eager_scalar<A>)
     return Op::value(static_cast<eager_t<A>>(a));
   else
@@ -415,7 +415,7 @@ using binary_nodes_t = std::pair<decltype(node_of<common_element_t<A, B>>(std::d
                                  decltype(node_of<common_element_t<A, B>>(std::declval<B const&>()))>;
 
 template <template <class, class, class> class Node, class Op, class A, class B>
-[[gnu::always_inline]] inline auto make_binary(A const& a, B const& b) {
+auto make_binary(A const& a, B const& b) {
   using T = common_element_t<A, B>;
   using LN = decltype(node_of<T>(a));
   using RN = decltype(node_of<T>(b));
@@ -451,22 +451,22 @@ namespace tapeless {
 
 template <class A, class B>
   requires detail::operator_operands<A, B>
-[[gnu::always_inline]] inline auto operator+(A const& a, B const& b) {
+auto operator+(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::add>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-[[gnu::always_inline]] inline auto operator-(A const& a, B const& b) {
+auto operator-(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::subtract>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-[[gnu::always_inline]] inline auto operator*(A const& a, B const& b) {
+auto operator*(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::multiply>(a, b);
 }
 template <class A, class B>
   requires detail::operator_operands<A, B>
-[[gnu::always_inline]] inline auto operator/(A const& a, B const& b) {
+auto operator/(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::divide>(a, b);
 }
 template <expression A>
