@@ -179,6 +179,13 @@ BOOST_AUTO_TEST_CASE(comparisons_give_bool_and_std_max_works) {
   auto const [ga, gb] = tl::gradient(y, tl::wrt(a, b));
   BOOST_TEST(ga == 3.0);
   BOOST_TEST(gb == 2.0);
+  // std::sort moves actives around by their comparisons; each keeps its identity.
+  std::vector<tl::active<double>> v = {a * 3.0, a * 1.0, a * 2.0};
+  std::sort(v.begin(), v.end());
+  BOOST_TEST(v[0].value() == 2.0);
+  BOOST_TEST(v[2].value() == 6.0);
+  tl::active<double> const w = v[0] * v[2];  // (a) (3 a) = 3 a^2
+  BOOST_TEST(tl::gradient(w, a) == 6 * 2.0);
   // tl::max of two actives is differentiable the same way.
   tl::active<double> const z = max(a, b) * a;
   auto const [za, zb] = tl::gradient(z, tl::wrt(a, b));
