@@ -17,6 +17,7 @@
 
 #include <array>
 #include <iterator>
+#include <ranges>
 #include <vector>
 #include <cstddef>
 #include <string_view>
@@ -392,33 +393,41 @@ inline constexpr active_mode_t active_mode{};
 
 namespace detail {
 
-/// The actives standing for an argument of an active-mode transform, and back.
+/// A container of T for the active-mode arguments, holding U instead (duals for Hessians).
+template <class X, class U>
+struct rebind_container {};
+template <class T, class A, class U>
+  requires element<T>
+struct rebind_container<std::vector<T, A>, U> {
+  using type = std::vector<U>;
+};
+template <class T, std::size_t N, class U>
+  requires element<T>
+struct rebind_container<std::array<T, N>, U> {
+  using type = std::array<U, N>;
+};
+template <class T, std::size_t... D, class U>
+  requires element<T>
+struct rebind_container<tensor<T, D...>, U> {
+  using type = tensor<U, D...>;
+};
+template <class T, class U>
+  requires element<T>
+struct rebind_container<dvec<T>, U> {
+  using type = dvec<U>;
+};
+/// The actives standing for an argument of an active-mode transform: the same container of actives.
 template <class X>
 struct actives_for {};
+template <class X>
+  requires requires { typename rebind_container<X, double>::type; }
+struct actives_for<X> {
+  using type = typename rebind_container<X, active<std::ranges::range_value_t<X>>>::type;
+};
 template <class T>
   requires element<T>
 struct actives_for<T> {
   using type = active<T>;
-};
-template <class T, class A>
-  requires element<T>
-struct actives_for<std::vector<T, A>> {
-  using type = std::vector<active<T>>;
-};
-template <class T, std::size_t N>
-  requires element<T>
-struct actives_for<std::array<T, N>> {
-  using type = std::array<active<T>, N>;
-};
-template <class T, std::size_t... D>
-  requires element<T>
-struct actives_for<tensor<T, D...>> {
-  using type = tensor<active<T>, D...>;
-};
-template <class T>
-  requires element<T>
-struct actives_for<dvec<T>> {
-  using type = dvec<active<T>>;
 };
 template <class... X>
 struct actives_for<boost::hana::tuple<X...>> {
@@ -510,25 +519,6 @@ struct active_value_and_grad_fn {
   }
 };
 
-/// A container of T for the active-mode arguments, holding U instead (duals for Hessians).
-template <class X, class U>
-struct rebind_container {};
-template <class T, class A, class U>
-struct rebind_container<std::vector<T, A>, U> {
-  using type = std::vector<U>;
-};
-template <class T, std::size_t N, class U>
-struct rebind_container<std::array<T, N>, U> {
-  using type = std::array<U, N>;
-};
-template <class T, std::size_t... D, class U>
-struct rebind_container<tensor<T, D...>, U> {
-  using type = tensor<U, D...>;
-};
-template <class T, class U>
-struct rebind_container<dvec<T>, U> {
-  using type = dvec<U>;
-};
 /// An m x n Jacobian: a tl::mat when both sizes are static, else a tl::dmat.
 template <class T, std::size_t M, std::size_t N>
 auto make_program_jacobian(std::size_t m, std::size_t n) {
