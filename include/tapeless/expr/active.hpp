@@ -67,6 +67,89 @@ class grow_array {
   std::size_t n_ = 0, cap_ = 0;
 };
 
+/// Memory for objects that live as long as a recording (array-valued statements and the values
+/// of array inputs): bump allocation from blocks that are kept when the recording is cleared, so
+/// that a steady state allocates nothing, and that never move (records refer into them).
+class arena {
+ public:
+  static constexpr std::size_t block_align = 64;
+  arena() = default;
+  arena(arena const&) = delete;
+  arena& operator=(arena const&) = delete;
+  ~arena() {
+    for (auto const& b : blocks_) ::operator delete(b.p, std::align_val_t(block_align));
+  }
+  void* allocate(std::size_t n, std::size_t align) {
+    if (cur_ < blocks_.size()) {
+      std::size_t const off = (used_ + align - 1) & ~(align - 1);
+      if (off + n <= blocks_[cur_].size) [[likely]] {
+        used_ = off + n;
+        return blocks_[cur_].p + off;
+      }
+    }
+    return allocate_in_next(n, align);
+  }
+  void clear() noexcept {
+    cur_ = 0;
+    used_ = 0;
+  }
+
+ private:
+  struct block {
+    std::byte* p;
+    std::size_t size;
+  };
+  [[gnu::noinline]] void* allocate_in_next(std::size_t n, std::size_t align) {
+    // A block's start is aligned to block_align >= align, so an object of n bytes fits in a block of n.
+    std::size_t next = blocks_.empty() ? 0 : cur_ + 1;
+    while (next < blocks_.size() && blocks_[next].size < n) ++next;
+    if (next == blocks_.size()) {
+      std::size_t const size = std::max<std::size_t>(std::size_t{1} << 16, n);
+      blocks_.push_back({static_cast<std::byte*>(::operator new(size, std::align_val_t(block_align))), size});
+    }
+    cur_ = next;
+    used_ = n;
+    (void)align;
+    return blocks_[cur_].p;
+  }
+  std::vector<block> blocks_;
+  std::size_t cur_ = 0, used_ = 0;
+};
+
+/// An array-valued statement: its expression (the node tree, copied) and the records of its one
+/// forward evaluation, kept in the recording's arena. The reverse sweep runs the tree's backward over
+/// those records with the adjoints of the statement's slots, in a sweep whose active leaves add into
+/// the recording's adjoints directly (nothing is evaluated again).
+template <class N>
+struct general_statement {
+  N node;
+  record_t<N> rec;
+  general_statement(N const& n, sweep& s) : node(n), rec(node.forward(s)) {}
+};
+
+template <class N>
+void replay_statement(void const* object, sweep& s, void const* adjoints) {
+  auto const& g = *static_cast<general_statement<N> const*>(object);
+  using V = typename N::value_type;
+  using T = element_t<V>;
+  T const* const a = static_cast<T const*>(adjoints);
+  if constexpr (is_static_v<V>) {
+    V seed{};
+    for (std::size_t i = 0; i < seed.size(); ++i) seed.data()[i] = a[i];
+    g.node.backward(s, g.rec, seed);
+  } else {
+    thread_local V seed;  // its memory is kept from one statement to the next
+    zero_like(seed, g.rec.value);
+    std::copy(a, a + seed.size(), seed.data());
+    g.node.backward(s, g.rec, seed);
+  }
+}
+
+template <class O>
+void destroy_object(void* p) noexcept {
+  static_cast<O*>(p)->~O();
+}
+
 /// One thread's recorded statements over elements of type T, and the adjoints of its last sweep.
 /// The arrays keep their memory when the recording is cleared: no allocation in steady state.
 template <class T>
@@ -79,20 +162,60 @@ struct program_tape {
     std::uint32_t slot;
     T partial;  // d statement / d operand
   };
+  /// An array-valued statement (its `statement` has lhs 0): m slots from lhs, replayed by `replay`.
+  struct general {
+    void const* object;
+    void (*replay)(void const*, sweep&, void const*);
+    std::uint32_t lhs;
+  };
+  struct owned_object {
+    void* p;
+    void (*destroy)(void*) noexcept;
+  };
   grow_array<statement> statements;
   grow_array<operand> operands;
+  grow_array<general> generals;
+  grow_array<owned_object> owned;   // the arena's objects that have a destructor to run
+  arena store;
+  sweep replay_sweep;               // the context array-valued statements are replayed in
   std::vector<T> adjoint;           // per slot, during and after a sweep
   std::uint32_t newest_root = 0;    // the newest slot the last sweep's roots reached
   std::uint32_t gen = 0;            // the recording's number (as program_head::gen)
   sweep statement_sweep;            // the context statements are evaluated in
 
   program_tape() { statement_sweep.set_statement_recording(this); }
+  program_tape(program_tape const&) = delete;
+  program_tape& operator=(program_tape const&) = delete;
+  ~program_tape() { destroy_owned(); }
+  /// A copy of `v` in the arena, alive until the recording is cleared.
+  template <class O, class... A>
+  O* make(A&&... a) {
+    static_assert(alignof(O) <= arena::block_align);
+    void* p = store.allocate(sizeof(O), alignof(O));
+    O* o = new (p) O(std::forward<A>(a)...);
+    if constexpr (!std::is_trivially_destructible_v<O>) {
+      try {
+        owned.push({o, &destroy_object<O>});
+      } catch (...) {
+        o->~O();
+        throw;
+      }
+    }
+    return o;
+  }
+  void destroy_owned() noexcept {
+    for (std::size_t i = owned.size(); i-- > 0;) owned.data()[i].destroy(owned.data()[i].p);
+    owned.clear();
+  }
   std::size_t recorded_operands() const noexcept { return statements.size() ? statements.back().end : 0; }
   /// Operands from the start of a sweep that did not finish (an exception) are dropped.
   void drop_pending() noexcept { operands.shrink_to(recorded_operands()); }
   void clear() noexcept {
     statements.clear();
     operands.clear();
+    generals.clear();
+    destroy_owned();
+    store.clear();
   }
 };
 
@@ -166,6 +289,21 @@ inline std::uint32_t new_slot(program_head<T>& h) {
   return h.next_slot++;
 }
 
+/// m consecutive slots (at least one, so that an empty array has a slot of its own too).
+template <class T>
+std::uint32_t new_slots(program_head<T>& h, std::size_t m) {
+  m = std::max<std::size_t>(m, 1);
+  if (h.gen == 0 || m >= std::size_t(std::uint32_t(-1) - h.next_slot)) [[unlikely]] {
+    start_program(h);
+    if (m >= std::size_t(std::uint32_t(-1) - h.next_slot))
+      throw std::length_error(
+          "tl::active: more than 2^32 - 2 values recorded on one thread without the recording being cleared");
+  }
+  std::uint32_t const k = h.next_slot;
+  h.next_slot += static_cast<std::uint32_t>(m);
+  return k;
+}
+
 /// When the last active holding a recorded value has gone, the statements can go too; they go at
 /// the next reference to an active (lazily, so that an expression returned from a function whose
 /// actives it outlived can still be differentiated until then). Values that were only inputs take a
@@ -200,15 +338,25 @@ void reverse_program(let_link const&, sweep& s) {
   t.drop_pending();
   auto const stopped = s.stopped_slots();
   auto const* const st = t.statements.data();
-  auto statement = [&](std::size_t i) {
+  auto const* const gs = t.generals.data();
+  std::size_t g = t.generals.size();
+  t.replay_sweep.set_program_adjoint(adj);
+  // An array-valued statement (lhs 0) is the next of the generals, from the last.
+  auto statement = [&](std::size_t i, auto is_stopped) {
+    if (st[i].lhs == 0) [[unlikely]] {
+      auto const& x = gs[--g];
+      if (!is_stopped(x.lhs)) x.replay(x.object, t.replay_sweep, adj + x.lhs);
+      return;
+    }
+    if (is_stopped(st[i].lhs)) return;
     T const a = adj[st[i].lhs];
     for (std::size_t k = i ? st[i - 1].end : 0, e = st[i].end; k < e; ++k) adj[op[k].slot] += op[k].partial * a;
   };
   if (stopped.empty()) {
-    for (std::size_t i = t.statements.size(); i-- > 0;) statement(i);
+    for (std::size_t i = t.statements.size(); i-- > 0;) statement(i, [](std::uint32_t) { return false; });
   } else {
     for (std::size_t i = t.statements.size(); i-- > 0;)
-      if (std::find(stopped.begin(), stopped.end(), st[i].lhs) == stopped.end()) statement(i);
+      statement(i, [&](std::uint32_t lhs) { return std::find(stopped.begin(), stopped.end(), lhs) != stopped.end(); });
   }
 }
 
@@ -241,6 +389,10 @@ struct active_ref : expr_base<active_ref<T>> {
   /// A gradient's sweep: its operands go past the last statement, and the recording's reverse sweep
   /// runs after the sweep's lets. Or a node of an earlier recording: refused.
   [[gnu::noinline]] void backward_otherwise(sweep& s, T const& a) const {
+    if (auto* adj = s.program_adjoint()) {  // replaying an array-valued statement
+      static_cast<T*>(adj)[slot_] += a;
+      return;
+    }
     auto& h = program<T>;
     if (gen_ != h.gen || s.statement_recording()) [[unlikely]]
       stale();
@@ -260,6 +412,58 @@ struct active_ref : expr_base<active_ref<T>> {
   T tangent(tangent_pass const&, record const&) const { return T{}; }
 };
 
+/// The node standing for an array-valued tl::active: its slots (m consecutive ones from slot_) and
+/// its value, which lives in the recording's arena and never changes (a snapshot, as for numbers).
+template <class V>
+struct active_array_ref : expr_base<active_array_ref<V>> {
+  using value_type = V;
+  using T = element_t<V>;
+  static constexpr bool active = true;
+  struct record {
+    V const& value;
+  };
+  V const* value_;
+  std::uint32_t gen_;
+  std::uint32_t slot_;
+
+  record forward(sweep&) const {
+    // The value is in this thread's recording: refused once that recording is gone, or on another thread.
+    if (gen_ != program<T>.gen) [[unlikely]]
+      active_ref<T>::stale();
+    return {*value_};
+  }
+  [[gnu::always_inline]] void backward(sweep& s, record const&, V const& a) const {
+    if (auto* adj = s.program_adjoint()) [[likely]] {  // replaying an array-valued statement
+      T* const p = static_cast<T*>(adj) + slot_;
+      T const* const d = a.data();
+      for (std::size_t i = 0, m = a.size(); i < m; ++i) p[i] += d[i];
+      return;
+    }
+    backward_otherwise(s, a);
+  }
+  [[gnu::noinline]] void backward_otherwise(sweep& s, V const& a) const {
+    T const* const d = a.data();
+    std::size_t const m = a.size();
+    if (auto* r = s.statement_recording()) {  // a statement over the array: one operand per element
+      auto& t = *static_cast<program_tape<T>*>(r);
+      if (gen_ != t.gen) [[unlikely]]
+        active_ref<T>::stale();
+      for (std::size_t i = 0; i < m; ++i) t.operands.push({slot_ + static_cast<std::uint32_t>(i), d[i]});
+    } else {  // a gradient's sweep, as active_ref's
+      auto& h = program<T>;
+      if (gen_ != h.gen) [[unlikely]]
+        active_ref<T>::stale();
+      auto& t = tape_of(h);
+      if (h.flush_epoch != s.epoch()) {
+        h.flush_epoch = s.epoch();
+        s.add_finisher(h.finisher);
+      }
+      for (std::size_t i = 0; i < m; ++i) t.operands.push({slot_ + static_cast<std::uint32_t>(i), d[i]});
+    }
+  }
+  V tangent(tangent_pass const&, record const& r) const { return zeros_like(r.value); }
+};
+
 /// An expression a tl::active<T> may be assigned from: one of its own kind is checked by the
 /// assignment (a number of element type T, computed from actives and constants), with messages.
 template <class E, class T>
@@ -269,6 +473,66 @@ template <class Have, class Want>
 struct statement_value_is_the_active_type {
   static constexpr bool value = std::is_same_v<Have, Want>;
 };
+
+}  // namespace detail
+
+namespace detail {
+
+/// What the scalar and array actives share: compound assignment (each a statement `y = y op e`),
+/// and the bookkeeping of which recording holds their value.
+template <class D>
+struct compound_assignment {
+  template <class E>
+  D& operator+=(E const& e) {
+    auto& d = static_cast<D&>(*this);
+    return d = d + e;
+  }
+  template <class E>
+  D& operator-=(E const& e) {
+    auto& d = static_cast<D&>(*this);
+    return d = d - e;
+  }
+  template <class E>
+  D& operator*=(E const& e) {
+    auto& d = static_cast<D&>(*this);
+    return d = d * e;
+  }
+  template <class E>
+  D& operator/=(E const& e) {
+    auto& d = static_cast<D&>(*this);
+    return d = d / e;
+  }
+};
+
+/// The node a statement evaluates: an expression where it is (it is a node already); an active,
+/// a var or a let become their node.
+template <class E>
+decltype(auto) statement_node(E const& e) {
+  if constexpr (is_active<E>::value)
+    return e.node();
+  else if constexpr (is_var<E>::value || is_let<E>::value)
+    return as_node(e);
+  else
+    return (e);
+}
+
+/// Before a value is referenced: clears a recording whose last recorded value went, and refuses a
+/// recorded value of another thread's recording. True if the value must take (new) slots.
+template <class T>
+bool needs_slots(program_head<T>& h, std::uint32_t gen, std::uint32_t slot, bool owned) {
+  if (h.clear_pending) clear_program(h);
+  if (gen == h.gen && slot != 0) return false;
+  if (owned) [[unlikely]]
+    throw scope_error(
+        "tl::active: a value recorded on another thread is used on this one; each thread records its own actives");
+  return true;
+}
+
+/// An active that held a recorded value lets go of it: the last one marks the recording for clearing.
+template <class T>
+void let_go(program_head<T>& h, std::uint32_t gen, bool owned) noexcept {
+  if (owned && gen == h.gen && --h.live == 0) h.clear_pending = true;
+}
 
 }  // namespace detail
 
@@ -286,7 +550,7 @@ struct statement_value_is_the_active_type {
 /// expression. The recording is per thread; it is cleared when the last active holding a recorded
 /// value goes. A copy is a new value that depends on the original (its own gradient target).
 template <class T>
-class active : public expr_base<active<T>> {
+class active : public expr_base<active<T>>, public detail::compound_assignment<active<T>> {
   static_assert(element<T>, "tl::active<T>: T must be float, double or a tl::dual of them");
 
  public:
@@ -341,22 +605,6 @@ class active : public expr_base<active<T>> {
     return *this;
   }
 
-  template <class E>
-  active& operator+=(E const& e) {
-    return *this = *this + e;
-  }
-  template <class E>
-  active& operator-=(E const& e) {
-    return *this = *this - e;
-  }
-  template <class E>
-  active& operator*=(E const& e) {
-    return *this = *this * e;
-  }
-  template <class E>
-  active& operator/=(E const& e) {
-    return *this = *this / e;
-  }
   active& operator++() { return *this += 1; }
   active& operator--() { return *this -= 1; }
   active operator++(int) {
@@ -391,34 +639,18 @@ class active : public expr_base<active<T>> {
     owned_ = false;
   }
   [[gnu::noinline]] void enroll(detail::program_head<T>& h) const {
-    if (h.clear_pending) detail::clear_program(h);
-    if (gen_ == h.gen && slot_ != 0) return;
-    if (owned_) [[unlikely]]
-      throw scope_error(
-          "tl::active: a value recorded on another thread is used on this one; each thread records its own "
-          "actives");
+    if (!detail::needs_slots(h, gen_, slot_, owned_)) return;
     slot_ = detail::new_slot(h);
     gen_ = h.gen;
   }
   void release() noexcept {
-    if (owned_) {
-      auto& h = detail::program<T>;
-      if (gen_ == h.gen && --h.live == 0) h.clear_pending = true;
-    }
+    detail::let_go(detail::program<T>, gen_, owned_);
     forget();
   }
 
   template <class E>
   void assign(E const& e) {
-    // An expression is evaluated where it is (it is a node already); an active becomes its node.
-    decltype(auto) node = [&]() -> decltype(auto) {
-      if constexpr (detail::is_active<E>::value)
-        return e.node();
-      else if constexpr (detail::is_var<E>::value || detail::is_let<E>::value)
-        return detail::as_node(e);
-      else
-        return (e);
-    }();
+    decltype(auto) node = detail::statement_node(e);
     using N = std::remove_cvref_t<decltype(node)>;
     if constexpr (!std::is_same_v<typename N::value_type, T> || detail::leaf_kinds<N>::vars) {
       static_assert(detail::statement_value_is_the_active_type<typename N::value_type, T>::value,
@@ -427,8 +659,8 @@ class active : public expr_base<active<T>> {
       static_assert(!detail::leaf_kinds<N>::vars,
                     "tl::active: the expression assigned to an active must be computed from actives and constants; a "
                     "tl::var's gradient cannot be recorded (make it a tl::active)");
-    } else if constexpr (detail::leaf_kinds<N>::deferred) {
-      record_deferred(node);
+    } else if constexpr (detail::leaf_kinds<N>::deferred || detail::leaf_kinds<N>::arrays) {
+      record_deferred(node);  // not flattened: see leaf_kinds
     } else {
       record(node);
     }
@@ -497,6 +729,183 @@ class active : public expr_base<active<T>> {
   bool owned_ = false;
 };
 
+/// An array-valued active: a tl::vec, tl::mat, tl::tensor, tl::dvec or tl::dmat that records what
+/// is assigned to it, one statement per assignment (not one per element).
+///
+///     tl::active<tl::vec<double, 4>> q = q0, v = v0;
+///     for (int t = 0; t < n; ++t) {
+///       tl::active<tl::vec<double, 4>> a = -k * q - c * v;   // one statement
+///       q += h * v;
+///       v += h * a;
+///     }
+///     tl::active<double> e = 0.5 * tl::sum(v * v) + 0.5 * k * tl::sum(q * q);
+///     auto [gq, gv] = tl::gradient(e, tl::wrt(q0, v0));      // tl::vec<double, 4> each
+///
+/// Its m elements are m consecutive slots of the recording. An assignment evaluates its expression
+/// once, fused as any tapeless expression, and keeps the expression and its records in the
+/// recording; the gradient runs the expression's backward over them with the adjoints of the
+/// assigned slots. So the expression may be anything (matmul, reductions, indexing, broadcasting a
+/// scalar active) except what could change before the gradient: tl::constant_ref, lets and scans
+/// (use tl::constant, a copy). A statement giving a number (`tl::active<double> e = tl::sum(q)`) is
+/// recorded as any scalar statement, with one operand per element it reads.
+template <class V>
+  requires(detail::rank_v<V> > 0)
+class active<V> : public expr_base<active<V>>, public detail::compound_assignment<active<V>> {
+  using T = detail::element_t<V>;
+  static_assert(element<T>, "tl::active<V>: V's elements must be float, double or a tl::dual of them");
+
+ public:
+  using value_type = V;
+  using element_type = T;
+
+  active() = default;
+  active(V const& v) : value_(v) {}
+  active(V&& v) noexcept : value_(std::move(v)) {}
+  active(std::initializer_list<T> xs)
+    requires std::same_as<V, dvec<T>>
+      : value_(xs) {}
+  template <class E>
+    requires detail::program_expression<E, V>
+  active(E const& e) {
+    assign(e);
+  }
+  active(active const& o) { assign(o); }
+  /// A move hands over the identity (no statement); the moved-from active holds an empty value for
+  /// runtime extents, its old value for static ones, as a fresh input.
+  active(active&& o) noexcept
+      : value_(std::move(o.value_)), snapshot_(o.snapshot_), gen_(o.gen_), slot_(o.slot_), owned_(o.owned_) {
+    o.forget();
+  }
+  ~active() { release(); }
+
+  active& operator=(active const& o) {
+    if (this != &o) assign(o);
+    return *this;
+  }
+  active& operator=(active&& o) noexcept {
+    if (this != &o) {
+      release();
+      value_ = std::move(o.value_);
+      snapshot_ = o.snapshot_;
+      gen_ = o.gen_;
+      slot_ = o.slot_;
+      owned_ = o.owned_;
+      o.forget();
+    }
+    return *this;
+  }
+  /// A value: the active becomes a new input (it no longer depends on what it held).
+  active& operator=(V const& v) {
+    release();
+    value_ = v;
+    return *this;
+  }
+  template <class E>
+    requires detail::program_expression<E, V>
+  active& operator=(E const& e) {
+    assign(e);
+    return *this;
+  }
+
+  V const& value() const noexcept { return value_; }
+  std::size_t size() const noexcept { return value_.size(); }
+
+  /// The node for an expression (detail): registers an input with the recording (its slots, and a
+  /// copy of its value in the recording's arena).
+  [[gnu::always_inline]] detail::active_array_ref<V> node() const {
+    auto& h = detail::program<T>;
+    if (gen_ != h.gen || slot_ == 0 || h.clear_pending) [[unlikely]]
+      enroll(h);
+    return {{}, snapshot_, gen_, slot_};
+  }
+  std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return gen_ == h.gen ? slot_ : 0; }
+  bool recorded() const noexcept { return owned_; }
+
+ private:
+  void forget() noexcept {
+    snapshot_ = nullptr;
+    gen_ = 0;
+    slot_ = 0;
+    owned_ = false;
+  }
+  [[gnu::noinline]] void enroll(detail::program_head<T>& h) const {
+    if (!detail::needs_slots(h, gen_, slot_, owned_)) return;
+    auto& t = detail::tape_of(h);
+    V const* snap = t.template make<V>(value_);
+    slot_ = detail::new_slots(h, value_.size());
+    snapshot_ = snap;
+    gen_ = h.gen;
+  }
+  void release() noexcept {
+    detail::let_go(detail::program<T>, gen_, owned_);
+    forget();
+  }
+
+  template <class E>
+  void assign(E const& e) {
+    decltype(auto) node = detail::statement_node(e);
+    using N = std::remove_cvref_t<decltype(node)>;
+    using K = detail::leaf_kinds<N>;
+    if constexpr (!std::is_same_v<typename N::value_type, V> || K::vars || K::deferred || K::borrowed) {
+      static_assert(detail::statement_value_is_the_active_type<typename N::value_type, V>::value,
+                    "tl::active<V>: the expression assigned to it must have the value type V (the same shape and "
+                    "element type)");
+      static_assert(!K::vars,
+                    "tl::active: the expression assigned to an active must be computed from actives and constants; a "
+                    "tl::var's gradient cannot be recorded (make it a tl::active)");
+      static_assert(!K::deferred,
+                    "tl::active<V> (an array): a tl::let or tl::scan cannot be in an array-valued statement, which is "
+                    "replayed at the gradient; assign the let's expression to an active of its own");
+      static_assert(!K::borrowed,
+                    "tl::active<V> (an array): tl::constant_ref cannot be in an array-valued statement, which reads its "
+                    "constants again at the gradient (the referenced data could have changed); use tl::constant (a "
+                    "copy)");
+    } else if constexpr (!N::active) {
+      detail::sweep s;
+      V v = node.forward(s).value;
+      release();
+      value_ = std::move(v);
+    } else {
+      record(node);
+    }
+  }
+
+  template <class N>
+  void record(N const& node) {
+    auto& h = detail::program<T>;
+    auto& t = detail::tape_of(h);
+    if (t.operands.size() != t.recorded_operands()) [[unlikely]]
+      t.drop_pending();
+    auto const* g = t.template make<detail::general_statement<N>>(node, t.statement_sweep);
+    std::size_t const m = g->rec.value.size();
+    std::uint32_t const lhs = detail::new_slots(h, m);
+    t.generals.push({g, &detail::replay_statement<N>, lhs});
+    try {
+      t.statements.push({0, static_cast<std::uint32_t>(t.operands.size())});
+    } catch (...) {
+      t.generals.shrink_to(t.generals.size() - 1);  // each marked statement has its general, in order
+      throw;
+    }
+    h.clear_pending = false;
+    V const& v = g->rec.value;
+    value_ = v;
+    if (!owned_ || gen_ != h.gen) {
+      ++h.live;
+      release();
+    }
+    snapshot_ = &v;
+    gen_ = h.gen;
+    slot_ = lhs;
+    owned_ = true;
+  }
+
+  V value_{};
+  mutable V const* snapshot_ = nullptr;
+  mutable std::uint32_t gen_ = 0;
+  mutable std::uint32_t slot_ = 0;
+  bool owned_ = false;
+};
+
 template <class T>
 active(T) -> active<T>;
 
@@ -532,16 +941,17 @@ concept compare_operand = std::is_arithmetic_v<B> || std::same_as<B, T> ||
 // Comparisons of actives give bool (an `if` on a value, as in the code being differentiated).
 #define TAPELESS_ACTIVE_COMPARE(OP)                                                              \
   template <class T>                                                                             \
+    requires(detail::rank_v<T> == 0)                                                             \
   bool operator OP(active<T> const& a, active<T> const& b) {                                     \
     return a.value() OP b.value();                                                               \
   }                                                                                              \
   template <class T, class B>                                                                    \
-    requires detail::compare_operand<B, T>                                                       \
+    requires(detail::rank_v<T> == 0 && detail::compare_operand<B, T>)                            \
   bool operator OP(active<T> const& a, B const& b) {                                             \
     return a.value() OP detail::compare_value<T>(b);                                             \
   }                                                                                              \
   template <class A, class T>                                                                    \
-    requires detail::compare_operand<A, T>                                                       \
+    requires(detail::rank_v<T> == 0 && detail::compare_operand<A, T>)                            \
   bool operator OP(A const& a, active<T> const& b) {                                             \
     return detail::compare_value<T>(a) OP b.value();                                             \
   }
@@ -553,7 +963,7 @@ TAPELESS_ACTIVE_COMPARE(==)
 TAPELESS_ACTIVE_COMPARE(!=)
 #undef TAPELESS_ACTIVE_COMPARE
 
-/// The value of an active (a number), for code that must leave the recording (printing, output).
+/// The value of an active, for code that must leave the recording (printing, output).
 template <class T>
 T const& value_of(active<T> const& x) noexcept {
   return x.value();
@@ -592,9 +1002,10 @@ struct active_container<dvec<active<T>>> : std::true_type {
 template <class X>
 inline constexpr bool is_program_target_v = is_active<X>::value || active_container<X>::value;
 
-/// The adjoint of an active after a sweep: what the recording's reverse sweep left in its slot.
-template <class T>
-std::optional<T> program_adjoint(sweep const& s, active<T> const& x) {
+/// The adjoint of an active after a sweep: what the recording's reverse sweep left in its slot(s).
+template <class V>
+std::optional<V> program_adjoint(sweep const& s, active<V> const& x) {
+  using T = element_t<V>;
   auto const& h = program<T>;
   if (h.flush_epoch != s.epoch() || !h.tape) return std::nullopt;
   std::uint32_t const k = x.slot_in(h);
@@ -608,7 +1019,13 @@ std::optional<T> program_adjoint(sweep const& s, active<T> const& x) {
         "tl::gradient: a tl::active in wrt(...) was made after the output was computed (a copy, e.g. made by "
         "boost::hana::make_tuple or by passing a std::vector of actives by value, or a value reassigned since), so "
         "the output cannot depend on it; pass the actives the output was computed from");
-  return h.tape->adjoint[k];
+  if constexpr (rank_v<V> == 0) {
+    return h.tape->adjoint[k];
+  } else {
+    V g = zeros_like(x.value());
+    std::copy(h.tape->adjoint.data() + k, h.tape->adjoint.data() + k + g.size(), g.data());
+    return g;
+  }
 }
 
 /// A gradient target that is an active, or a container of them (read after the sweep, by address).
@@ -627,16 +1044,20 @@ struct program_target {
       for (auto const& e : *x_) {
         auto a = program_adjoint(s, e);
         any = any || a.has_value();
-        std::data(g)[i++] = a ? *a : typename C::element{};
+        std::data(g)[i++] = a ? *a : zeros_like(e.value());
       }
       return any ? std::optional(std::move(g)) : std::nullopt;
     }
   }
   auto zero_adjoint() const {
-    if constexpr (is_active<X>::value)
-      return typename X::value_type{};
-    else
-      return active_container<X>::make(std::size(*x_));
+    if constexpr (is_active<X>::value) {
+      return zeros_like(x_->value());
+    } else {
+      auto g = active_container<X>::make(std::size(*x_));
+      std::size_t i = 0;
+      for (auto const& e : *x_) std::data(g)[i++] = zeros_like(e.value());
+      return g;
+    }
   }
   void clear_adjoint(sweep const&) const noexcept {}  // the reverse sweep starts from zeros each time
 };
@@ -644,7 +1065,7 @@ struct program_target {
 /// The slot tl::stop_at(x) names for an active x (0 if it has none in the recording: nothing reaches it).
 template <class T>
 std::uint32_t stop_slot(active<T> const& x) {
-  return x.slot_in(program<T>);
+  return x.slot_in(program<element_t<T>>);
 }
 
 }  // namespace detail

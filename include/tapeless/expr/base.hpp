@@ -52,6 +52,8 @@ class sweep;
 template <class T>
 struct active_ref;
 template <class V>
+struct active_array_ref;
+template <class V>
 struct var_ref;
 template <class V>
 struct let_ref;
@@ -145,6 +147,10 @@ class sweep {
   /// statement's leaves put their partial derivatives.
   void* statement_recording() const noexcept { return statement_recording_; }
   void set_statement_recording(void* r) noexcept { statement_recording_ = r; }
+  /// Set on the sweep that replays a recorded array-valued statement backwards (active.hpp): the
+  /// recording's adjoints, by slot, which the statement's active leaves add into directly.
+  void* program_adjoint() const noexcept { return program_adjoint_; }
+  void set_program_adjoint(void* a) noexcept { program_adjoint_ = a; }
   void clear_let_adjoints() {
     for (auto const* l = lists_[0]; l; l = l->next_) l->clear_adjoint_(*l);
   }
@@ -207,6 +213,7 @@ class sweep {
   std::span<std::uint32_t const> stopped_slots_;
   let_link const* finishers_ = nullptr;
   void* statement_recording_ = nullptr;
+  void* program_adjoint_ = nullptr;
 };
 
 /// f(std::integral_constant<std::size_t, I>{}) for I = 0 .. N - 1, in order: for the parts of a
@@ -271,40 +278,46 @@ template <class T>
 struct is_active<active<T>> : std::true_type {};
 
 /// What kinds of leaves an expression type has, found from its template arguments (a node's
-/// arguments are its children's types): tl::active references (`actives`), vars (`vars`), and lets
-/// and scans (`deferred`: evaluated once per sweep, their adjoints run from the sweep's let list). An
-/// assignment to a tl::active takes no var and evaluates deferred leaves in a sweep of its own; a
-/// comparison of scalars over actives and constants alone converts to bool.
-template <class T>
-struct leaf_kinds {
-  static constexpr bool actives = false;
-  static constexpr bool vars = false;
-  static constexpr bool deferred = false;
+/// arguments are its children's types; nodes with non-type arguments, index_node and custom_node,
+/// have specialisations of their own): tl::active references (`actives`), vars (`vars`), lets and
+/// scans (`deferred`: evaluated once per sweep, their adjoints run from the sweep's let list), and
+/// tl::constant_ref (`borrowed`: the caller's memory, read again at each evaluation), and whether a
+/// leaf is an array (`arrays`: an array active or constant). An assignment
+/// to a tl::active takes no var and evaluates deferred leaves in a sweep of its own; an array-valued
+/// one, which is replayed at the gradient, takes neither deferred nor borrowed leaves; a comparison
+/// of scalars over actives and constants alone converts to bool; a scalar statement is compiled flat
+/// only without arrays (flattening the SIMD loops of array nodes cost minutes of compile time).
+template <bool Actives, bool Vars, bool Deferred, bool Borrowed = false, bool Arrays = false>
+struct leaf_flags {
+  static constexpr bool actives = Actives;
+  static constexpr bool vars = Vars;
+  static constexpr bool deferred = Deferred;
+  static constexpr bool borrowed = Borrowed;
+  static constexpr bool arrays = Arrays;
 };
+template <class... A>
+using leaf_union = leaf_flags<(false || ... || A::actives), (false || ... || A::vars), (false || ... || A::deferred),
+                              (false || ... || A::borrowed), (false || ... || A::arrays)>;
+template <class T>
+struct leaf_kinds : leaf_flags<false, false, false> {};
 template <template <class...> class N, class... A>
-struct leaf_kinds<N<A...>> {
-  static constexpr bool actives = (false || ... || leaf_kinds<A>::actives);
-  static constexpr bool vars = (false || ... || leaf_kinds<A>::vars);
-  static constexpr bool deferred = (false || ... || leaf_kinds<A>::deferred);
-};
+struct leaf_kinds<N<A...>> : leaf_union<leaf_kinds<A>...> {};
 template <class T>
-struct leaf_kinds<active_ref<T>> {
-  static constexpr bool actives = true;
-  static constexpr bool vars = false;
-  static constexpr bool deferred = false;
-};
+struct leaf_kinds<active_ref<T>> : leaf_flags<true, false, false> {};
 template <class V>
-struct leaf_kinds<var_ref<V>> {
-  static constexpr bool actives = false;
-  static constexpr bool vars = true;
-  static constexpr bool deferred = false;
-};
+struct leaf_kinds<active_array_ref<V>> : leaf_flags<true, false, false, false, true> {};
 template <class V>
-struct leaf_kinds<let_ref<V>> {
-  static constexpr bool actives = false;
-  static constexpr bool vars = false;
-  static constexpr bool deferred = true;
-};
+struct leaf_kinds<var_ref<V>> : leaf_flags<false, true, false, false, (rank_v<V> > 0)> {};
+template <class V>
+struct leaf_kinds<let_ref<V>> : leaf_flags<false, false, true, false, (rank_v<V> > 0)> {};
+template <class V>
+struct constant_node;
+template <class V>
+struct leaf_kinds<constant_node<V>> : leaf_flags<false, false, false, false, (rank_v<V> > 0)> {};
+template <class V>
+struct constant_ref_node;
+template <class V>
+struct leaf_kinds<constant_ref_node<V>> : leaf_flags<false, false, false, true, (rank_v<V> > 0)> {};
 
 }  // namespace detail
 
@@ -427,7 +440,7 @@ struct node_type_of<let<E>> {
 };
 template <class T>
 struct node_type_of<active<T>> {
-  using type = active_ref<T>;
+  using type = std::conditional_t<rank_v<T> == 0, active_ref<T>, active_array_ref<T>>;
 };
 
 template <class A>

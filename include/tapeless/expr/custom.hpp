@@ -154,6 +154,9 @@ struct custom_node : expr_base<custom_node<F, Rule, IsVjp, N...>> {
   }
 };
 
+template <class F, class Rule, bool IsVjp, class... N>
+struct leaf_kinds<custom_node<F, Rule, IsVjp, N...>> : leaf_union<leaf_kinds<N>...> {};
+
 template <class... A>
 struct first_active_element {
   using type = void;

@@ -121,6 +121,9 @@ struct index_node : expr_base<index_node<N, K>> {
 };
 
 template <class N, std::size_t K>
+struct leaf_kinds<index_node<N, K>> : leaf_kinds<N> {};
+
+template <class N, std::size_t K>
 auto make_index(N const& n, std::array<std::size_t, K> const& idx) {
   using V = typename N::value_type;
   if constexpr (rank_v<V> == 0) {

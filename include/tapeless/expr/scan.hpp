@@ -857,11 +857,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
 /// users share one evaluation of the loop.
 /// A scan is evaluated once per sweep and runs its reverse loop from the sweep's let list.
 template <class Core, std::size_t J>
-struct leaf_kinds<scan_out<Core, J>> {
-  static constexpr bool actives = false;
-  static constexpr bool vars = false;
-  static constexpr bool deferred = true;
-};
+struct leaf_kinds<scan_out<Core, J>> : leaf_flags<false, false, true> {};
 
 template <class Core, std::size_t J>
 struct scan_out : expr_base<scan_out<Core, J>> {
