@@ -7,6 +7,8 @@
 //   tapeless      tl::scan (every state kept); tapeless_checkpoints: tl::checkpoints(32)
 //   tapeless_active  the loop on doubles (spring::plain<T>) run on tl::active<double> by
 //                 tl::value_and_grad(f, tl::active_mode): one recorded statement per assignment
+//   tapeless_active_vec  the loop on vectors (spring::on_actives), on tl::active<tl::vec<double, 4>>:
+//                 one recorded statement per vector assignment
 //   adolc         the loop taped once (untimed), then ADOL-C's gradient driver; sacado: Sacado::Rad
 #include <algorithm>
 #include <cmath>
@@ -272,6 +274,26 @@ void bm_active(benchmark::State& state, char const* impl) {
   bench::time_loop(state, std::tie(n), [](std::size_t steps) { return active_gradient(steps); });
 }
 
+/// The loop on vectors (spring::on_actives), on tl::active<tl::vec<double, 4>>: one recorded statement
+/// per vector assignment.
+result active_vec_gradient(std::size_t n) {
+  spring::on_actives::vec_active q0 = spring::initial_q(), v0 = spring::initial_v();
+  spring::on_actives::number k = spring::k0, k3 = spring::k30, c = spring::c0;
+  auto q = q0, v = v0;
+  for (std::size_t t = 0; t < n; ++t) spring::on_actives::step(q, v, k, k3, c, h);
+  auto const e = spring::energy(q, v, k, k3);
+  auto const [gq, gv, gk, gk3, gc] = tl::gradient(e, tl::wrt(q0, v0, k, k3, c));
+  auto const g = spring::pack(gq, gv, gk, gk3, gc);
+  result r{tl::value(e), {}};
+  std::copy(g.begin(), g.end(), r.g);
+  return r;
+}
+void bm_active_vec(benchmark::State& state, char const* impl) {
+  std::size_t n = bench::size(state);
+  check(impl, n, active_vec_gradient(n));
+  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return active_vec_gradient(steps); });
+}
+
 #ifdef TAPELESS_BENCH_ADOLC
 void bm_adolc(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
@@ -341,6 +363,7 @@ int const registered = [] {
   register_steps("tapeless", bm_tapeless<false>);
   register_steps("tapeless_checkpoints", bm_tapeless<true>);
   register_steps("tapeless_active", bm_active);
+  register_steps("tapeless_active_vec", bm_active_vec);
 #ifdef TAPELESS_BENCH_ADOLC
   register_steps("adolc", bm_adolc);
 #endif

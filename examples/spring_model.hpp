@@ -82,6 +82,32 @@ auto energy(Q const& q, V const& v, K const& k, K3 const& k3) {
   return 0.5 * mass * tl::sum(v * v) + tl::sum(0.5 * k * e2 + 0.25 * k3 * e2 * e2);
 }
 
+/// The same model on array-valued actives (tl::active<state_vec>, parameters tl::active<double>):
+/// the loop as one would write it on vectors, each assignment one recorded statement.
+struct on_actives {
+  using vec_active = tl::active<state_vec>;
+  using number = tl::active<double>;
+
+  static vec_active accel(vec_active const& q, vec_active const& v, number const& k, number const& k3, number const& c) {
+    static auto const d = tl::constant(differences());
+    static auto const dt = tl::constant(differences_transposed());
+    tl::active<tl::vec<double, springs>> e = tl::matmul(d, q);
+    return -tl::matmul(dt, k * e + k3 * e * e * e) * (1.0 / mass) - c * v;
+  }
+  static void step(vec_active& q, vec_active& v, number const& k, number const& k3, number const& c, double h) {
+    double const h2 = h / 2, h6 = h / 6;
+    vec_active const a1 = accel(q, v, k, k3, c);
+    vec_active const q2 = q + h2 * v, v2 = v + h2 * a1;
+    vec_active const a2 = accel(q2, v2, k, k3, c);
+    vec_active const q3 = q + h2 * v2, v3 = v + h2 * a2;
+    vec_active const a3 = accel(q3, v3, k, k3, c);
+    vec_active const q4 = q + h * v3, v4 = v + h * a3;
+    vec_active const a4 = accel(q4, v4, k, k3, c);
+    q += h6 * (v + 2.0 * v2 + 2.0 * v3 + v4);
+    v += h6 * (a1 + 2.0 * a2 + 2.0 * a3 + a4);
+  }
+};
+
 /// The same model on plain numbers (any element type T: double, or a peer library's active type).
 template <class T>
 struct plain {
