@@ -498,6 +498,15 @@ template <class V>
 auto constant_ref(V const& v) {
   return detail::constant_ref_node<V>{{}, &v};
 }
+/// A temporary would be gone before the expression is evaluated (as std::cref refuses one).
+template <class V>
+  requires value_type<V>
+auto constant_ref(V const&& v) {
+  static_assert(!value_type<V>,
+                "tl::constant_ref(v): v is a temporary, gone before the expression is evaluated; keep it in a variable "
+                "that outlives the expression, or use tl::constant(v) (a copy)");
+  return detail::constant_ref_node<V>{{}, &v};
+}
 
 }  // namespace tapeless
 

@@ -301,12 +301,17 @@ struct let_ref : expr_base<let_ref<V>> {
   void const* identity() const noexcept { return static_cast<let_link const*>(l_); }
 };
 
-/// The value with every tangent of a dual (at every nesting level) set to zero.
+/// The value with every tangent of a dual (at every nesting level), or every Taylor coefficient
+/// past the value of a jet, set to zero.
 template <class T>
 T without_tangents(T const& x) {
   if constexpr (requires { x.tangent; }) {
     T r{};
     r.value = without_tangents(x.value);
+    return r;
+  } else if constexpr (requires { x.c; }) {
+    T r{};
+    r.c[0] = without_tangents(x.c[0]);
     return r;
   } else {
     return x;

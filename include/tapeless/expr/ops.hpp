@@ -143,11 +143,15 @@ struct divide {
 struct pow_ {
   static constexpr std::string_view name = "tl::pow";
   template <class X> static X value(X const& x, X const& z) { return pow(x, z); }
+  // At z = 0 the derivative in x is 0 (JAX's rule), not NaN from 0 * 0^-1 at x = 0.
   template <class X> static X left(X const& x, X const& z, X const&, X const& a) {
-    return a * (z * pow(x, z - 1));
+    return a * select(z == 0, X{}, z * pow(x, z - 1));
   }
-  // Only evaluated when the exponent is differentiated, so pow(x, 2) at x <= 0 stays finite.
-  template <class X> static X right(X const& x, X const&, X const& y, X const& a) { return a * (y * log(x)); }
+  // Only evaluated when the exponent is differentiated, so pow(x, 2) at x <= 0 stays finite. At x = 0
+  // log(x) is taken as log(1) (JAX's rule): d/dz 0^z is 0 where 0^z is finite, not NaN from 0 * -inf.
+  template <class X> static X right(X const& x, X const&, X const& y, X const& a) {
+    return a * (y * log(select(x == 0, X{} + 1, x)));
+  }
 };
 // Ties go to the left operand, so max(x, x) passes the whole derivative to its first argument.
 struct max2 {

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstddef>
+#include <string>
 #include <utility>
 
 #include "elementwise.hpp"
@@ -138,14 +139,39 @@ struct norm_rule {
   }
 };
 
+/// Whether an element (a real, a dual or a jet, by its value) is NaN, or finite.
+template <class T>
+bool is_nan_element(T const& v) {
+  return !(v == v);
+}
+template <class T>
+bool is_finite_element(T const& v) {
+  T const d = v - v;  // NaN for an infinity or a NaN
+  return d == d;
+}
+
+template <class V>
+void check_not_empty(V const& x, char const* what) {
+  if (size_of(x) == 0) [[unlikely]]
+    throw shape_error(std::string(what) + ": the input is empty");
+}
+
 template <bool Largest>
 struct extreme_rule {
-  // The first extremal element gets the whole derivative.
+  // The first extremal element gets the whole derivative (JAX splits it between ties: one pass and a
+  // valid subgradient here). A NaN anywhere is the result, and the first NaN gets the derivative.
   template <class V>
   static auto value(V const& x) {
+    check_not_empty(x, Largest ? "tl::max (no largest element)" : "tl::min (no smallest element)");
     std::size_t k = 0;
-    for (std::size_t i = 1, n = size_of(x); i < n; ++i)
-      if (Largest ? elem(x, k) < elem(x, i) : elem(x, i) < elem(x, k)) k = i;
+    if (!is_nan_element(elem(x, 0)))
+      for (std::size_t i = 1, n = size_of(x); i < n; ++i) {
+        if (is_nan_element(elem(x, i))) {
+          k = i;
+          break;
+        }
+        if (Largest ? elem(x, k) < elem(x, i) : elem(x, i) < elem(x, k)) k = i;
+      }
     return std::pair{element_t<V>(elem(x, k)), k};
   }
   template <class V, class T>
@@ -159,33 +185,40 @@ struct extreme_rule {
 };
 
 struct logsumexp_rule {
-  // Shifted by the maximum, so large inputs do not overflow.
+  // Shifted by the maximum, so large inputs do not overflow; by 0 when the maximum is not finite (as
+  // JAX does), so that all -inf gives -inf, and a +inf gives +inf, not NaN from inf - inf.
   template <class V>
   static auto value(V const& x) {
     using std::exp;
     using std::log;
+    check_not_empty(x, "tl::logsumexp");
     auto const [m, k] = extreme_rule<true>::value(x);
-    return std::pair{element_t<V>(m + element_t<V>(log(shifted_sum(x, m)))), k};
+    auto const c = shift(m);
+    return std::pair{element_t<V>(c + element_t<V>(log(shifted_sum(x, c)))), k};
   }
   // The softmax as exp(x - m) / s, not exp(x - y): y is large where x is, and its rounding would
   // cost float most of its digits.
   template <class V, class T>
   static V adjoint(V const& x, T const&, std::size_t k, T const& a) {
     using std::exp;
-    T const m = elem(x, k);
+    T const m = shift(T(elem(x, k)));
     T const scale = a / T(shifted_sum(x, m));
     return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * exp(elem(x, i) - m); });
   }
   template <class V, class T>
   static T tangent(V const& x, T const&, std::size_t k, V const& t) {
     using std::exp;
-    T const m = elem(x, k);
+    T const m = shift(T(elem(x, k)));
     accumulator_t<T> acc{};
     for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m) * elem(t, i);
     return T(acc) / T(shifted_sum(x, m));
   }
 
  private:
+  template <class T>
+  static T shift(T const& m) {
+    return is_finite_element(m) ? m : T{};
+  }
   template <class V, class T>
   static accumulator_t<element_t<V>> shifted_sum(V const& x, T const& m) {
     using std::exp;

@@ -293,13 +293,13 @@ dual<T, N> pow(dual<T, N> const& a, dual<T, N> const& b) {
   T const v = pow(a.value, b.value);
   dual<T, N> r;
   r.value = v;
-  T const da = b.value * pow(a.value, b.value - 1);
+  T const da = b.value == T{} ? T{} : T(b.value * pow(a.value, b.value - 1));  // 0 at b = 0, as JAX
   // d/db a^b = a^b log a, taken only in the lanes where b moves: with a constant exponent (or one that
   // is constant along some directions) pow(x, 2) at x <= 0 stays finite in those lanes.
   bool b_moves = false;
   for (std::size_t k = 0; k < N; ++k) b_moves = b_moves || !detail::exactly_zero(b.tangent[k]);
   if (!b_moves) return detail::chain(v, a, da);
-  T const db = v * log(a.value);
+  T const db = v * log(a.value == T{} ? T(1) : a.value);  // at a = 0 as JAX: log taken as log(1)
   for (std::size_t k = 0; k < N; ++k)
     r.tangent[k] = detail::exactly_zero(b.tangent[k]) ? T(da * a.tangent[k]) : T(da * a.tangent[k] + db * b.tangent[k]);
   return r;
@@ -308,7 +308,7 @@ template <class T, std::size_t N, detail::dual_scalar<T> U>
 dual<T, N> pow(dual<T, N> const& a, U const& b) {
   using std::pow;
   T const bb = static_cast<T>(b);
-  return detail::chain(T(pow(a.value, bb)), a, T(bb * pow(a.value, bb - 1)));
+  return detail::chain(T(pow(a.value, bb)), a, bb == T{} ? T{} : T(bb * pow(a.value, bb - 1)));
 }
 template <class T, std::size_t N, detail::dual_scalar<T> U>
 dual<T, N> pow(U const& a, dual<T, N> const& b) {

@@ -7,6 +7,7 @@
 #include <compare>
 #include <concepts>
 #include <cstddef>
+#include <limits>
 #include <ostream>
 #include <type_traits>
 #include <utility>
@@ -374,6 +375,24 @@ jet<T, K> pow(jet<T, K> const& x, U const& exponent) {
 }
 
 namespace detail {
+/// Whether a jet is the constant 0.
+template <class T, std::size_t K>
+bool constant_zero(jet<T, K> const& a) {
+  for (std::size_t k = 0; k <= K; ++k)
+    if (a.c[k] != 0) return false;
+  return true;
+}
+/// 0^b along b: the value pow(0, b_0), and derivatives as JAX takes them (log 0 taken as log 1):
+/// 0 where the value is finite, NaN where it is infinite (b_0 < 0).
+template <class T, std::size_t K>
+jet<T, K> pow_of_zero(jet<T, K> const& b) {
+  using std::pow;
+  jet<T, K> y;
+  y.c[0] = pow(T(0), b.c[0]);
+  T const rest = b.c[0] < 0 ? std::numeric_limits<T>::quiet_NaN() : T(0);
+  for (std::size_t k = 1; k <= K; ++k) y.c[k] = rest;
+  return y;
+}
 /// a^b = exp(z) with z = b log a, keeping the value pow(a_0, b_0) exact.
 template <class T, std::size_t K>
 jet<T, K> exp_with_value(jet<T, K> const& z, T y0) {
@@ -391,6 +410,7 @@ jet<T, K> pow(jet<T, K> const& a, jet<T, K> const& b) {
   for (std::size_t k = 1; k <= K; ++k) b_moves = b_moves || b.c[k] != 0;
   // A constant exponent keeps pow(x, 2) exact and finite at x <= 0, as for duals.
   if (!b_moves) return pow(a, b.c[0]);
+  if (detail::constant_zero(a)) return detail::pow_of_zero(b);
   return detail::exp_with_value(b * log(a), T(pow(a.c[0], b.c[0])));
 }
 template <class T, std::size_t K, detail::jet_scalar<T> U>
@@ -398,6 +418,7 @@ jet<T, K> pow(U const& a, jet<T, K> const& b) {
   using std::log;
   using std::pow;
   T const base = static_cast<T>(a);
+  if (base == T{}) return detail::pow_of_zero(b);
   return detail::exp_with_value(b * T(log(base)), T(pow(base, b.c[0])));
 }
 
