@@ -84,6 +84,9 @@ class let_value : public let_link {
   mutable V tangent_{};
   mutable std::uint64_t tangent_id_ = 0;
   mutable std::uint64_t tangent_epoch_ = 0;
+
+ public:
+  std::uint64_t alive_ = alive_mark;  // cleared once the let that owns this state is gone (base.hpp)
 };
 
 /// While a tl::scan calls its step, the bindings made there belong to the scan (the step's locals
@@ -261,6 +264,9 @@ class let : public expr_base<let<E>> {
   }
   let(let const&) = delete;
   let& operator=(let const&) = delete;
+  ~let() {
+    if (owned_) detail::end_identity(owned_->alive_);  // a scan's binding lives on in the scan
+  }
 
   /// What users of the let refer to.
   detail::let_value<value_type> const* state() const noexcept { return state_; }
@@ -285,7 +291,11 @@ struct let_ref : expr_base<let_ref<V>> {
   let_value<V> const* l_;
 
   explicit let_ref(let_value<V> const* l) noexcept : l_(l) {}
-  record forward(sweep& s) const { return {l_->evaluate(s)}; }
+  record forward(sweep& s) const {
+    if (!is_alive(&l_->alive_)) [[unlikely]]
+      outlived("a tl::let");
+    return {l_->evaluate(s)};
+  }
   void backward(sweep&, record const&, value_type const& a) const { l_->accumulate(a); }
   value_type tangent(tangent_pass const& p, record const&) const { return l_->tangent(p); }
 
