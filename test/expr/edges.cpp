@@ -108,4 +108,43 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(stop_gradient_agrees_in_every_mode, T, reals) {
   BOOST_TEST(tl::value(f(tl::constant(xd))).tangent[0] == T(9));
 }
 
+/// value and derivative of f at x, the same in every mode: reverse on a scalar, on runtime and static
+/// vectors (fused SIMD loops under a sum), a dual's tangent and a jet's first coefficient.
+template <class T, class F>
+void same_in_every_mode(char const* name, F f, T x, T value, T derivative) {
+  auto same = [](T a, T b) { return a == b || (std::isnan(a) && std::isnan(b)); };
+  tl::var<T> v{x};
+  BOOST_TEST(same(tl::value(f(v)), value), name << " value at " << x);
+  BOOST_TEST(same(tl::gradient(f(v), v), derivative), name << " reverse at " << x);
+  tl::var<tl::dvec<T>> d{x, x, x};
+  auto const gd = tl::gradient(tl::sum(f(d)), d);
+  BOOST_TEST(same(gd[2], derivative), name << " reverse, runtime vector, at " << x);
+  tl::var<tl::vec<T, 3>> st{x, x, x};
+  BOOST_TEST(same(tl::gradient(tl::sum(f(st)), st)[1], derivative), name << " reverse, static vector, at " << x);
+  auto const fd = tl::value(f(tl::constant(tl::dual<T>{x, {T(1)}})));
+  BOOST_TEST(same(fd.value, value), name << " dual value at " << x);
+  BOOST_TEST(same(fd.tangent[0], derivative), name << " dual at " << x);
+  auto const j = tl::derivative<1>([&](auto y) { return f(y); }, x);
+  BOOST_TEST(same(j[1], derivative), name << " jet at " << x);
+}
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(singular_points_and_infinities_agree_in_every_mode, T, reals) {
+  T const inf = inf_v<T>;
+  same_in_every_mode<T>("sqrt", [](auto const& x) { return tl::sqrt(x); }, T(0), T(0), inf);
+  same_in_every_mode<T>("abs", [](auto const& x) { return tl::abs(x); }, T(0), T(0), T(0));
+  same_in_every_mode<T>("log", [](auto const& x) { return tl::log(x); }, T(0), -inf, inf);
+  same_in_every_mode<T>("exp", [](auto const& x) { return tl::exp(x); }, inf, inf, inf);
+  same_in_every_mode<T>("exp", [](auto const& x) { return tl::exp(x); }, -inf, T(0), T(0));
+  same_in_every_mode<T>("sigmoid", [](auto const& x) { return tl::sigmoid(x); }, inf, T(1), T(0));
+  same_in_every_mode<T>("sigmoid", [](auto const& x) { return tl::sigmoid(x); }, -inf, T(0), T(0));
+  same_in_every_mode<T>("tanh", [](auto const& x) { return tl::tanh(x); }, inf, T(1), T(0));
+  same_in_every_mode<T>("tanh", [](auto const& x) { return tl::tanh(x); }, -inf, T(-1), T(0));
+  same_in_every_mode<T>("pow(x, 0)", [](auto const& x) { return tl::pow(x, T(0)); }, T(0), T(1), T(0));
+  same_in_every_mode<T>("pow(x, 0.5)", [](auto const& x) { return tl::pow(x, T(0.5)); }, T(0), T(0), inf);
+  // norm(0): the subgradient 0 (JAX gives NaN), for the vector and its elements alike.
+  tl::var<tl::dvec<T>> z{T(0), T(0)};
+  BOOST_TEST(tl::value(tl::norm(z)) == T(0));
+  BOOST_TEST(tl::gradient(tl::norm(z), z)[1] == T(0));
+}
+
 }  // namespace
