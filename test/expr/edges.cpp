@@ -147,4 +147,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(singular_points_and_infinities_agree_in_every_mode
   BOOST_TEST(tl::gradient(tl::norm(z), z)[1] == T(0));
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(where_and_stop_gradient_agree_across_the_modes, T, reals) {
+  // f(x) = sum(where(x > 0, x^3, -x) + stop_gradient(x) * x): f'(x_i) = (x_i > 0 ? 3 x_i^2 : -1) +
+  // stop_gradient(x_i), f''(x_i) = (x_i > 0 ? 6 x_i : 0) on the diagonal (the stopped factor has no
+  // derivative at any order, as in JAX). Reverse mode (tl::grad), forward mode
+  // (tl::jacfwd of the gradient's pieces, duals), forward over reverse (tl::hessian), nested duals
+  // and jets (tl::derivative) and actives (tl::grad in active mode).
+  auto f = [](auto const& x) { return tl::sum(tl::where(x > T(0), x * x * x, -x) + tl::stop_gradient(x) * x); };
+  tl::vec<T, 3> const x{T(-1.5), T(0.5), T(2)};
+  auto const g = tl::grad(f)(x);
+  auto const h = tl::hessian(f)(x);
+  for (std::size_t i = 0; i < 3; ++i) {
+    T const xi = x[i];
+    T const want = (xi > 0 ? T(3) * xi * xi : T(-1)) + xi;
+    BOOST_TEST(std::abs(g[i] - want) <= T(1e-5) * (T(1) + std::abs(want)), "grad " << i);
+    T const want2 = xi > 0 ? T(6) * xi : T(0);
+    BOOST_TEST(std::abs(h(i, i) - want2) <= T(1e-5) * (T(1) + std::abs(want2)), "hessian " << i);
+  }
+  // The same function of one variable: jets (value and two derivatives) and nested duals.
+  auto f1 = [](auto const& y) { return tl::where(y > T(0), y * y * y, -y) + tl::stop_gradient(y) * y; };
+  for (T y0 : {T(-1.5), T(0.5), T(2)}) {
+    auto const d = tl::derivative<2>(f1, y0);
+    T const d1 = (y0 > 0 ? T(3) * y0 * y0 : T(-1)) + y0;
+    T const d2 = y0 > 0 ? T(6) * y0 : T(0);
+    BOOST_TEST(std::abs(d[1] - d1) <= T(1e-5) * (T(1) + std::abs(d1)), "jet first derivative at " << y0);
+    BOOST_TEST(std::abs(d[2] - d2) <= T(1e-5) * (T(1) + std::abs(d2)), "jet second derivative at " << y0);
+    using D2 = tl::dual<tl::dual<T>>;
+    D2 const yy{tl::dual<T>{y0, {T(1)}}, {tl::dual<T>{T(1), {T(0)}}}};
+    auto const r = tl::value(f1(tl::constant(yy)));
+    BOOST_TEST(std::abs(r.tangent[0].value - d1) <= T(1e-5) * (T(1) + std::abs(d1)), "nested duals, first, at " << y0);
+    BOOST_TEST(std::abs(r.tangent[0].tangent[0] - d2) <= T(1e-5) * (T(1) + std::abs(d2)), "nested duals, second, at " << y0);
+  }
+}
+
 }  // namespace
