@@ -135,7 +135,7 @@ void replay_statement(void const* object, sweep& s, void const* adjoints) {
   T const* const a = static_cast<T const*>(adjoints);
   if constexpr (is_static_v<V>) {
     V seed{};
-    for (std::size_t i = 0; i < seed.size(); ++i) seed.data()[i] = a[i];
+    std::copy(a, a + seed.size(), seed.data());
     g.node.backward(s, g.rec, seed);
   } else {
     thread_local V seed;  // its memory is kept from one statement to the next
@@ -360,6 +360,35 @@ void reverse_program(let_link const&, sweep& s) {
   }
 }
 
+[[noreturn]] inline void stale_active() {
+  throw scope_error(
+      "tl::active: an expression built from tl::active values is used after their recording was cleared (no "
+      "active holding a recorded value was left), or on another thread; build it again from live actives");
+}
+
+/// Where an active leaf puts its operands: the tape of the statement being recorded, or, in a
+/// gradient's sweep, past the last statement of the thread's recording, whose reverse sweep it then
+/// enlists to run after the sweep's lets. A leaf of another recording (cleared, or another thread's)
+/// is refused.
+template <class T>
+program_tape<T>& operand_tape(sweep& s, std::uint32_t gen) {
+  if (auto* r = s.statement_recording()) {
+    auto& t = *static_cast<program_tape<T>*>(r);
+    if (gen != t.gen) [[unlikely]]
+      stale_active();
+    return t;
+  }
+  auto& h = program<T>;
+  if (gen != h.gen) [[unlikely]]
+    stale_active();
+  auto& t = tape_of(h);
+  if (h.flush_epoch != s.epoch()) {
+    h.flush_epoch = s.epoch();
+    s.add_finisher(h.finisher);
+  }
+  return t;
+}
+
 /// The node standing for a tl::active in an expression: a copy of its value and its slot, taken
 /// when the expression is built (so the expression means what it meant when written, even after the
 /// active is reassigned or gone).
@@ -393,20 +422,7 @@ struct active_ref : expr_base<active_ref<T>> {
       static_cast<T*>(adj)[slot_] += a;
       return;
     }
-    auto& h = program<T>;
-    if (gen_ != h.gen || s.statement_recording()) [[unlikely]]
-      stale();
-    auto& t = tape_of(h);
-    if (h.flush_epoch != s.epoch()) {
-      h.flush_epoch = s.epoch();
-      s.add_finisher(h.finisher);
-    }
-    t.operands.push({slot_, a});
-  }
-  [[noreturn]] static void stale() {
-    throw scope_error(
-        "tl::active: an expression built from tl::active values is used after their recording was cleared (no "
-        "active holding a recorded value was left), or on another thread; build it again from live actives");
+    operand_tape<T>(s, gen_).operands.push({slot_, a});
   }
   /// No tangent pass targets an active; anything else (a var) does not move it.
   T tangent(tangent_pass const&, record const&) const { return T{}; }
@@ -429,7 +445,7 @@ struct active_array_ref : expr_base<active_array_ref<V>> {
   record forward(sweep&) const {
     // The value is in this thread's recording: refused once that recording is gone, or on another thread.
     if (gen_ != program<T>.gen) [[unlikely]]
-      active_ref<T>::stale();
+      stale_active();
     return {*value_};
   }
   [[gnu::always_inline]] void backward(sweep& s, record const&, V const& a) const {
@@ -441,25 +457,11 @@ struct active_array_ref : expr_base<active_array_ref<V>> {
     }
     backward_otherwise(s, a);
   }
+  /// A statement over the array, or a gradient's sweep: one operand per element.
   [[gnu::noinline]] void backward_otherwise(sweep& s, V const& a) const {
+    auto& t = operand_tape<T>(s, gen_);
     T const* const d = a.data();
-    std::size_t const m = a.size();
-    if (auto* r = s.statement_recording()) {  // a statement over the array: one operand per element
-      auto& t = *static_cast<program_tape<T>*>(r);
-      if (gen_ != t.gen) [[unlikely]]
-        active_ref<T>::stale();
-      for (std::size_t i = 0; i < m; ++i) t.operands.push({slot_ + static_cast<std::uint32_t>(i), d[i]});
-    } else {  // a gradient's sweep, as active_ref's
-      auto& h = program<T>;
-      if (gen_ != h.gen) [[unlikely]]
-        active_ref<T>::stale();
-      auto& t = tape_of(h);
-      if (h.flush_epoch != s.epoch()) {
-        h.flush_epoch = s.epoch();
-        s.add_finisher(h.finisher);
-      }
-      for (std::size_t i = 0; i < m; ++i) t.operands.push({slot_ + static_cast<std::uint32_t>(i), d[i]});
-    }
+    for (std::size_t i = 0, m = a.size(); i < m; ++i) t.operands.push({slot_ + static_cast<std::uint32_t>(i), d[i]});
   }
   V tangent(tangent_pass const&, record const& r) const { return zeros_like(r.value); }
 };
@@ -473,10 +475,6 @@ template <class Have, class Want>
 struct statement_value_is_the_active_type {
   static constexpr bool value = std::is_same_v<Have, Want>;
 };
-
-}  // namespace detail
-
-namespace detail {
 
 /// What the scalar and array actives share: compound assignment (each a statement `y = y op e`),
 /// and the bookkeeping of which recording holds their value.
