@@ -177,11 +177,11 @@ struct program_tape {
   grow_array<general> generals;
   grow_array<owned_object> owned;   // the arena's objects that have a destructor to run
   arena store;
-  sweep replay_sweep;               // the context array-valued statements are replayed in
+  sweep replay_sweep{sweep::numbers_only_t{}};      // the context array-valued statements are replayed in
   std::vector<T> adjoint;           // per slot, during and after a sweep
   std::uint32_t newest_root = 0;    // the newest slot the last sweep's roots reached
   std::uint32_t gen = 0;            // the recording's number (as program_head::gen)
-  sweep statement_sweep;            // the context statements are evaluated in
+  sweep statement_sweep{sweep::numbers_only_t{}};   // the context statements are evaluated in
 
   program_tape() { statement_sweep.set_statement_recording(this); }
   program_tape(program_tape const&) = delete;

@@ -16,14 +16,22 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cmath>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
+#include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <boost/hana/fwd/tuple.hpp>
 
@@ -44,6 +52,50 @@ class lifetime_error : public std::logic_error {
  public:
   using std::logic_error::logic_error;
 };
+
+/// Thrown (in builds with TAPELESS_CHECKS) when a sweep reaches a tl::var or tl::let that a sweep
+/// running on another thread is using: two threads evaluating or differentiating expressions over
+/// the same var or let at once. Each thread needs its own vars and lets (or one tl::grad(f) call each).
+class concurrency_error : public std::logic_error {
+ public:
+  using std::logic_error::logic_error;
+};
+
+/// Thrown in builds with TAPELESS_CHECK_FINITE (as jax_debug_nans / tf.debugging.check_numerics) at the
+/// first operation that makes a NaN or an infinity out of finite numbers, in its value or in an adjoint
+/// it passes back; what() names the operation, where it sits in the expression, the element, and the
+/// numbers it was given: "tl::log of argument 1 of tl::sum, element 7: argument -1 gives nan".
+class numeric_error : public std::runtime_error {
+ public:
+  numeric_error(std::string_view op, std::string detail)
+      : std::runtime_error("tl::numeric_error"), chain_(op), detail_(std::move(detail)) {
+    compose();
+  }
+  char const* what() const noexcept override { return what_.c_str(); }
+  /// The operation whose value or adjoint went non-finite, with its place: "tl::log of argument 1 of tl::sum".
+  std::string const& operation() const noexcept { return chain_; }
+  /// Called by each enclosing operation as the error passes it.
+  void add_context(std::string_view parent, int argument) {
+    chain_ += " of argument " + std::to_string(argument) + " of ";
+    chain_ += parent;
+    compose();
+  }
+
+ private:
+  void compose() { what_ = chain_ + detail_; }
+  std::string chain_, detail_, what_;
+};
+
+/// TAPELESS_CHECKS: checks that cost time on the hot path (today: two threads sweeping one var or
+/// let, concurrency_error). On unless NDEBUG is defined, as assert() is; define it to 0 or 1 to
+/// choose. Every translation unit of a program must agree on it.
+#ifndef TAPELESS_CHECKS
+#ifdef NDEBUG
+#define TAPELESS_CHECKS 0
+#else
+#define TAPELESS_CHECKS 1
+#endif
+#endif
 
 template <class D>
 class expr_base;
@@ -71,9 +123,10 @@ struct let_ref;
 /// hands them out one by one: an atomic read-modify-write per sweep was a sixth of a small gradient's
 /// time (normal_logpdf at N = 256), and numbers must stay unique across threads because a var may be
 /// swept by one thread after another.
+inline constexpr std::uint64_t number_block_bits = 20;
 template <class Tag>
 std::uint64_t unique_number() noexcept {
-  constexpr std::uint64_t block = std::uint64_t{1} << 20;
+  constexpr std::uint64_t block = std::uint64_t{1} << number_block_bits;
   static std::atomic<std::uint64_t> blocks{0};
   thread_local std::uint64_t next = 0;
   thread_local std::uint64_t end = 0;
@@ -82,6 +135,205 @@ std::uint64_t unique_number() noexcept {
     end = next + block - 1;
   }
   return next++;
+}
+
+/// Which thread is sweeping what (TAPELESS_CHECKS). A var or let keeps the epoch of the last sweep
+/// that reached it; epochs come in blocks, one thread's each (unique_number), so the block tells
+/// which thread's sweep that was, and that thread's outermost running sweep tells whether it is still
+/// going: epochs only grow on a thread, so a var or let taken by a running sweep (or one of its scan
+/// frames) has an epoch at least the outermost running sweep's. A sweep that finds a var or let so
+/// taken by another thread throws concurrency_error before it writes anything.
+struct sweeping_thread {
+  std::atomic<std::uint64_t> outermost{0};  // the epoch of the outermost running sweep, 0 if none
+  int depth = 0;                            // sweeps running on the thread (written by it alone)
+};
+class sweep_registry {
+ public:
+  static sweep_registry& get() {
+    static sweep_registry r;
+    return r;
+  }
+  /// The calling thread's record, made on first use; records are never freed (a block's owner stays
+  /// readable after its thread ended).
+  sweeping_thread& self() {
+    thread_local sweeping_thread* me = nullptr;
+    if (!me) {
+      std::lock_guard lock(mutex_);
+      me = threads_.emplace_back(std::make_unique<sweeping_thread>()).get();
+    }
+    return *me;
+  }
+  /// Notes that the block of `epoch` is the calling thread's.
+  void own_block_of(std::uint64_t epoch) {
+    auto const b = block_of(epoch);
+    if (b == newest_block()) return;
+    auto& me = self();
+    std::lock_guard lock(mutex_);
+    owners_[b] = &me;
+    newest_block() = b;
+  }
+  /// Throws concurrency_error if `seen` is the epoch of a sweep that another thread is running.
+  void check_free(std::uint64_t seen, char const* what) {
+    if (seen == 0 || block_of(seen) == newest_block()) return;  // never swept, or by this thread lately
+    auto& me = self();
+    sweeping_thread const* owner = nullptr;
+    {
+      std::lock_guard lock(mutex_);
+      auto const it = owners_.find(block_of(seen));
+      if (it == owners_.end()) return;
+      owner = it->second;
+    }
+    if (owner == &me) return;  // this thread's own sweep: not concurrency
+    auto const o = owner->outermost.load(std::memory_order_acquire);
+    if (o != 0 && seen >= o)
+      throw concurrency_error(std::string(what) +
+                              " is being evaluated or differentiated by another thread right now; two threads cannot "
+                              "sweep the same var or let at once: give each thread its own vars and lets (or call a "
+                              "tl::grad(f) on each)");
+  }
+  static std::uint64_t block_of(std::uint64_t epoch) noexcept { return (epoch - 1) >> number_block_bits; }
+  /// The newest block of epochs the calling thread noted as its own.
+  static std::uint64_t& newest_block() noexcept {
+    thread_local std::uint64_t b = ~std::uint64_t{0};
+    return b;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<sweeping_thread>> threads_;
+  std::unordered_map<std::uint64_t, sweeping_thread*> owners_;
+};
+
+/// A var's or let's epoch: read, and taken by a sweep. With TAPELESS_CHECKS these are atomic and the
+/// taking checks that no other thread's running sweep holds it; otherwise plain loads and stores.
+inline std::uint64_t read_epoch(std::uint64_t& e) noexcept {
+#if TAPELESS_CHECKS
+  return std::atomic_ref<std::uint64_t>(e).load(std::memory_order_acquire);
+#else
+  return e;
+#endif
+}
+#if TAPELESS_CHECKS
+[[gnu::noinline]] inline void take_epoch(std::uint64_t& e, std::uint64_t mine, char const* what) {
+  std::atomic_ref<std::uint64_t> a(e);
+  auto seen = a.load(std::memory_order_acquire);
+  do sweep_registry::get().check_free(seen, what);
+  while (!a.compare_exchange_weak(seen, mine, std::memory_order_acq_rel, std::memory_order_acquire));
+}
+#else
+inline void take_epoch(std::uint64_t& e, std::uint64_t mine, char const*) noexcept { e = mine; }
+#endif
+inline void set_epoch(std::uint64_t& e, std::uint64_t v) noexcept {
+#if TAPELESS_CHECKS
+  std::atomic_ref<std::uint64_t>(e).store(v, std::memory_order_release);
+#else
+  e = v;
+#endif
+}
+
+/// TAPELESS_CHECK_FINITE (see numeric_error). Off by default: with it, every node keeps its own record
+/// (no fused SIMD loops) and each value and adjoint of float or double elements is checked.
+#ifdef TAPELESS_CHECK_FINITE
+inline constexpr bool check_finite = true;
+#else
+inline constexpr bool check_finite = false;
+#endif
+
+/// The index of the first element of v that is not finite, if any (float and double elements only:
+/// duals and jets are not checked).
+template <class V>
+std::optional<std::size_t> first_non_finite(V const& v) {
+  if constexpr (std::is_floating_point_v<element_t<V>>) {
+    for (std::size_t i = 0, n = size_of(v); i < n; ++i)
+      if (!std::isfinite(elem(v, i))) return i;
+  }
+  return std::nullopt;
+}
+template <class... V>
+bool all_finite(V const&... v) {
+  return (!first_non_finite(v).has_value() && ...);
+}
+inline std::string number_text(double x) {
+  if (std::isnan(x)) return "nan";
+  std::ostringstream o;
+  o.precision(17);
+  o << x;
+  return o.str();
+}
+template <class V>
+std::string element_text(V const& v, std::size_t i) {
+  if constexpr (std::is_arithmetic_v<element_t<V>>)
+    return number_text(static_cast<double>(elem(v, i)));
+  else
+    return "(a dual)";
+}
+/// Element i of v is finite; elements that are not float or double (duals, bools) count as finite.
+template <class V>
+bool finite_element(V const& v, std::size_t i) {
+  if constexpr (std::is_floating_point_v<element_t<V>>)
+    return std::isfinite(elem(v, i));
+  else
+    return true;
+}
+template <class V>
+std::string element_place(std::size_t i) {
+  return rank_v<V> == 0 ? std::string(": ") : ", element " + std::to_string(i) + ": ";
+}
+/// An elementwise operation made y from the arguments xs (each broadcast as in the operation): throws
+/// at the first element of y that is not finite where every argument's element is.
+template <class Y, class... X>
+void check_made_finite(std::string_view op, Y const& y, X const&... xs) {
+  if constexpr (check_finite && std::is_floating_point_v<element_t<Y>>) {
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) {
+      if (std::isfinite(elem(y, i))) continue;
+      if (!(finite_element(xs, i) && ...)) continue;  // came in already: reported where it was made
+      std::string given;
+      ((given += (given.empty() ? "" : ", ") + element_text(xs, i)), ...);
+      throw numeric_error(op, element_place<Y>(i) + (sizeof...(X) == 1 ? "argument " : "arguments ") + given +
+                                  (sizeof...(X) == 1 ? " gives " : " give ") + element_text(y, i));
+    }
+  }
+}
+/// An elementwise operation passed back the adjoint `out` (to argument `argument`) for its adjoint `a`:
+/// throws at the first element of out that is not finite where a's and every argument's element are.
+template <class Out, class A, class... X>
+void check_adjoint_finite(std::string_view op, int argument, Out const& out, A const& a, X const&... xs) {
+  if constexpr (check_finite && std::is_floating_point_v<element_t<Out>>) {
+    for (std::size_t i = 0, n = size_of(out); i < n; ++i) {
+      if (std::isfinite(elem(out, i))) continue;
+      if (!finite_element(a, i) || !(finite_element(xs, i) && ...)) continue;
+      std::string given;
+      ((given += (given.empty() ? "" : ", ") + element_text(xs, i)), ...);
+      throw numeric_error(op, element_place<Out>(i) + "the adjoint of argument " + std::to_string(argument) +
+                                  " at " + given + " for adjoint " + element_text(a, i) + " is " +
+                                  element_text(out, i));
+    }
+  }
+}
+/// A leaf (a var, a constant) whose value holds a NaN or an infinity is reported where it is used.
+template <class V>
+void check_leaf_finite(std::string_view what, V const& v) {
+  if constexpr (check_finite) {
+    if (auto i = first_non_finite(v))
+      throw numeric_error(what, element_place<V>(*i) + "its value is " + element_text(v, *i));
+  }
+}
+/// A reduction or product made y from the arguments: throws if y is not finite where they all are.
+template <class Y, class... X>
+void check_result_finite(std::string_view op, Y const& y, X const&... xs) {
+  if constexpr (check_finite && std::is_floating_point_v<element_t<Y>>) {
+    if (auto i = first_non_finite(y); i && all_finite(xs...))
+      throw numeric_error(op, element_place<Y>(*i) + "finite arguments give " + element_text(y, *i));
+  }
+}
+/// The same for the adjoint `out` a reduction or product passed back to argument `argument`.
+template <class Out, class A, class... X>
+void check_result_adjoint_finite(std::string_view op, int argument, Out const& out, A const& a, X const&... xs) {
+  if constexpr (check_finite && std::is_floating_point_v<element_t<Out>>) {
+    if (auto i = first_non_finite(out); i && all_finite(a, xs...))
+      throw numeric_error(op, element_place<Out>(*i) + "finite arguments and adjoint give argument " +
+                                  std::to_string(argument) + " the adjoint " + element_text(out, *i));
+  }
 }
 
 /// The part of a let binding (or a scan) that a sweep keeps in its list (see let.hpp).
@@ -111,11 +363,31 @@ struct let_link {
 class sweep {
  public:
   static constexpr int max_levels = 8;
-  explicit sweep(std::span<let_link const* const> stopped = {}, std::span<std::uint32_t const> stopped_slots = {}) noexcept
+  explicit sweep(std::span<let_link const* const> stopped = {},
+                 std::span<std::uint32_t const> stopped_slots = {}) noexcept(!TAPELESS_CHECKS)
       : stopped_(stopped), stopped_slots_(stopped_slots) {
     epochs_[0] = fresh_epoch();
     for (auto& i : store_index_) i = no_store;
+#if TAPELESS_CHECKS
+    auto& me = sweep_registry::get().self();
+    if (me.depth++ == 0) me.outermost.store(epochs_[0], std::memory_order_release);
+    running_ = true;
+#endif
   }
+  /// A context that reaches no var or let (a thread's tl::active recording keeps two for good): it is
+  /// not counted as a running sweep.
+  struct numbers_only_t {};
+  explicit sweep(numbers_only_t) noexcept {
+    epochs_[0] = fresh_epoch();
+    for (auto& i : store_index_) i = no_store;
+  }
+#if TAPELESS_CHECKS
+  ~sweep() {
+    if (!running_) return;
+    auto& me = sweep_registry::get().self();
+    if (--me.depth == 0) me.outermost.store(0, std::memory_order_release);
+  }
+#endif
   sweep(sweep const&) = delete;
   sweep& operator=(sweep const&) = delete;
 
@@ -208,9 +480,26 @@ class sweep {
  private:
   void run_list(let_link const* head) {
     for (auto const* l = head; l; l = l->next_)
-      if (!stopped(l)) l->backward_(*l, *this);
+      if (!stopped(l)) {
+        if constexpr (check_finite) {
+          try {
+            l->backward_(*l, *this);
+          } catch (numeric_error& e) {
+            e.add_context("a tl::let", 1);
+            throw;
+          }
+        } else {
+          l->backward_(*l, *this);
+        }
+      }
   }
-  static std::uint64_t fresh_epoch() noexcept { return unique_number<sweep>(); }
+  static std::uint64_t fresh_epoch() {
+    auto const e = unique_number<sweep>();
+#if TAPELESS_CHECKS
+    sweep_registry::get().own_block_of(e);
+#endif
+    return e;
+  }
   std::uint64_t epochs_[max_levels] = {};
   let_link const* lists_[max_levels] = {};
   std::size_t store_index_[max_levels];  // no_store, set by the constructor
@@ -220,6 +509,7 @@ class sweep {
   std::span<let_link const* const> stopped_;
   std::span<std::uint32_t const> stopped_slots_;
   let_link const* finishers_ = nullptr;
+  bool running_ = false;  // counted in the thread's running sweeps (TAPELESS_CHECKS; not numbers_only_t)
   void* statement_recording_ = nullptr;
   void* program_adjoint_ = nullptr;
 };
@@ -273,6 +563,38 @@ struct is_hana_tuple<boost::hana::tuple<T...>> : std::true_type {};
 
 template <class N>
 using record_t = decltype(std::declval<N const&>().forward(std::declval<sweep&>()));
+
+/// child.forward(s) inside the operation `parent` (its argument number `argument`, from 1): with
+/// TAPELESS_CHECK_FINITE a numeric_error from below learns where it sits.
+template <class N>
+[[gnu::always_inline]] inline record_t<N> forward_in(N const& child, sweep& s, [[maybe_unused]] std::string_view parent,
+                                                     [[maybe_unused]] int argument) {
+  if constexpr (check_finite) {
+    try {
+      return child.forward(s);
+    } catch (numeric_error& e) {
+      e.add_context(parent, argument);
+      throw;
+    }
+  } else {
+    return child.forward(s);
+  }
+}
+/// child.backward(s, r, a) likewise.
+template <class N, class R, class A>
+[[gnu::always_inline]] inline void backward_in(N const& child, sweep& s, R const& r, A&& a,
+                                               [[maybe_unused]] std::string_view parent, [[maybe_unused]] int argument) {
+  if constexpr (check_finite) {
+    try {
+      child.backward(s, r, std::forward<A>(a));
+    } catch (numeric_error& e) {
+      e.add_context(parent, argument);
+      throw;
+    }
+  } else {
+    child.backward(s, r, std::forward<A>(a));
+  }
+}
 
 /// One forward-mode pass over the records of a sweep: the target leaf (a var or a let) moves in
 /// `direction`, every other leaf stands still. Lets cache their tangent per pass.
@@ -383,7 +705,10 @@ struct constant_node : expr_base<constant_node<V>> {
   };
   V v_;
   explicit constant_node(V v) : v_(std::move(v)) {}
-  record forward(sweep&) const noexcept { return {v_}; }
+  record forward(sweep&) const noexcept(!check_finite) {
+    check_leaf_finite("a tl::constant", v_);
+    return {v_};
+  }
   void backward(sweep&, record const&, V const&) const noexcept {}
 };
 
@@ -395,7 +720,10 @@ struct constant_ref_node : expr_base<constant_ref_node<V>> {
     V const& value;
   };
   V const* p_;
-  record forward(sweep&) const noexcept { return {*p_}; }
+  record forward(sweep&) const noexcept(!check_finite) {
+    check_leaf_finite("a tl::constant_ref", *p_);
+    return {*p_};
+  }
   void backward(sweep&, record const&, V const&) const noexcept {}
 };
 

@@ -155,9 +155,11 @@ struct unary_node : expr_base<unary_node<Op, N>> {
     value_type value;
     [[no_unique_address]] std::conditional_t<keeps_derivative, value_type, no_derivative> derivative;
     plain_record(unary_node const& self, sweep& s)
-        : child(self.n_.forward(s)), value(apply(child.value)), derivative(derive(child.value, value)) {}
+        : child(forward_in(self.n_, s, Op::name, 1)), value(apply(child.value)), derivative(derive(child.value, value)) {
+      check_made_finite(Op::name, value, child.value);
+    }
   };
-  static constexpr bool fused = simd_array_v<value_type>;
+  static constexpr bool fused = simd_array_v<value_type> && !check_finite;
   using record = std::conditional_t<fused, fused_map_record<unary_node>, plain_record>;
   N n_;
 
@@ -182,13 +184,22 @@ struct unary_node : expr_base<unary_node<Op, N>> {
     if constexpr (fused) {
       fused_map_backward(*this, s, r, a);
     } else {
-      if constexpr (keeps_derivative)
-        a = a * r.derivative;
-      else
-        for (std::size_t i = 0, n = size_of(a); i < n; ++i)
-          elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
-      n_.backward(s, r.child, std::move(a));
+      if constexpr (check_finite) {
+        value_type const given = a;
+        plain_adjoint(r, a);
+        check_adjoint_finite(Op::name, 1, a, given, r.child.value);
+      } else {
+        plain_adjoint(r, a);
+      }
+      backward_in(n_, s, r.child, std::move(a), Op::name, 1);
     }
+  }
+  static void plain_adjoint(plain_record const& r, value_type& a) {
+    if constexpr (keeps_derivative)
+      a = a * r.derivative;
+    else
+      for (std::size_t i = 0, n = size_of(a); i < n; ++i)
+        elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
   }
   // A unary rule's adjoint is a times the derivative, so the same rule gives the tangent.
   value_type tangent(tangent_pass const& p, record const& r) const {
@@ -220,9 +231,13 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
     record_t<R> right;
     value_type value;
     plain_record(binary_node const& self, sweep& s)
-        : left(self.l_.forward(s)), right(self.r_.forward(s)), value(apply(left.value, right.value)) {}
+        : left(forward_in(self.l_, s, Op::name, 1)),
+          right(forward_in(self.r_, s, Op::name, 2)),
+          value(apply(left.value, right.value)) {
+      check_made_finite(Op::name, value, left.value, right.value);
+    }
   };
-  static constexpr bool fused = simd_array_v<value_type>;
+  static constexpr bool fused = simd_array_v<value_type> && !check_finite;
   using record = std::conditional_t<fused, fused_map_record<binary_node>, plain_record>;
   L l_;
   R r_;
@@ -250,14 +265,27 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
     auto const& z = rec.right.value;
     auto const& y = rec.value;
     std::size_t const n = size_of(y);
-    if constexpr (L::active)
-      l_.backward(s, rec.left, gather_adjoint(x, n, [&](std::size_t i) {
-                    return Op::left(elem(x, i), elem(z, i), elem(y, i), elem(a, i));
-                  }));
-    if constexpr (R::active)
-      r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) {
-                    return Op::right(elem(x, i), elem(z, i), elem(y, i), elem(a, i));
-                  }));
+    if constexpr (L::active) {
+      auto out = gather_adjoint(x, n, [&](std::size_t i) { return Op::left(elem(x, i), elem(z, i), elem(y, i), elem(a, i)); });
+      check_operand_adjoint(1, out, a, x, z);
+      backward_in(l_, s, rec.left, std::move(out), Op::name, 1);
+    }
+    if constexpr (R::active) {
+      auto out = gather_adjoint(z, n, [&](std::size_t i) { return Op::right(elem(x, i), elem(z, i), elem(y, i), elem(a, i)); });
+      check_operand_adjoint(2, out, a, x, z);
+      backward_in(r_, s, rec.right, std::move(out), Op::name, 2);
+    }
+  }
+  /// TAPELESS_CHECK_FINITE: element by element where the operand was not broadcast, else as a whole.
+  template <class Out>
+  static void check_operand_adjoint(int argument, Out const& out, value_type const& a, left_value const& x,
+                                    right_value const& z) {
+    if constexpr (check_finite) {
+      if constexpr (rank_v<Out> == rank_v<value_type>)
+        check_adjoint_finite(Op::name, argument, out, a, x, z);
+      else
+        check_result_adjoint_finite(Op::name, argument, out, a, x, z);
+    }
   }
   value_type tangent(tangent_pass const& p, record const& rec) const {
     if constexpr (fused)

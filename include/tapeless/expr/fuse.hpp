@@ -43,9 +43,9 @@ inline constexpr bool elementwise_array_v = simd_array_v<typename N::value_type>
 template <class N>
 inline constexpr bool fusable_v = false;
 template <class Op, class N>
-inline constexpr bool fusable_v<unary_node<Op, N>> = elementwise_array_v<unary_node<Op, N>>;
+inline constexpr bool fusable_v<unary_node<Op, N>> = elementwise_array_v<unary_node<Op, N>> && !check_finite;
 template <class Op, class L, class R>
-inline constexpr bool fusable_v<binary_node<Op, L, R>> = elementwise_array_v<binary_node<Op, L, R>>;
+inline constexpr bool fusable_v<binary_node<Op, L, R>> = elementwise_array_v<binary_node<Op, L, R>> && !check_finite;
 
 /// The loop's scalar accumulators in descriptor D's lanes, and their totals.
 template <class D, std::size_t K>

@@ -30,10 +30,22 @@ class let_value : public let_link {
  public:
   V const& evaluate(sweep& s) const {
     auto const e = s.epoch(this->level_, this->owner_);
-    if (epoch_ != e) {
-      refresh_(*this, s);
+    if (read_epoch(epoch_) != e) {
+#if TAPELESS_CHECKS
+      take_epoch(epoch_, e, "a tl::let");  // before the record is written: another thread's sweep may hold it
+#endif
+      if constexpr (check_finite) {
+        try {
+          refresh_(*this, s);
+        } catch (numeric_error& err) {
+          err.add_context("a tl::let", 1);
+          throw;
+        }
+      } else {
+        refresh_(*this, s);
+      }
       touched_ = false;
-      epoch_ = e;
+      set_epoch(epoch_, e);
       s.enlist(*this);
     }
     return *value_;
@@ -42,7 +54,7 @@ class let_value : public let_link {
   void restore(sweep& s, std::size_t index) const {
     restore_record_(*this, index);
     touched_ = false;
-    epoch_ = s.epoch(this->level_, this->owner_);
+    set_epoch(epoch_, s.epoch(this->level_, this->owner_));
     s.enlist(*this);
   }
   V const& tangent(tangent_pass const& p) const {

@@ -86,7 +86,12 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
     record_t<L> left;
     record_t<R> right;
     value_type value;
-    record(matmul_node const& self, sweep& s) : left(self.l_.forward(s)), right(self.r_.forward(s)), value(product(left.value, right.value)) {}
+    record(matmul_node const& self, sweep& s)
+        : left(forward_in(self.l_, s, "tl::matmul", 1)),
+          right(forward_in(self.r_, s, "tl::matmul", 2)),
+          value(product(left.value, right.value)) {
+      check_result_finite("tl::matmul", value, left.value, right.value);
+    }
   };
   L l_;
   R r_;
@@ -110,12 +115,14 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
     if constexpr (L::active) {
       auto g = zeros_like(x);
       kernels::matmul_adjoint_left(g.data(), a.data(), z.data(), n, k, m);
-      l_.backward(s, rec.left, std::move(g));
+      check_result_adjoint_finite("tl::matmul", 1, g, a, x, z);
+      backward_in(l_, s, rec.left, std::move(g), "tl::matmul", 1);
     }
     if constexpr (R::active) {
       auto g = zeros_like(z);
       kernels::matmul_adjoint_right(g.data(), a.data(), x.data(), n, k, m);
-      r_.backward(s, rec.right, std::move(g));
+      check_result_adjoint_finite("tl::matmul", 2, g, a, x, z);
+      backward_in(r_, s, rec.right, std::move(g), "tl::matmul", 2);
     }
   }
   value_type tangent(tangent_pass const& p, record const& rec) const {

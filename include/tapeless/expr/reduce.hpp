@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "elementwise.hpp"
@@ -45,8 +46,9 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       r.value = fused_sum(n_, r.prep) * r.scale;
       return r;
     } else {
-      auto c = n_.forward(s);
+      auto c = forward_in(n_, s, Rule::name, 1);
       auto [y, k] = Rule::value(c.value);
+      check_result_finite(Rule::name, y, c.value);
       return record{std::move(y), std::move(c), k};
     }
   }
@@ -64,8 +66,13 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   void backward(sweep& s, record const& r, value_type const& a) const {
     if constexpr (fused)
       r.value = fused_sum_backward(n_, s, r.prep, a * r.scale) * r.scale;
-    else
+    else if constexpr (check_finite) {
+      auto out = Rule::adjoint(r.child.value, r.value, r.index, a);
+      check_result_adjoint_finite(Rule::name, 1, out, a, r.child.value);
+      backward_in(n_, s, r.child, std::move(out), Rule::name, 1);
+    } else {
       n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
+    }
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
     if constexpr (fused)
@@ -80,6 +87,7 @@ template <class T>
 using accumulator_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
 
 struct sum_rule {
+  static constexpr std::string_view name = "tl::sum";
   template <class V>
   static auto value(V const& x) {
     accumulator_t<element_t<V>> acc{};
@@ -97,6 +105,7 @@ struct sum_rule {
 };
 
 struct mean_rule {
+  static constexpr std::string_view name = "tl::mean";
   template <class V>
   static auto value(V const& x) {
     auto [s, k] = sum_rule::value(x);
@@ -114,6 +123,7 @@ struct mean_rule {
 };
 
 struct norm_rule {
+  static constexpr std::string_view name = "tl::norm";
   template <class V>
   static auto value(V const& x) {
     using std::sqrt;
@@ -158,6 +168,7 @@ void check_not_empty(V const& x, char const* what) {
 
 template <bool Largest>
 struct extreme_rule {
+  static constexpr std::string_view name = Largest ? "tl::max" : "tl::min";
   // The first extremal element gets the whole derivative (JAX splits it between ties: one pass and a
   // valid subgradient here). A NaN anywhere is the result, and the first NaN gets the derivative.
   template <class V>
@@ -185,6 +196,7 @@ struct extreme_rule {
 };
 
 struct logsumexp_rule {
+  static constexpr std::string_view name = "tl::logsumexp";
   // Shifted by the maximum, so large inputs do not overflow; by 0 when the maximum is not finite (as
   // JAX does), so that all -inf gives -inf, and a +inf gives +inf, not NaN from inf - inf.
   template <class V>
@@ -242,12 +254,13 @@ struct dot_node : expr_base<dot_node<L, R>> {
   R r_;
 
   record forward(sweep& s) const {
-    auto l = l_.forward(s);
-    auto r = r_.forward(s);
+    auto l = forward_in(l_, s, "tl::dot", 1);
+    auto r = forward_in(r_, s, "tl::dot", 2);
     check_extents("tl::dot", l.value, r.value);
     std::size_t const n = std::max(size_of(l.value), size_of(r.value));
     value_type acc{};
     for (std::size_t i = 0; i < n; ++i) acc += elem(l.value, i) * elem(r.value, i);
+    check_result_finite("tl::dot", acc, l.value, r.value);
     return record{acc, std::move(l), std::move(r)};
   }
   void backward(sweep& s, record const& rec, value_type const& a) const {

@@ -410,10 +410,20 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   /// Runs the loop once per sweep (per step of the enclosing scan, for a scan made in a step).
   void evaluate(sweep& s) {
     auto const e = s.epoch(this->level_, this->owner_);
-    if (epoch_ == e) return;
-    epoch_ = 0;
+    if (read_epoch(epoch_) == e) return;
+#if TAPELESS_CHECKS
+    take_epoch(epoch_, e, "a tl::scan");  // held while the loop runs (another thread's sweep may hold it)
+    try {
+      run_forward(s);
+    } catch (...) {
+      set_epoch(epoch_, 0);  // as below: a loop that did not finish has no value
+      throw;
+    }
+#else
+    epoch_ = 0;  // a loop that throws part-way has no value
     run_forward(s);
-    epoch_ = e;
+#endif
+    set_epoch(epoch_, e);
     sweep_ = &s;
     touched_ = false;
     s.enlist(*this);

@@ -109,11 +109,12 @@ struct var_ref : expr_base<var_ref<V>> {
   [[gnu::always_inline]] record forward(sweep& s) const {
     if (!is_alive(&v_->alive_)) [[unlikely]]
       gone();  // the var was destroyed or moved from since the expression was built
-    if (v_->epoch_ != s.epoch()) {
+    if (read_epoch(v_->epoch_) != s.epoch()) {
       // First sight in this sweep: the adjoint starts at zero (the library resets, never the user).
       if (s.statement_recording()) [[unlikely]]
         in_statement();
-      v_->epoch_ = s.epoch();
+      take_epoch(v_->epoch_, s.epoch(), "a tl::var");
+      check_leaf_finite("a tl::var", v_->value_);
       zero_like(v_->adjoint_, v_->value_);
     }
     return {v_->value_};
