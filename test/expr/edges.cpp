@@ -180,4 +180,41 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(where_and_stop_gradient_agree_across_the_modes, T,
   }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(stop_at_agrees_with_stop_gradient_in_every_mode, T, reals) {
+  // y = sum(q * x + sin(q)) with q = x^2 bound by a let: tl::stop_at(q) treats q as a constant, as
+  // writing stop_gradient(x^2) does: dy/dx_i = x_i^2, and q's own gradient is x_i + cos(x_i^2).
+  // Reverse mode with stop_at (runtime and static extents, at SIMD tails), the stop_gradient
+  // spelling in reverse mode, duals and jets, and tl::active with stop_at.
+  auto close = [](T a, double b) { return std::abs(double(a) - b) <= (std::is_same_v<T, float> ? 1e-5 : 1e-13) * (1 + std::abs(b)); };
+  auto f1 = [](auto const& v) { return tl::stop_gradient(v * v) * v + tl::sin(tl::stop_gradient(v * v)); };
+  for (std::size_t n : {1u, 3u, 9u, 17u}) {
+    tl::dvec<T> x0(n);
+    for (std::size_t i = 0; i < n; ++i) x0[i] = T(0.3) + T(0.25) * T(i);
+    tl::var<tl::dvec<T>> x(x0);
+    auto q = tl::let(x * x);
+    auto const [gx, gq] = tl::gradient(tl::sum(q * x + tl::sin(q)), tl::wrt(x, q), tl::stop_at(q));
+    auto const gs = tl::gradient(tl::sum(f1(x)), x);
+    for (std::size_t i = 0; i < n; ++i) {
+      double const xi = double(x0[i]);
+      BOOST_TEST(close(gx[i], xi * xi), "stop_at, n = " << n << ", element " << i);
+      BOOST_TEST(close(gq[i], xi + std::cos(xi * xi)), "the stopped let's own gradient, element " << i);
+      BOOST_TEST(close(gs[i], xi * xi), "stop_gradient, element " << i);
+      auto const fd = tl::value(f1(tl::constant(tl::dual<T>{x0[i], {T(1)}})));
+      BOOST_TEST(close(fd.tangent[0], xi * xi), "dual, element " << i);
+      auto const j = tl::derivative<1>([&](auto v) { return f1(v); }, x0[i]);
+      BOOST_TEST(close(j[1], xi * xi), "jet, element " << i);
+      tl::active<T> xa = x0[i];
+      tl::active<T> const qa = xa * xa;
+      tl::active<T> const ya = qa * xa + tl::sin(qa);
+      auto const [ax, aq] = tl::gradient(ya, tl::wrt(xa, qa), tl::stop_at(qa));
+      BOOST_TEST(close(ax, xi * xi), "tl::active with stop_at, element " << i);
+      BOOST_TEST(close(aq, xi + std::cos(xi * xi)), "tl::active, the stopped value's gradient, element " << i);
+    }
+  }
+  tl::var<tl::vec<T, 9>> xs{T(0.1), T(0.2), T(0.3), T(0.4), T(0.5), T(0.6), T(0.7), T(0.8), T(0.9)};
+  auto qs = tl::let(xs * xs);
+  auto const gxs = tl::gradient(tl::sum(qs * xs + tl::sin(qs)), xs, tl::stop_at(qs));
+  for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(close(gxs[i], double(xs.value()[i]) * double(xs.value()[i])));
+}
+
 }  // namespace
