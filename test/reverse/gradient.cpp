@@ -114,6 +114,50 @@ BOOST_AUTO_TEST_CASE(vars_and_lets_can_be_roots) {
   BOOST_TEST(gb[1] == -6.0);
 }
 
+// tl::value_and_gradient: the value gradient's sweep computed, equal to tl::value and tl::gradient
+// called apart, with every option, for fused roots (sums over SIMD loops, at tails), plain scalars,
+// vector outputs, several outputs and tl::active.
+BOOST_AUTO_TEST_CASE(value_and_gradient_is_value_and_gradient_from_one_sweep) {
+  for (std::size_t n : {1u, 7u, 9u, 33u}) {
+    tl::dvec<double> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = 0.1 + 0.3 * double(i);
+    tl::var<tl::dvec<double>> x{v};
+    tl::var<double> b{0.5};
+    auto const loss = tl::sum(tl::log(tl::exp(x) + b) * x);  // a fused root: its value comes from the backward loop
+    auto const [value, g] = tl::value_and_gradient(loss, tl::wrt(x, b));
+    BOOST_TEST(value == tl::value(loss), boost::test_tools::tolerance(1e-14));
+    auto const [gx, gb] = tl::gradient(loss, tl::wrt(x, b));
+    for (std::size_t i = 0; i < n; ++i) BOOST_TEST(std::get<0>(g)[i] == gx[i], boost::test_tools::tolerance(1e-14));
+    BOOST_TEST(std::get<1>(g) == gb, boost::test_tools::tolerance(1e-14));
+  }
+  // One target (the gradient bare), a scalar expression.
+  tl::var<double> a{2.0};
+  auto const [y, ga] = tl::value_and_gradient(a * a * a, a);
+  BOOST_TEST(y == 8.0);
+  BOOST_TEST(ga == 12.0);
+  // A vector output with a seed: the value is the vector, the seed weights only the gradient.
+  tl::var<tl::vec<double, 2>> w{1.0, 2.0};
+  auto const [vw, gw] = tl::value_and_gradient(w * w, w, tl::seeds(tl::vec<double, 2>{1.0, -1.0}));
+  BOOST_TEST(vw[0] == 1.0);
+  BOOST_TEST(vw[1] == 4.0);
+  BOOST_TEST(gw[0] == 2.0);
+  BOOST_TEST(gw[1] == -4.0);
+  // Several outputs: a tuple of values; stop_at as for tl::gradient.
+  auto q = tl::let(a * a);
+  auto const [vs, gq] = tl::value_and_gradient(tl::outputs(q * a, tl::sum(w)), tl::wrt(a, q), tl::stop_at(q));
+  BOOST_TEST(std::get<0>(vs) == 8.0);
+  BOOST_TEST(std::get<1>(vs) == 3.0);
+  BOOST_TEST(std::get<0>(gq) == 4.0);  // q held constant: d(q a)/da = q
+  BOOST_TEST(std::get<1>(gq) == 2.0);
+  // A tl::active program.
+  tl::active<double> p = 3.0;
+  tl::active<double> r = p * p;
+  r += tl::sin(p);
+  auto const [vr, gp] = tl::value_and_gradient(r, p);
+  BOOST_TEST(vr == 9.0 + std::sin(3.0));
+  BOOST_TEST(gp == 6.0 + std::cos(3.0));
+}
+
 BOOST_AUTO_TEST_CASE(jacobian_shapes_and_values) {
   tl::var<tl::vec<double, 3>> x{0.5, 1.0, 2.0};
   auto J = tl::jacobian(tl::matmul(tl::constant(tl::mat<double, 2, 3>{{1, 2, 3}, {4, 5, 6}}), tl::sin(x)), x);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -397,6 +398,41 @@ auto run_gradient_call(Y const& y, X const& x, Opt const&... opt) {
     return std::get<0>(std::move(result));
 }
 
+/// std::tuple of the roots' value types.
+template <class Roots, class = std::make_index_sequence<std::tuple_size_v<Roots>>>
+struct root_values;
+template <class Roots, std::size_t... I>
+struct root_values<Roots, std::index_sequence<I...>> {
+  using type = std::tuple<typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type...>;
+};
+
+/// The values of y (a tuple for outputs(...)) and its gradient, from one sweep: the roots' records,
+/// read once the backward pass has run (a fused root sets its value there).
+template <class Y, class X, class... Opt>
+auto run_value_and_gradient_call(Y const& y, X const& x, Opt const&... opt) {
+  decltype(auto) roots = detail::root_tuple(y);
+  using Roots = std::remove_cvref_t<decltype(roots)>;
+  using Values = typename root_values<Roots>::type;
+  std::optional<Values> values;
+  auto const* seeds = detail::seeds_of(opt...);
+  auto result = detail::run_gradient(
+      roots, detail::wrt_targets(x), seeds, detail::stopped_of(opt...),
+      [&](auto const& recs) {
+        values.emplace(std::apply([](auto const&... r) { return Values{r.value...}; }, recs));
+      },
+      detail::stopped_slots_of(opt...));
+  auto value = [&] {
+    if constexpr (is_outputs<Y>::value)
+      return std::move(*values);
+    else
+      return std::get<0>(std::move(*values));
+  }();
+  if constexpr (detail::is_wrt<X>::value)
+    return std::pair{std::move(value), std::move(result)};
+  else
+    return std::pair{std::move(value), std::get<0>(std::move(result))};
+}
+
 }  // namespace detail
 
 /// The gradient of y (summed over its elements, and over outputs(...)) with respect to x.
@@ -414,6 +450,22 @@ auto gradient(Y const& y, X const& x, Opt const&... opt) {
     return;  // the assertions say what is wrong; nothing further to report
   } else {
     return detail::run_gradient_call(y, x, opt...);
+  }
+}
+
+/// y's value and its gradient from one sweep (one forward pass, as a training loop wants): takes what
+/// tl::gradient takes and returns std::pair{value, gradient(s)}; the value is a std::tuple of the
+/// outputs' values for tl::outputs(...). Seeds weight the gradient, not the value.
+///
+///     auto [loss, g] = tl::value_and_gradient(loss_expr, w);
+///     auto [loss, gs] = tl::value_and_gradient(loss_expr, tl::wrt(w, b), tl::stop_at(h));
+template <class Y, class X, class... Opt>
+auto value_and_gradient(Y const& y, X const& x, Opt const&... opt) {
+  if constexpr (!detail::gradient_arguments_fit<Y, X, Opt...>()) {
+    detail::check_gradient_arguments<Y, X, Opt...>();
+    return;  // the assertions say what is wrong; nothing further to report
+  } else {
+    return detail::run_value_and_gradient_call(y, x, opt...);
   }
 }
 
