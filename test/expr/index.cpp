@@ -113,6 +113,41 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(index_of_expressions, T, float_types) {
   law::check(e, op, law::random_like(tl::vec<T, 8>{}, entries, gen));
 }
 
+// Elements of vars and lets give their adjoints and tangents in place (index.hpp, backward_block and
+// tangent_block): forward mode agrees with reverse mode through x[i], l[i], l(i) of a matrix let and
+// an index of an index, at sizes on both sides of a SIMD width.
+BOOST_AUTO_TEST_CASE_TEMPLATE(forward_and_reverse_agree_through_indices_of_vars_and_lets, T, float_types) {
+  for (std::size_t n : {3u, 9u, 17u}) {
+    tl::dvec<T> x0(n);
+    for (std::size_t i = 0; i < n; ++i) x0[i] = T(0.2) + T(0.1) * T(i);
+    tl::var<tl::dvec<T>> x{x0};
+    auto l = tl::let(tl::exp(x));
+    tl::var<tl::mat<T, 2, 3>> m{{T(1), T(2), T(3)}, {T(4), T(5), T(6)}};
+    auto lm = tl::let(m * T(2));
+    auto y = x * l[1] + l * x[n - 1] + x[0] * lm(1, 2) * lm[0][1];
+    auto const fx = tl::jacobian(y, x, tl::forward_mode);
+    auto const rx = tl::jacobian(y, x, tl::reverse_mode);
+    for (std::size_t i = 0; i < n; ++i) {
+      for (std::size_t j = 0; j < n; ++j) {
+        // dy_i/dx_j, exact: [i == j](l1 + l_i x_{n-1}) + x_i [j == 1] l_1 + l_i [j == n-1] + [j == 0] lm(1,2) lm(0,1)
+        double const xi = double(x0[i]), li = std::exp(xi), l1 = std::exp(double(x0[1]));
+        double want = (i == j ? l1 + li * double(x0[n - 1]) : 0.0) + (j == 1 ? xi * l1 : 0.0) +
+                      (j == n - 1 ? li : 0.0) + (j == 0 ? 12.0 * 4.0 : 0.0);
+        double const tol = (std::is_same_v<T, float> ? 1e-5 : 1e-12) * (1 + std::abs(want));
+        BOOST_TEST(std::abs(double(fx(i, j)) - want) <= tol, "forward dy" << i << "/dx" << j << ", n = " << n);
+        BOOST_TEST(std::abs(double(rx(i, j)) - want) <= tol, "reverse dy" << i << "/dx" << j << ", n = " << n);
+      }
+    }
+    // The matrix let's elements in reverse mode: dsum(y)/dm(1, 2) = 2 lm(0, 1) sum_i x_0 = 8 n x_0, and
+    // dsum(y)/dm(0, 1) = 2 lm(1, 2) n x_0 = 24 n x_0.
+    auto const gm = tl::gradient(tl::sum(y), m);
+    double const nx0 = double(n) * double(x0[0]);
+    BOOST_TEST(std::abs(double(gm(1, 2)) - 8.0 * nx0) <= 1e-4 * nx0);
+    BOOST_TEST(std::abs(double(gm(0, 1)) - 24.0 * nx0) <= 1e-4 * nx0);
+    BOOST_TEST(double(gm(0, 0)) == 0.0);
+  }
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(edges)

@@ -233,6 +233,29 @@ BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
   BOOST_TEST(after.allocations > before.allocations);
 }
 
+// x[i] of a var or a let gives its adjoint back in place (index.hpp): reading six elements allocates
+// no more than reading one (before, each read made and zero-filled an array of x's size).
+BOOST_AUTO_TEST_CASE(indexing_allocates_nothing_per_index) {
+  tl::var<tl::dvec<double>> x{tl::dvec<double>(1000, 0.5)};  // 8 KB: below the kept-block size
+  auto l = tl::let(x * 2.0);
+  auto one = x[3] * 2.0;
+  auto six = x[0] * x[1] + x[5] * x[7] + x(998) * x[999] + l[3] * l[4];
+  auto count = [](auto const& y, auto const& target) {
+    (void)tl::gradient(y, target);  // warm
+    auto const a = now();
+    auto const g = tl::gradient(y, target);
+    auto const b = now();
+    BOOST_TEST(g.size() == 1000u);
+    return b.allocations - a.allocations;
+  };
+  auto const g = tl::gradient(six, x);
+  BOOST_TEST(g[0] == 0.5);
+  BOOST_TEST(g[3] == 2.0);  // d(l3 l4)/dx3 = 2 l4 = 2 (l = 2 x = 1)
+  BOOST_TEST(g[999] == 0.5);
+  BOOST_TEST(g[2] == 0.0);
+  BOOST_TEST(count(six, x) == count(one, x) + 1);  // the let's own value (x * 2, one array)
+}
+
 // An elementwise tree over runtime extents stores one array, its output, however many nodes it has
 // (expr/fuse.hpp, fused_map_*): evaluating a four-node tree allocates as much as one node.
 BOOST_AUTO_TEST_CASE(an_elementwise_tree_stores_one_array) {

@@ -166,6 +166,32 @@ void add_into(V& dst, V const& src) {
   }
 }
 
+/// dst's elements from `offset` on += the elements of b (a number, or a block of them): what e[i] or
+/// e(i, j) gives back to e, added where it was read (index.hpp).
+template <class V, class B>
+void add_block_into(V& dst, std::size_t offset, B const& b) {
+  if constexpr (rank_v<B> == 0) {
+    dst.data()[offset] += b;
+  } else {
+    auto* d = dst.data() + offset;
+    auto const* s = b.data();
+    for (std::size_t i = 0, n = b.size(); i < n; ++i) d[i] += s[i];
+  }
+}
+
+/// The block of type B (a number, or an array of B's extents `e`) at `offset` in src's elements.
+template <class B, class V>
+B block_of(V const& src, std::size_t offset, extents<rank_v<B>> const& e) {
+  if constexpr (rank_v<B> == 0) {
+    return src.data()[offset];
+  } else {
+    B b = make_value<B>(e);
+    auto const* s = src.data() + offset;
+    for (std::size_t i = 0, n = b.size(); i < n; ++i) b.data()[i] = s[i];
+    return b;
+  }
+}
+
 template <class V>
 std::string format_shape(V const& v) {
   return format_extents(extents_of(v));

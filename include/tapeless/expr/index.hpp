@@ -92,23 +92,30 @@ struct index_node : expr_base<index_node<N, K>> {
       return v;
     }
   }
-  void backward(sweep& s, record const& r, value_type const& a) const {
-    auto g = zeros_like(r.child.value);
-    if constexpr (rank_v<value_type> == 0)
-      g.data()[r.offset] = a;
-    else
-      std::copy(a.data(), a.data() + a.size(), g.data() + r.offset);
-    n_.backward(s, r.child, std::move(g));
+  void backward(sweep& s, record const& r, value_type const& a) const { backward_block(s, r, 0, a); }
+  /// A var, a let or an index of them takes the block's adjoint where it was read; any other
+  /// expression gets an array of its own shape, zero but for the block.
+  static constexpr bool adds_blocks = true;
+  template <class B>
+  void backward_block(sweep& s, record const& r, std::size_t offset, B const& a) const {
+    if constexpr (requires { N::adds_blocks; }) {
+      n_.backward_block(s, r.child, r.offset + offset, a);
+    } else {
+      auto g = zeros_like(r.child.value);
+      add_block_into(g, r.offset + offset, a);
+      n_.backward(s, r.child, std::move(g));
+    }
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
-    auto const t = n_.tangent(p, r.child);
-    if constexpr (rank_v<value_type> == 0) {
-      return t.data()[r.offset];
-    } else {
-      value_type v = zeros_like(r.value);
-      std::copy(t.data() + r.offset, t.data() + r.offset + v.size(), v.data());
-      return v;
-    }
+    return tangent_block<value_type>(p, r, 0, extents_of(r.value));
+  }
+  /// Forward mode likewise: a var's or a let's tangent is read at the block, not copied whole.
+  template <class B>
+  B tangent_block(tangent_pass const& p, record const& r, std::size_t offset, extents<rank_v<B>> const& e) const {
+    if constexpr (requires { N::adds_blocks; })
+      return n_.template tangent_block<B>(p, r.child, r.offset + offset, e);
+    else
+      return block_of<B>(n_.tangent(p, r.child), r.offset + offset, e);
   }
 
  private:

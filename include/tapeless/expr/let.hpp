@@ -73,6 +73,11 @@ class let_value : public let_link {
     add_into(adjoint_, a);
     touched_ = true;
   }
+  template <class B>
+  void accumulate_block(std::size_t offset, B const& a) const {
+    add_block_into(adjoint_, offset, a);
+    touched_ = true;
+  }
   /// The total adjoint in sweep s (the sum over the users), if s reached this let.
   std::optional<V> reached_adjoint(sweep const& s) const {
     if (this->level_ == 0 && epoch_ == s.epoch()) return adjoint_;
@@ -309,7 +314,16 @@ struct let_ref : expr_base<let_ref<V>> {
     return {l_->evaluate(s)};
   }
   void backward(sweep&, record const&, value_type const& a) const { l_->accumulate(a); }
+  static constexpr bool adds_blocks = true;  // as var_ref
+  template <class B>
+  void backward_block(sweep&, record const&, std::size_t offset, B const& a) const {
+    l_->accumulate_block(offset, a);
+  }
   value_type tangent(tangent_pass const& p, record const&) const { return l_->tangent(p); }
+  template <class B>
+  B tangent_block(tangent_pass const& p, record const&, std::size_t offset, extents<rank_v<B>> const& e) const {
+    return block_of<B>(l_->tangent(p), offset, e);  // the let keeps its tangent: no copy of it
+  }
 
   /// The total adjoint of the binding in sweep s (the sum over its users), if s reached it.
   std::optional<value_type> reached_adjoint(sweep const& s) const { return l_->reached_adjoint(s); }

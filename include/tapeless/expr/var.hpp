@@ -120,6 +120,13 @@ struct var_ref : expr_base<var_ref<V>> {
     return {v_->value_};
   }
   void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
+  /// The adjoint of the block at `offset` (what x[i] or x(i, j) read), added in place: an index
+  /// costs what it touches, not the var's size (index.hpp).
+  static constexpr bool adds_blocks = true;
+  template <class B>
+  void backward_block(sweep&, record const&, std::size_t offset, B const& a) const {
+    add_block_into(v_->adjoint_, offset, a);
+  }
   [[noreturn, gnu::noinline, gnu::cold]] static void gone() { outlived("a tl::var"); }
   /// Checked where a sweep first sees the var, not in backward(): a test there (even of a cold call)
   /// cost the fused loops their inlining (normal_logpdf, N = 256: 35 ns became 125 ns).
@@ -131,6 +138,12 @@ struct var_ref : expr_base<var_ref<V>> {
   V tangent(tangent_pass const& p, record const& r) const {
     if (auto const* d = p.direction_for<V>(v_)) return *d;
     return zeros_like(r.value);
+  }
+  /// The tangent of the block at `offset` alone (x[i] in forward mode), without a copy of x's.
+  template <class B>
+  B tangent_block(tangent_pass const& p, record const&, std::size_t offset, extents<rank_v<B>> const& e) const {
+    if (auto const* d = p.direction_for<V>(v_)) return block_of<B>(*d, offset, e);
+    return make_value<B>(e);
   }
 
   /// The adjoint gathered in sweep s, if s reached the var.
