@@ -219,3 +219,74 @@ BOOST_AUTO_TEST_CASE(stop_at) {
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// tl::any_expression<V>: an expression kept as a class member or in a container, by its value type
+// alone. It is a let that can be moved: once per sweep, fused inside, a target, stoppable; replacing
+// it or letting it go leaves expressions over it throwing tl::lifetime_error.
+namespace {
+
+struct model {
+  tl::var<tl::dvec<double>> w;
+  tl::var<double> b;
+  tl::any_expression<double> loss;
+  model(tl::dvec<double> w0, double b0)
+      : w(std::move(w0)), b(b0), loss(tl::sum(tl::square(w - 1.0) * tl::exp(w)) + b * b) {}
+  model(model&&) = delete;  // the loss refers to w and b
+};
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(any_expression)
+
+BOOST_AUTO_TEST_CASE(a_model_class_keeps_its_loss) {
+  for (std::size_t n : {1u, 7u, 9u, 17u}) {
+    tl::dvec<double> w0(n);
+    for (std::size_t i = 0; i < n; ++i) w0[i] = 0.1 * double(i);
+    model m(w0, 2.0);
+    auto const [l, g] = tl::value_and_gradient(m.loss, tl::wrt(m.w, m.b));
+    double want = 4.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      double const x = w0[i];
+      want += (x - 1) * (x - 1) * std::exp(x);
+      double const d = (2 * (x - 1) + (x - 1) * (x - 1)) * std::exp(x);
+      BOOST_TEST(std::abs(std::get<0>(g)[i] - d) <= 1e-13 * (1 + std::abs(d)));
+    }
+    BOOST_TEST(std::abs(l - want) <= 1e-13 * want);
+    BOOST_TEST(std::get<1>(g) == 4.0);
+    // Used twice in a larger expression: evaluated once, its gradient counted twice; a target itself.
+    auto const y = m.loss * 2.0 + m.loss;
+    auto const [gw, gl] = tl::gradient(y, tl::wrt(m.w, m.loss));
+    BOOST_TEST(gl == 3.0);
+    BOOST_TEST(std::abs(gw[0] - 3 * std::get<0>(g)[0]) <= 1e-12);
+    // stop_at: the loss is a constant to what uses it.
+    auto const [sw, sl] = tl::gradient(y + tl::sum(m.w), tl::wrt(m.w, m.loss), tl::stop_at(m.loss));
+    BOOST_TEST(sw[n - 1] == 1.0);
+    BOOST_TEST(sl == 3.0);
+  }
+}
+
+BOOST_AUTO_TEST_CASE(containers_moves_and_replacement) {
+  tl::var<tl::vec<double, 3>> w{1.0, 2.0, 3.0};
+  std::vector<tl::any_expression<double>> terms;
+  for (std::size_t i = 0; i < 3; ++i) terms.push_back(tl::square(w[i]) * double(i));  // moved as the vector grows
+  auto const total = terms[2] + terms[1];
+  BOOST_TEST(tl::value(total) == 22.0);
+  auto const g = tl::gradient(total, w);
+  BOOST_TEST(g[0] == 0.0);
+  BOOST_TEST(g[1] == 4.0);
+  BOOST_TEST(g[2] == 12.0);
+  // A vector-valued one.
+  tl::any_expression<tl::vec<double, 3>> v = tl::exp(w) * 2.0;
+  BOOST_TEST(tl::gradient(tl::sum(v), w)[1] == 2.0 * std::exp(2.0));
+  // Replaced, or gone: what was built over the old one says so.
+  tl::any_expression<double> e = tl::sum(w);
+  auto const over = e * 3.0;
+  BOOST_TEST(tl::value(over) == 18.0);
+  e = tl::sum(w) * 2.0;
+  BOOST_CHECK_THROW((void)tl::value(over), tl::lifetime_error);
+  BOOST_TEST(tl::value(e * 3.0) == 36.0);
+  tl::any_expression<double> moved = std::move(e);
+  BOOST_TEST(tl::value(moved) == 12.0);
+}
+
+BOOST_AUTO_TEST_SUITE_END()

@@ -103,6 +103,8 @@ template <class V>
 class var;
 template <class E>
 class let;
+template <class V>
+class any_expression;
 template <class T>
 class active;
 
@@ -635,6 +637,8 @@ template <class T>
 struct is_let : std::false_type {};
 template <class E>
 struct is_let<let<E>> : std::true_type {};
+template <class V>
+struct is_let<any_expression<V>> : std::true_type {};  // a let whose type names only its value
 template <class T>
 struct is_active : std::false_type {};
 template <class T>
@@ -806,6 +810,10 @@ struct node_type_of<var<V>> {
 template <class E>
 struct node_type_of<let<E>> {
   using type = let_ref<typename E::value_type>;
+};
+template <class V>
+struct node_type_of<any_expression<V>> {
+  using type = let_ref<V>;
 };
 template <class T>
 struct node_type_of<active<T>> {

@@ -296,6 +296,70 @@ class let : public expr_base<let<E>> {
 template <class A>
 let(A const&) -> let<detail::node_t<A>>;
 
+/// An expression whose type names only its value type (as std::function is a callable's), to keep as a class member or in a container:
+/// `tl::any_expression<double> loss_;` holds any scalar expression (the expression type of a deduced
+/// `auto` cannot be named there). It is a tl::let that can be moved: evaluated once per sweep however
+/// often it is used, and the fused loops stay inside it, so it costs one indirect call per sweep, not
+/// one per node. Like a let it can be a target (`tl::wrt(loss_)`) and be given to `tl::stop_at`.
+///
+///     struct model {
+///       tl::var<tl::dvec<double>> w;
+///       tl::any_expression<double> loss;
+///       explicit model(tl::dvec<double> w0) : w(std::move(w0)), loss(tl::sum(tl::square(w - 1.0))) {}
+///     };
+///
+/// Moving it keeps what it refers to (its state stays where it is); what refers to it (expressions
+/// built over it) must not outlive it, and what it refers to (the vars) must outlive it: a class that
+/// holds both should not be moved once built (hold it by std::unique_ptr, or delete its moves).
+template <class V>
+class any_expression : public expr_base<any_expression<V>> {
+ public:
+  using value_type = V;
+  template <class A>
+    requires(expression<A> && !std::same_as<A, any_expression>)
+  any_expression(A const& a) : state_(own(detail::make_let_state(detail::as_node(a)))) {
+    static_assert(std::same_as<typename detail::node_t<A>::value_type, V>,
+                  "tl::any_expression<V>: the expression's value type must be V (a scalar expression for "
+                  "tl::any_expression<double>, a tl::dvec<double> one for tl::any_expression<tl::dvec<double>>)");
+  }
+  any_expression(any_expression&& o) noexcept = default;
+  any_expression& operator=(any_expression&& o) noexcept {
+    if (this != &o) {
+      end();
+      state_ = std::move(o.state_);
+    }
+    return *this;
+  }
+  any_expression(any_expression const&) = delete;
+  any_expression& operator=(any_expression const&) = delete;
+  ~any_expression() { end(); }
+
+  /// What users of the expression refer to (as for a tl::let).
+  detail::let_value<V> const* state() const noexcept { return state_.get(); }
+
+ private:
+  using destroy_fn = void (*)(detail::let_value<V>*) noexcept;
+  struct destroy {
+    destroy_fn fn = nullptr;
+    void operator()(detail::let_value<V>* p) const noexcept { fn(p); }
+  };
+  template <class E>
+  static std::unique_ptr<detail::let_value<V>, destroy> own(std::unique_ptr<detail::let_state<E>> p) {
+    if (detail::body_scope::current()) [[unlikely]]
+      throw scope_error("tl::any_expression made inside a tl::scan step: use a tl::let there (the step is evaluated "
+                        "once per step)");
+    return {p.release(), destroy{[](detail::let_value<V>* q) noexcept { delete static_cast<detail::let_state<E>*>(q); }}};
+  }
+  void end() noexcept {
+    if (state_) detail::end_identity(state_->alive_);  // expressions over it throw lifetime_error from now on
+  }
+  std::unique_ptr<detail::let_value<V>, destroy> state_;
+};
+
+template <class A>
+  requires expression<A>
+any_expression(A const&) -> any_expression<typename detail::node_t<A>::value_type>;
+
 namespace detail {
 
 template <class V>
