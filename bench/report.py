@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -32,6 +32,8 @@ DESCRIPTIONS = {
                   "reference is nested duals checked against Taylor recurrences in long double",
     "ode_rk4": "a damped chain of 4 masses with cubic springs integrated by RK4 (examples/spring_model.hpp), the "
                "gradient of the final energy wrt the 8 initial values and 3 parameters (size = number of steps)",
+    "logsumexp": "`logsumexp(x)` over N inputs, the value and the gradient (the softmax) from one sweep; "
+                 "`tapeless_spelled` is `log(sum(exp(x - m))) + m` with `m = let(max(x))`",
     "index": "`x[0] * x[1] + x[N/2] * x[N-1]` for a var of N elements, the (dense) gradient wrt x: each read must "
              "cost O(1), not O(N) (size = N)",
     "templated_scalar": "a chain of n particles on a periodic substrate, springs stiffer in compression (a branch on "

@@ -208,6 +208,36 @@ HWY_INLINE lanes<D> abs(lanes<D> a) {
   return {hn::Abs(a.v)};
 }
 
+/// The index of the first largest (or smallest) element of x[0, n), n >= 1, in SIMD passes; n itself
+/// when x holds a NaN (the caller then takes the scalar path, which makes the first NaN the result).
+template <bool Largest, class T>
+HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
+  hn::ScalableTag<T> const d;
+  std::size_t const w = hn::Lanes(d);
+  auto best = hn::Set(d, x[0]);
+  auto nan = hn::Ne(best, best);
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) {
+    auto const v = hn::LoadU(d, x + i);
+    nan = hn::Or(nan, hn::Ne(v, v));
+    best = Largest ? hn::Max(best, v) : hn::Min(best, v);
+  }
+  if (!hn::AllFalse(d, nan)) return n;
+  T m = Largest ? hn::GetLane(hn::MaxOfLanes(d, best)) : hn::GetLane(hn::MinOfLanes(d, best));
+  for (; i < n; ++i) {
+    if (x[i] != x[i]) return n;
+    if (Largest ? m < x[i] : x[i] < m) m = x[i];
+  }
+  auto const target = hn::Set(d, m);
+  for (i = 0; i + w <= n; i += w) {
+    auto const hit = hn::Eq(hn::LoadU(d, x + i), target);
+    if (!hn::AllFalse(d, hit)) return i + static_cast<std::size_t>(hn::FindFirstTrue(d, hit));
+  }
+  for (; i < n; ++i)
+    if (x[i] == m) return i;
+  return n;  // not reached: m is one of the elements
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace tapeless::detail::kernels
 HWY_AFTER_NAMESPACE();

@@ -1,0 +1,113 @@
+// logsumexp: y = log(sum_i exp(x_i)) over N inputs, the value and the gradient (the softmax) wrt all
+// of them. tl::logsumexp against the same thing spelled out with tl::max, tl::exp and tl::sum (the
+// fused loops), and against hand-written loops: scalar, and Highway SIMD (one pass for the maximum,
+// one that stores exp(x - m) while summing it, one that scales).
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <vector>
+
+#include <tapeless/tapeless.hpp>
+
+#include "common.hpp"
+#include "simd.hpp"
+
+namespace {
+
+char const* const problem = "logsumexp";
+
+std::vector<double> inputs(std::size_t n) {
+  std::vector<double> x(n);
+  for (std::size_t i = 0; i < n; ++i) x[i] = 3 * std::sin(0.37 * double(i));
+  return x;
+}
+
+struct result {
+  double value;
+  std::vector<double> gradient;
+};
+
+result grad_plain(std::vector<double> const& x) {
+  std::size_t const n = x.size();
+  double const m = *std::max_element(x.begin(), x.end());
+  std::vector<double> g(n);
+  double s = 0;
+  for (std::size_t i = 0; i < n; ++i) s += (g[i] = std::exp(x[i] - m));
+  double const inv = 1 / s;
+  for (std::size_t i = 0; i < n; ++i) g[i] *= inv;
+  return {m + std::log(s), std::move(g)};
+}
+
+result grad_simd(std::vector<double> const& x) {
+  hn::ScalableTag<double> const d;
+  std::size_t const n = x.size(), lanes = hn::Lanes(d);
+  double const* p = x.data();
+  auto vm = hn::Set(d, p[0]);
+  std::size_t i = 0;
+  for (; i + lanes <= n; i += lanes) vm = hn::Max(vm, hn::LoadU(d, p + i));
+  double m = hn::GetLane(hn::MaxOfLanes(d, vm));
+  for (; i < n; ++i) m = std::max(m, p[i]);
+  std::vector<double> g(n);
+  auto const vshift = hn::Set(d, m);
+  auto acc = hn::Zero(d);
+  for (i = 0; i + lanes <= n; i += lanes) {
+    auto const e = hn::Exp(d, hn::Sub(hn::LoadU(d, p + i), vshift));
+    hn::StoreU(e, d, g.data() + i);
+    acc = hn::Add(acc, e);
+  }
+  double s = hn::GetLane(hn::SumOfLanes(d, acc));
+  for (; i < n; ++i) s += (g[i] = std::exp(p[i] - m));
+  auto const vinv = hn::Set(d, 1 / s);
+  for (i = 0; i + lanes <= n; i += lanes) hn::StoreU(hn::Mul(hn::LoadU(d, g.data() + i), vinv), d, g.data() + i);
+  for (; i < n; ++i) g[i] /= s;
+  return {m + std::log(s), std::move(g)};
+}
+
+void check(char const* impl, std::size_t n, double value, double const* g) {
+  auto const want = grad_plain(inputs(n));
+  bench::check(bench::name(problem, impl, n), "value", value, want.value);
+  bench::check(bench::name(problem, impl, n), "gradient", g, want.gradient.data(), n);
+}
+
+template <result (*Grad)(std::vector<double> const&)>
+void bm_direct(benchmark::State& state, char const* impl) {
+  std::size_t const n = bench::size(state);
+  auto x = inputs(n);
+  {
+    auto const r = Grad(x);
+    check(impl, n, r.value, r.gradient.data());
+  }
+  bench::time_loop(state, std::tie(x), [](std::vector<double> const& v) { return Grad(v); });
+}
+
+template <bool Spelled>
+void bm_tapeless(benchmark::State& state, char const* impl) {
+  std::size_t const n = bench::size(state);
+  auto const x0 = inputs(n);
+  tl::var<tl::dvec<double>> x{tl::dvec<double>(std::span<double const>(x0))};
+  auto const m = tl::let(tl::max(x));
+  auto const y = [&] {
+    if constexpr (Spelled)
+      return tl::log(tl::sum(tl::exp(x - m))) + m;
+    else
+      return tl::logsumexp(x);
+  }();
+  {
+    auto const [v, g] = tl::value_and_gradient(y, x);
+    check(impl, n, v, g.data());
+  }
+  int tick = 0;
+  bench::time_loop(state, std::tie(tick), [&](int) { return tl::value_and_gradient(y, x); });
+}
+
+int const registered = [] {
+  bench::register_sized(problem, "handwritten", bm_direct<grad_plain>);
+  bench::register_sized(problem, "handwritten_simd", bm_direct<grad_simd>);
+  bench::register_sized(problem, "tapeless", bm_tapeless<false>);
+  bench::register_sized(problem, "tapeless_spelled", bm_tapeless<true>);
+  return 0;
+}();
+
+}  // namespace
+
+BENCHMARK_MAIN();
