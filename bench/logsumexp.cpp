@@ -1,6 +1,7 @@
 // logsumexp: y = log(sum_i exp(x_i)) over N inputs, the value and the gradient (the softmax) wrt all
 // of them. tl::logsumexp against the same thing spelled out with tl::max, tl::exp and tl::sum (the
-// fused loops), and against hand-written loops: scalar, and Highway SIMD (one pass for the maximum,
+// fused loops), against tl::value then tl::gradient (two sweeps, where tl::value_and_gradient takes
+// one), and against hand-written loops: scalar, and Highway SIMD (one pass for the maximum,
 // one that stores exp(x - m) while summing it, one that scales).
 #include <algorithm>
 #include <cmath>
@@ -80,7 +81,7 @@ void bm_direct(benchmark::State& state, char const* impl) {
   bench::time_loop(state, std::tie(x), [](std::vector<double> const& v) { return Grad(v); });
 }
 
-template <bool Spelled>
+template <bool Spelled, bool OneSweep = true>
 void bm_tapeless(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
   auto const x0 = inputs(n);
@@ -97,7 +98,10 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
     check(impl, n, v, g.data());
   }
   int tick = 0;
-  bench::time_loop(state, std::tie(tick), [&](int) { return tl::value_and_gradient(y, x); });
+  if constexpr (OneSweep)
+    bench::time_loop(state, std::tie(tick), [&](int) { return tl::value_and_gradient(y, x); });
+  else  // what a training loop paid before tl::value_and_gradient: two forward passes
+    bench::time_loop(state, std::tie(tick), [&](int) { return std::pair{tl::value(y), tl::gradient(y, x)}; });
 }
 
 int const registered = [] {
@@ -105,6 +109,7 @@ int const registered = [] {
   bench::register_sized(problem, "handwritten_simd", bm_direct<grad_simd>);
   bench::register_sized(problem, "tapeless", bm_tapeless<false>);
   bench::register_sized(problem, "tapeless_spelled", bm_tapeless<true>);
+  bench::register_sized(problem, "tapeless_value_then_gradient", bm_tapeless<false, false>);
   return 0;
 }();
 

@@ -33,7 +33,8 @@ DESCRIPTIONS = {
     "ode_rk4": "a damped chain of 4 masses with cubic springs integrated by RK4 (examples/spring_model.hpp), the "
                "gradient of the final energy wrt the 8 initial values and 3 parameters (size = number of steps)",
     "logsumexp": "`logsumexp(x)` over N inputs, the value and the gradient (the softmax) from one sweep; "
-                 "`tapeless_spelled` is `log(sum(exp(x - m))) + m` with `m = let(max(x))`",
+                 "`tapeless_spelled` is `log(sum(exp(x - m))) + m` with `m = let(max(x))`, `tapeless_value_then_gradient` "
+                 "`tl::value` then `tl::gradient` (two sweeps)",
     "index": "`x[0] * x[1] + x[N/2] * x[N-1]` for a var of N elements, the (dense) gradient wrt x: each read must "
              "cost O(1), not O(N) (size = N)",
     "templated_scalar": "a chain of n particles on a periodic substrate, springs stiffer in compression (a branch on "
