@@ -217,4 +217,39 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(stop_at_agrees_with_stop_gradient_in_every_mode, T
   for (std::size_t i = 0; i < 9; ++i) BOOST_TEST(close(gxs[i], double(xs.value()[i]) * double(xs.value()[i])));
 }
 
+// Found by the fuzzer (test/fuzz): each gave a wrong number or a crash.
+BOOST_AUTO_TEST_CASE_TEMPLATE(fuzzer_findings, T, reals) {
+  // A NaN among a SIMD vector's worth of elements is the max and the min (Highway's Ne is an ordered
+  // compare on AVX-512: the NaN test missed it), at every position and size.
+  for (std::size_t n : {1u, 7u, 8u, 9u, 16u, 17u, 33u})
+    for (std::size_t at = 0; at < n; at += 3) {
+      tl::dvec<T> v(n);
+      for (std::size_t i = 0; i < n; ++i) v[i] = T(i % 5);
+      v[at] = nan_v<T>;
+      tl::var<tl::dvec<T>> x{v};
+      BOOST_TEST(std::isnan(tl::value(tl::max(x))), "max, n = " << n << ", NaN at " << at);
+      BOOST_TEST(std::isnan(tl::value(tl::min(x))), "min, n = " << n << ", NaN at " << at);
+      BOOST_TEST(tl::gradient(tl::max(x), x)[at] == T(1));
+      BOOST_TEST(std::isnan(tl::value(tl::logsumexp(x))));
+    }
+  // dot of an empty vector and a scalar is no products: 0, not a read of element 0.
+  tl::var<tl::dvec<T>> e{};
+  tl::var<T> s{T(2)};
+  BOOST_TEST(tl::value(tl::dot(e, s)) == T(0));
+  auto const [ge, gs] = tl::gradient(tl::dot(e, s), tl::wrt(e, s));
+  BOOST_TEST(ge.size() == 0u);
+  BOOST_TEST(gs == T(0));
+  // An array divided by a denormal scalar: the reciprocal overflows, the loop must divide.
+  T const tiny = std::numeric_limits<T>::denorm_min() * T(4);
+  tl::var<tl::dvec<T>> x{T(0), tiny, T(1)};
+  tl::var<T> d{tiny};
+  auto const q = tl::value(x / d);
+  BOOST_TEST(q[0] == T(0));
+  BOOST_TEST(q[1] == T(1));
+  BOOST_TEST(std::isinf(q[2]));
+  auto const [gx, gd] = tl::gradient(tl::sum(x / d * tiny), tl::wrt(x, d));
+  BOOST_TEST(gx[1] == tiny / tiny);
+  BOOST_TEST(!std::isnan(gd));
+}
+
 }  // namespace

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <array>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <type_traits>
@@ -214,7 +215,8 @@ struct fuse<unary_node<Op, N>> {
 };
 
 /// x / s with a scalar s runs as x * (1 / s), the reciprocal taken once per loop: a division per
-/// element costs several multiplications. (The value differs from x / s by a rounding.)
+/// element costs several multiplications. (The value differs from x / s by a rounding.) Where 1 / s
+/// overflows (a denormal s) the loop divides: x * inf would give inf and NaN where x / s is finite.
 template <class Op, class R>
 inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v<typename R::value_type> == 0;
 
@@ -235,11 +237,11 @@ struct fuse<binary_node<Op, L, R>> {
   using T = element_t<V>;
   static constexpr std::size_t slots = FL::slots + FR::slots;
   static constexpr bool reciprocal = by_reciprocal_v<Op, R>;
-  using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
   struct prep {
     typename FL::prep left;
     typename FR::prep right;
     T reciprocal;  // 1 / right, when Rule is times_reciprocal
+    bool by_reciprocal;  // false where 1 / right overflows: then the loop divides
     extents<rank_v<V>> shape() const {
       constexpr std::size_t ra = rank_v<typename L::value_type>;
       constexpr std::size_t rb = rank_v<typename R::value_type>;
@@ -265,15 +267,28 @@ struct fuse<binary_node<Op, L, R>> {
     auto l = FL::prepare(n.l_, s);
     auto r = FR::prepare(n.r_, s);
     T inv{};
-    if constexpr (reciprocal) inv = T(1) / r.rec.value;
-    return {std::move(l), std::move(r), inv};
+    bool by = false;
+    if constexpr (reciprocal) {
+      T const z = r.rec.value;
+      inv = T(1) / z;
+      by = !(std::isfinite(z) && z != T(0) && std::isinf(inv));
+    }
+    return {std::move(l), std::move(r), inv, by};
+  }
+  /// f(rule): the reciprocal's rules, or division's where the loop divides.
+  template <class F>
+  static decltype(auto) with_rule(prep const& p, F&& f) {
+    if constexpr (reciprocal)
+      if (p.by_reciprocal) return f(times_reciprocal{});
+    return f(Op{});
   }
   template <class D>
   static chunk_type<D> chunk(Node const& n, D d, std::size_t i, prep const& p) {
     auto l = FL::chunk(n.l_, d, i, p.left);
     auto r = FR::chunk(n.r_, d, i, p.right);
-    if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
-    return {Rule::value(l.value, r.value), l, r};
+    if constexpr (reciprocal)
+      if (p.by_reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
+    return {with_rule(p, [&](auto rule) { return decltype(rule)::value(l.value, r.value); }), l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
@@ -283,10 +298,13 @@ struct fuse<binary_node<Op, L, R>> {
   static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a,
                    Acc& acc) {
     if constexpr (L::active)
-      FL::template back<S>(n.l_, d, i, p.left, c.left, Rule::left(c.left.value, c.right.value, c.value, a), acc);
+      FL::template back<S>(n.l_, d, i, p.left, c.left, with_rule(p, [&](auto rule) {
+                             return decltype(rule)::left(c.left.value, c.right.value, c.value, a);
+                           }), acc);
     if constexpr (R::active)
-      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right,
-                                       Rule::right(c.left.value, c.right.value, c.value, a), acc);
+      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right, with_rule(p, [&](auto rule) {
+                                         return decltype(rule)::right(c.left.value, c.right.value, c.value, a);
+                                       }), acc);
   }
   template <std::size_t S, class Totals>
   static void finish(Node const& n, sweep& s, prep const& p, Totals const& t) {

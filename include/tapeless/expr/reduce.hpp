@@ -274,6 +274,18 @@ struct logsumexp_rule {
   }
 };
 
+/// How many products dot sums: the array's elements, a scalar counting as broadcast (an empty array
+/// against a scalar is no products, not one).
+template <class X, class Z>
+std::size_t operand_count(X const& x, Z const& z) {
+  if constexpr (rank_v<X> == 0 && rank_v<Z> == 0)
+    return 1;
+  else if constexpr (rank_v<X> == 0)
+    return size_of(z);
+  else
+    return size_of(x);
+}
+
 /// The scalar product: sum of a * b over all elements.
 template <class L, class R>
 struct dot_node : expr_base<dot_node<L, R>> {
@@ -291,7 +303,7 @@ struct dot_node : expr_base<dot_node<L, R>> {
     auto l = forward_in(l_, s, "tl::dot", 1);
     auto r = forward_in(r_, s, "tl::dot", 2);
     check_extents("tl::dot", l.value, r.value);
-    std::size_t const n = std::max(size_of(l.value), size_of(r.value));
+    std::size_t const n = operand_count(l.value, r.value);
     value_type acc{};
     for (std::size_t i = 0; i < n; ++i) acc += elem(l.value, i) * elem(r.value, i);
     check_result_finite("tl::dot", acc, l.value, r.value);
@@ -300,14 +312,14 @@ struct dot_node : expr_base<dot_node<L, R>> {
   void backward(sweep& s, record const& rec, value_type const& a) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
-    std::size_t const n = std::max(size_of(x), size_of(z));
+    std::size_t const n = operand_count(x, z);
     if constexpr (L::active) l_.backward(s, rec.left, gather_adjoint(x, n, [&](std::size_t i) { return a * elem(z, i); }));
     if constexpr (R::active) r_.backward(s, rec.right, gather_adjoint(z, n, [&](std::size_t i) { return a * elem(x, i); }));
   }
   value_type tangent(tangent_pass const& p, record const& rec) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
-    std::size_t const n = std::max(size_of(x), size_of(z));
+    std::size_t const n = operand_count(x, z);
     value_type acc{};
     if constexpr (L::active) {
       auto const tx = l_.tangent(p, rec.left);

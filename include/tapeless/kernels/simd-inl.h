@@ -215,11 +215,11 @@ HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
   hn::ScalableTag<T> const d;
   std::size_t const w = hn::Lanes(d);
   auto best = hn::Set(d, x[0]);
-  auto nan = hn::Ne(best, best);
+  auto nan = hn::IsNaN(best);  // not Ne(v, v): Highway's Ne is an ordered compare on AVX-512
   std::size_t i = 0;
   for (; i + w <= n; i += w) {
     auto const v = hn::LoadU(d, x + i);
-    nan = hn::Or(nan, hn::Ne(v, v));
+    nan = hn::Or(nan, hn::IsNaN(v));
     best = Largest ? hn::Max(best, v) : hn::Min(best, v);
   }
   if (!hn::AllFalse(d, nan)) return n;
