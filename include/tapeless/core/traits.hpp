@@ -27,6 +27,17 @@ struct element_base {
 
 namespace detail {
 
+/// x without its derivative parts (tl::stop_gradient): a plain number is itself; any other number
+/// kind provides the hook `without_derivatives(x)`, found by argument-dependent lookup (a dual's
+/// tangents at every nesting level, a jet's coefficients past the value, set to zero).
+template <class T>
+T strip_derivatives(T const& x) {
+  if constexpr (std::is_arithmetic_v<T>)
+    return x;
+  else
+    return without_derivatives(x);
+}
+
 /// Everything the library needs to know about a value type V.
 template <class V>
 struct value_traits {};

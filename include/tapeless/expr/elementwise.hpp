@@ -145,9 +145,8 @@ template <class Op, class N>
 struct unary_node : expr_base<unary_node<Op, N>> {
   using value_type = typename N::value_type;
   static constexpr bool active = N::active;
-  /// A real scalar keeps dy/dx when its rule offers one (ops.hpp): sin and cos become one sincos.
-  static constexpr bool keeps_derivative =
-      std::is_floating_point_v<value_type> && requires(value_type x) { Op::derivative(x, x); };
+  /// A real scalar keeps dy/dx when its rule asks (ops.hpp): sin and cos become one sincos.
+  static constexpr bool keeps_derivative = std::is_floating_point_v<value_type> && op::derivative_in_forward_v<Op>;
   struct no_derivative {};
   /// Built in place, the child's record first (see "Records are built in place" in docs/design.md).
   struct plain_record {
@@ -171,7 +170,7 @@ struct unary_node : expr_base<unary_node<Op, N>> {
   }
   static value_type apply(typename N::value_type const& x) {
     value_type y = make_broadcast<value_type>(x);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(x, i));
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = op::evaluate<Op>(elem(x, i));
     return y;
   }
   static auto derive(typename N::value_type const& x, value_type const& y) {
@@ -199,7 +198,7 @@ struct unary_node : expr_base<unary_node<Op, N>> {
       a = a * r.derivative;
     else
       for (std::size_t i = 0, n = size_of(a); i < n; ++i)
-        elem(a, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(a, i));
+        elem(a, i) = op::adjoint<Op>(elem(r.child.value, i), elem(r.value, i), elem(a, i));
   }
   // A unary rule's adjoint is a times the derivative, so the same rule gives the tangent.
   value_type tangent(tangent_pass const& p, record const& r) const {
@@ -214,7 +213,7 @@ struct unary_node : expr_base<unary_node<Op, N>> {
       t = t * r.derivative;
     else
       for (std::size_t i = 0, n = size_of(t); i < n; ++i)
-        elem(t, i) = Op::adjoint(elem(r.child.value, i), elem(r.value, i), elem(t, i));
+        elem(t, i) = op::adjoint<Op>(elem(r.child.value, i), elem(r.value, i), elem(t, i));
     return t;
   }
 };
@@ -251,7 +250,7 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
   static value_type apply(left_value const& x, right_value const& z) {
     check_extents(Op::name, x, z);
     value_type y = make_broadcast<value_type>(x, z);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(x, i), elem(z, i));
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = op::evaluate<Op>(elem(x, i), elem(z, i));
     return y;
   }
   void backward(sweep& s, record const& rec, value_type const& a) const {
@@ -433,7 +432,7 @@ using common_element_t =
 template <class Op, class A>
 auto make_unary(A const& a) {
   if constexpr (eager_scalar<A>)
-    return Op::value(static_cast<eager_t<A>>(a));
+    return op::evaluate<Op>(static_cast<eager_t<A>>(a));
   else
     return unary_node<Op, node_t<A>>{{}, as_node(a)};
 }
@@ -459,7 +458,7 @@ template <class Op, class A, class B>
 auto apply_binary(A const& a, B const& b) {
   if constexpr (eager_scalar<A> && eager_scalar<B>) {
     using T = eager_common_t<A, B>;
-    return Op::value(static_cast<T>(a), static_cast<T>(b));
+    return op::evaluate<Op>(static_cast<T>(a), static_cast<T>(b));
   } else {
     return make_binary<binary_node, Op>(a, b);
   }
@@ -528,34 +527,41 @@ auto operator>=(A const& a, B const& b) {
   return detail::make_binary<detail::compare_node, detail::op::greater_equal>(a, b);
 }
 
-// Elementwise functions. On plain numbers and duals they compute at once; on vars, lets,
-// expressions and values they build an expression.
-#define TAPELESS_UNARY(NAME, OP)                        \
-  template <class A>                                    \
-    requires detail::function_argument<A>               \
-  auto NAME(A const& a) {                               \
-    return detail::make_unary<detail::op::OP>(a);       \
+// The elementwise functions of expr/ops.hpp's lists. On expressions, vars, lets and values they build
+// an expression; on plain numbers they compute at once (forward/dual.hpp and forward/jet.hpp give the
+// same names to duals and jets). Each overload takes part only for the kinds it serves, so a user's
+// `template <class T> T sigmoid(T)` beside them is never ambiguous: on a number the constrained
+// overload here is the more specialized, on a dual or jet the one of dual.hpp or jet.hpp.
+#define TAPELESS_UNARY(NAME, RULE, ...)                                                            \
+  template <class A>                                                                              \
+    requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)                           \
+  auto NAME(A const& a) {                                                                         \
+    return detail::make_unary<detail::op::RULE>(a);                                               \
+  }                                                                                               \
+  template <class A>                                                                              \
+    requires std::is_arithmetic_v<A>                                                              \
+  auto NAME(A a) {                                                                                \
+    return detail::op::evaluate<detail::op::RULE>(static_cast<detail::eager_t<A>>(a));           \
   }
-TAPELESS_UNARY(exp, exp_)
-TAPELESS_UNARY(log, log_)
-TAPELESS_UNARY(sin, sin_)
-TAPELESS_UNARY(cos, cos_)
-TAPELESS_UNARY(tan, tan_)
-TAPELESS_UNARY(tanh, tanh_)
-TAPELESS_UNARY(sqrt, sqrt_)
-TAPELESS_UNARY(square, square)
-TAPELESS_UNARY(abs, abs_)
-TAPELESS_UNARY(sigmoid, sigmoid)
-TAPELESS_UNARY(log1p, log1p_)
-TAPELESS_UNARY(expm1, expm1_)
+TAPELESS_UNARY_FUNCTIONS(TAPELESS_UNARY)
 #undef TAPELESS_UNARY
 
-/// x to the power z, elementwise; either may be a number.
-template <class A, class B>
-  requires(detail::function_argument<A> && detail::function_argument<B>)
-auto pow(A const& x, B const& z) {
-  return detail::apply_binary<detail::op::pow_>(x, z);
-}
+#define TAPELESS_BINARY(NAME, RULE, ...)                                                           \
+  template <class A, class B>                                                                     \
+    requires(detail::function_argument<A> && detail::function_argument<B> &&                      \
+             !(std::is_arithmetic_v<A> && std::is_arithmetic_v<B>))                               \
+  auto NAME(A const& x, B const& z) {                                                             \
+    return detail::apply_binary<detail::op::RULE>(x, z);                                          \
+  }                                                                                               \
+  template <class A, class B>                                                                     \
+    requires(std::is_arithmetic_v<A> && std::is_arithmetic_v<B>)                                  \
+  auto NAME(A x, B z) {                                                                           \
+    using T = detail::eager_common_t<A, B>;                                                       \
+    return detail::op::evaluate<detail::op::RULE>(static_cast<T>(x), static_cast<T>(z));         \
+  }
+TAPELESS_BINARY_FUNCTIONS(TAPELESS_BINARY)
+#undef TAPELESS_BINARY
+
 /// The larger of a and b, elementwise; the derivative goes to the chosen one (to a on ties).
 template <class A, class B>
   requires(detail::function_argument<A> && detail::function_argument<B>)

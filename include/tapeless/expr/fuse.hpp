@@ -36,6 +36,39 @@ namespace tapeless::detail {
 namespace simd = kernels::HWY_NAMESPACE;
 namespace hn = hwy::HWY_NAMESPACE;
 
+/// A rule's adjoint and partials on SIMD lanes: the rule's own where it is written for lanes
+/// (its `simd` member), else lane by lane on the numbers (the rule's value goes through
+/// op::evaluate, whose hook in kernels/simd-inl.h does the same).
+template <class Op, class D>
+simd::lanes<D> lane_adjoint(simd::lanes<D> x, simd::lanes<D> y, simd::lanes<D> a) {
+  if constexpr (simd::rule_on_lanes<Op>)
+    return op::adjoint<Op>(x, y, a);
+  else
+    return simd::lane_by_lane([](auto u, auto v, auto w) { return op::adjoint<Op>(u, v, w); }, x, y, a);
+}
+/// a times the partial of a binary rule in its left (Right = false) or right operand, on lanes.
+template <class Op, bool Right, class D>
+simd::lanes<D> lane_partial(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
+  auto const partial = [](auto u, auto v, auto w, auto b) {
+    if constexpr (Right)
+      return Op::right(u, v, w, b);
+    else
+      return Op::left(u, v, w, b);
+  };
+  if constexpr (simd::rule_on_lanes<Op>)
+    return partial(x, z, y, a);
+  else
+    return simd::lane_by_lane(partial, x, z, y, a);
+}
+template <class Op, class D>
+simd::lanes<D> lane_left(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
+  return lane_partial<Op, false>(x, z, y, a);
+}
+template <class Op, class D>
+simd::lanes<D> lane_right(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
+  return lane_partial<Op, true>(x, z, y, a);
+}
+
 /// An elementwise node over float or double whose value is an array: it runs inside the loops.
 template <class N>
 inline constexpr bool elementwise_array_v = simd_array_v<typename N::value_type>;
@@ -193,14 +226,14 @@ struct fuse<unary_node<Op, N>> {
   template <class D>
   static chunk_type<D> chunk(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p) {
     auto c = C::chunk(n.n_, d, i, p.child);
-    return {Op::value(c.value), c};
+    return {op::evaluate<Op>(c.value), c};
   }
   static void begin(prep const& p) { C::begin(p.child); }
   template <std::size_t S, class D, class Acc>
   static void back(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c,
                    simd::lanes<D> a, Acc& acc) {
     if constexpr (N::active)
-      C::template back<S>(n.n_, d, i, p.child, c.child, Op::adjoint(c.child.value, c.value, a), acc);
+      C::template back<S>(n.n_, d, i, p.child, c.child, lane_adjoint<Op>(c.child.value, c.value, a), acc);
   }
   template <std::size_t S, class Totals>
   static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p, Totals const& t) {
@@ -209,8 +242,8 @@ struct fuse<unary_node<Op, N>> {
   template <class D>
   static jvp_chunk<D> jvp(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
     auto const c = C::jvp(n.n_, d, i, p.child, t);
-    auto const y = Op::value(c.value);
-    return {y, Op::adjoint(c.value, y, c.tangent)};
+    auto const y = op::evaluate<Op>(c.value);
+    return {y, lane_adjoint<Op>(c.value, y, c.tangent)};
   }
 };
 
@@ -222,6 +255,7 @@ inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v
 
 /// The rules of division by a reciprocal r = 1 / z: y = x r, dy/dx = r, dy/dz = -y r.
 struct times_reciprocal {
+  static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& r) { return x * r; }
   template <class X> static X left(X const&, X const& r, X const&, X const& a) { return a * r; }
   template <class X> static X right(X const&, X const& r, X const& y, X const& a) { return -(a * r) * y; }
@@ -288,7 +322,7 @@ struct fuse<binary_node<Op, L, R>> {
     auto r = FR::chunk(n.r_, d, i, p.right);
     if constexpr (reciprocal)
       if (p.by_reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
-    return {with_rule(p, [&](auto rule) { return decltype(rule)::value(l.value, r.value); }), l, r};
+    return {with_rule(p, [&](auto rule) { return op::evaluate<decltype(rule)>(l.value, r.value); }), l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
@@ -299,11 +333,11 @@ struct fuse<binary_node<Op, L, R>> {
                    Acc& acc) {
     if constexpr (L::active)
       FL::template back<S>(n.l_, d, i, p.left, c.left, with_rule(p, [&](auto rule) {
-                             return decltype(rule)::left(c.left.value, c.right.value, c.value, a);
+                             return lane_left<decltype(rule)>(c.left.value, c.right.value, c.value, a);
                            }), acc);
     if constexpr (R::active)
       FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right, with_rule(p, [&](auto rule) {
-                                         return decltype(rule)::right(c.left.value, c.right.value, c.value, a);
+                                         return lane_right<decltype(rule)>(c.left.value, c.right.value, c.value, a);
                                        }), acc);
   }
   template <std::size_t S, class Totals>
@@ -315,10 +349,10 @@ struct fuse<binary_node<Op, L, R>> {
   static jvp_chunk<D> jvp(Node const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
     auto const l = FL::jvp(n.l_, d, i, p.left, t);
     auto const r = FR::jvp(n.r_, d, i, p.right, t);
-    auto const y = Op::value(l.value, r.value);
+    auto const y = op::evaluate<Op>(l.value, r.value);
     simd::lanes<D> tan{};
-    if constexpr (L::active) tan = tan + Op::left(l.value, r.value, y, l.tangent);
-    if constexpr (R::active) tan = tan + Op::right(l.value, r.value, y, r.tangent);
+    if constexpr (L::active) tan = tan + lane_left<Op>(l.value, r.value, y, l.tangent);
+    if constexpr (R::active) tan = tan + lane_right<Op>(l.value, r.value, y, r.tangent);
     return {y, tan};
   }
 };

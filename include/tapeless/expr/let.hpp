@@ -401,23 +401,6 @@ struct let_ref : expr_base<let_ref<V>> {
   void const* identity() const noexcept { return static_cast<let_link const*>(l_); }
 };
 
-/// The value with every tangent of a dual (at every nesting level), or every Taylor coefficient
-/// past the value of a jet, set to zero.
-template <class T>
-T without_tangents(T const& x) {
-  if constexpr (requires { x.tangent; }) {
-    T r{};
-    r.value = without_tangents(x.value);
-    return r;
-  } else if constexpr (requires { x.c; }) {
-    T r{};
-    r.c[0] = without_tangents(x.c[0]);
-    return r;
-  } else {
-    return x;
-  }
-}
-
 template <class N>
 struct stop_gradient_node : expr_base<stop_gradient_node<N>> {
   using value_type = typename N::value_type;
@@ -433,7 +416,7 @@ struct stop_gradient_node : expr_base<stop_gradient_node<N>> {
   record forward(sweep& s) const {
     if constexpr (strips) {
       value_type v = n_.forward(s).value;
-      for (std::size_t i = 0, n = size_of(v); i < n; ++i) elem(v, i) = without_tangents(elem(v, i));
+      for (std::size_t i = 0, n = size_of(v); i < n; ++i) elem(v, i) = strip_derivatives(elem(v, i));
       return {std::move(v)};
     } else {
       return n_.forward(s);

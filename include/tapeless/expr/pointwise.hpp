@@ -55,7 +55,7 @@ struct pointwise<unary_node<Op, C>> {
   };
   static prep prepare(N const& n, sweep& s) { return {pointwise<C>::prepare(n.n_, s)}; }
   static auto shape(prep const& p) { return pointwise<C>::shape(p.child); }
-  static E at(N const& n, prep const& p, std::size_t i) { return Op::value(E(pointwise<C>::at(n.n_, p.child, i))); }
+  static E at(N const& n, prep const& p, std::size_t i) { return op::evaluate<Op>(E(pointwise<C>::at(n.n_, p.child, i))); }
 };
 
 template <class Op, class L, class R>
@@ -86,7 +86,7 @@ struct pointwise<binary_node<Op, L, R>> {
     }
   }
   static E at(N const& n, prep const& p, std::size_t i) {
-    return Op::value(E(pointwise<L>::at(n.l_, p.left, i)), E(pointwise<R>::at(n.r_, p.right, i)));
+    return op::evaluate<Op>(E(pointwise<L>::at(n.l_, p.left, i)), E(pointwise<R>::at(n.r_, p.right, i)));
   }
 };
 

@@ -9,6 +9,7 @@
 #include <type_traits>
 
 #include "../core/traits.hpp"
+#include "../expr/ops.hpp"
 #include "../kernels/tangent-inl.h"
 
 namespace tapeless {
@@ -228,91 +229,77 @@ constexpr auto operator<=>(dual<T, N> const& a, U const& b) {
 }
 
 // ---- elementary functions ------------------------------------------------------------------
-// Each one: the value through the same function of the inner type, the tangent by its derivative.
+// Every rule of expr/ops.hpp, through one hook: the value is the rule applied to the inner type
+// (a nested dual applies it again, one level down), the tangents follow by the chain rule with the
+// rule's derivative at the inner value.
 
+namespace detail {
+/// True when some tangent lane of x is not exactly zero (at any nesting level).
 template <class T, std::size_t N>
-dual<T, N> exp(dual<T, N> const& x) {
-  using std::exp;
-  T const e = exp(x.value);
-  return detail::chain(e, x, e);
+constexpr bool moves(dual<T, N> const& x) {
+  for (auto const& t : x.tangent)
+    if (!exactly_zero(t)) return true;
+  return false;
 }
-template <class T, std::size_t N>
-dual<T, N> log(dual<T, N> const& x) {
-  using std::log;
-  return detail::chain(T(log(x.value)), x, T(1 / x.value));
+}  // namespace detail
+
+/// The hook of expr/ops.hpp's evaluate: unary rule Op on a dual.
+template <class Op, class T, std::size_t N>
+dual<T, N> apply_rule(Op, dual<T, N> const& x) {
+  T const v = detail::op::evaluate<Op>(x.value);
+  return detail::chain(v, x, T(Op::derivative(x.value, v)));
 }
-template <class T, std::size_t N>
-dual<T, N> sin(dual<T, N> const& x) {
-  using std::cos;
-  using std::sin;
-  return detail::chain(T(sin(x.value)), x, T(cos(x.value)));
-}
-template <class T, std::size_t N>
-dual<T, N> cos(dual<T, N> const& x) {
-  using std::cos;
-  using std::sin;
-  return detail::chain(T(cos(x.value)), x, T(-sin(x.value)));
-}
-template <class T, std::size_t N>
-dual<T, N> tan(dual<T, N> const& x) {
-  using std::tan;
-  T const t = tan(x.value);
-  return detail::chain(t, x, T(1 + t * t));
-}
-template <class T, std::size_t N>
-dual<T, N> tanh(dual<T, N> const& x) {
-  using std::tanh;
-  T const t = tanh(x.value);
-  return detail::chain(t, x, T(1 - t * t));
-}
-template <class T, std::size_t N>
-dual<T, N> sqrt(dual<T, N> const& x) {
-  using std::sqrt;
-  T const s = sqrt(x.value);
-  return detail::chain(s, x, T(0.5 / s));
-}
-template <class T, std::size_t N>
-dual<T, N> abs(dual<T, N> const& x) {
-  return x.value < 0 ? -x : (x.value > 0 ? x : dual<T, N>(T{}));
-}
-template <class T, std::size_t N>
-dual<T, N> log1p(dual<T, N> const& x) {
-  using std::log1p;
-  return detail::chain(T(log1p(x.value)), x, T(1 / (1 + x.value)));
-}
-template <class T, std::size_t N>
-dual<T, N> expm1(dual<T, N> const& x) {
-  using std::exp;
-  using std::expm1;
-  return detail::chain(T(expm1(x.value)), x, T(exp(x.value)));
-}
-template <class T, std::size_t N>
-dual<T, N> pow(dual<T, N> const& a, dual<T, N> const& b) {
-  using std::log;
-  using std::pow;
-  T const v = pow(a.value, b.value);
+/// Binary rule Op on duals. A partial is taken only for an operand that moves, and in a lane where
+/// only one operand moves only that operand's term counts: pow(x, 2) at x <= 0 stays finite, though
+/// d/dz x^z is NaN there (JAX's symbolic zeros give the same).
+template <class Op, class T, std::size_t N>
+dual<T, N> apply_rule(Op, dual<T, N> const& x, dual<T, N> const& z) {
+  T const v = detail::op::evaluate<Op>(x.value, z.value);
+  bool const x_moves = detail::moves(x), z_moves = detail::moves(z);
+  if (!z_moves) return detail::chain(v, x, x_moves ? T(Op::left(x.value, z.value, v, T(1))) : T{});
+  T const dz = Op::right(x.value, z.value, v, T(1));
+  if (!x_moves) return detail::chain(v, z, dz);
+  T const dx = Op::left(x.value, z.value, v, T(1));
   dual<T, N> r;
   r.value = v;
-  T const da = b.value == T{} ? T{} : T(b.value * pow(a.value, b.value - 1));  // 0 at b = 0, as JAX
-  // d/db a^b = a^b log a, taken only in the lanes where b moves: with a constant exponent (or one that
-  // is constant along some directions) pow(x, 2) at x <= 0 stays finite in those lanes.
-  bool b_moves = false;
-  for (std::size_t k = 0; k < N; ++k) b_moves = b_moves || !detail::exactly_zero(b.tangent[k]);
-  if (!b_moves) return detail::chain(v, a, da);
-  T const db = v * log(a.value == T{} ? T(1) : a.value);  // at a = 0 as JAX: log taken as log(1)
-  for (std::size_t k = 0; k < N; ++k)
-    r.tangent[k] = detail::exactly_zero(b.tangent[k]) ? T(da * a.tangent[k]) : T(da * a.tangent[k] + db * b.tangent[k]);
+  if constexpr (std::is_floating_point_v<T>) {
+    if (std::isfinite(dx) && std::isfinite(dz)) {
+      detail::tk::tangent_axpby<N>(dx, x.tangent.data(), dz, z.tangent.data(), r.tangent.data());
+      return r;
+    }
+  }
+  for (std::size_t k = 0; k < N; ++k) {
+    T t{};
+    if (!detail::exactly_zero(x.tangent[k])) t = t + dx * x.tangent[k];
+    if (!detail::exactly_zero(z.tangent[k])) t = t + dz * z.tangent[k];
+    r.tangent[k] = t;
+  }
   return r;
 }
-template <class T, std::size_t N, detail::dual_scalar<T> U>
-dual<T, N> pow(dual<T, N> const& a, U const& b) {
-  using std::pow;
-  T const bb = static_cast<T>(b);
-  return detail::chain(T(pow(a.value, bb)), a, bb == T{} ? T{} : T(bb * pow(a.value, bb - 1)));
+
+namespace detail {
+/// Whether p holds for the value or any tangent of x (at any nesting level, as p itself recurses).
+template <class T, std::size_t N, class P>
+bool any_component(dual<T, N> const& x, P const& p) {
+  if (p(x.value)) return true;
+  for (auto const& t : x.tangent)
+    if (p(t)) return true;
+  return false;
 }
-template <class T, std::size_t N, detail::dual_scalar<T> U>
-dual<T, N> pow(U const& a, dual<T, N> const& b) {
-  return pow(dual<T, N>(a), b);
+}  // namespace detail
+
+// The public functions of every rule in expr/ops.hpp's lists (a number beside a dual is a constant),
+// fabs, max, min and clamp (choosing by the value, the first on ties: written for duals so that a
+// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
+// over every component.
+TAPELESS_NUMBER_FUNCTIONS((class T, std::size_t N), (dual<T, N>), detail::dual_scalar<T>)
+
+/// The hook of tl::stop_gradient: the value with every tangent, at every nesting level, zero.
+template <class T, std::size_t N>
+dual<T, N> without_derivatives(dual<T, N> const& x) {
+  dual<T, N> r;
+  r.value = detail::strip_derivatives(x.value);
+  return r;
 }
 
 template <class T, std::size_t N>

@@ -2,6 +2,7 @@
 // function carried together; each operation costs O(K^2) (nested duals cost O(2^K)).
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <compare>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "../core/traits.hpp"
+#include "../expr/ops.hpp"
 
 namespace tapeless {
 
@@ -216,7 +218,7 @@ constexpr auto operator<=>(jet<T, K> const& a, U const& b) {
 // Each from an ODE the function satisfies (exp' = exp, log' = 1 / x, ...), solved term by term.
 
 template <class T, std::size_t K>
-jet<T, K> exp(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::exp_, jet<T, K> const& x) {
   using std::exp;
   jet<T, K> y, w;
   y.c[0] = exp(x.c[0]);
@@ -224,7 +226,7 @@ jet<T, K> exp(jet<T, K> const& x) {
   return y;
 }
 template <class T, std::size_t K>
-jet<T, K> expm1(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::expm1_, jet<T, K> const& x) {
   using std::exp;
   using std::expm1;
   jet<T, K> y, w;
@@ -295,36 +297,36 @@ jet<T, K> pow_natural(jet<T, K> x, unsigned long long n) {
 }  // namespace detail
 
 template <class T, std::size_t K>
-jet<T, K> log(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::log_, jet<T, K> const& x) {
   using std::log;
   return detail::log_series(x, T(log(x.c[0])), x.c[0]);
 }
 template <class T, std::size_t K>
-jet<T, K> log1p(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::log1p_, jet<T, K> const& x) {
   using std::log1p;
   return detail::log_series(x, T(log1p(x.c[0])), T(1 + x.c[0]));
 }
 template <class T, std::size_t K>
-jet<T, K> sin(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::sin_, jet<T, K> const& x) {
   return detail::sincos(x).first;
 }
 template <class T, std::size_t K>
-jet<T, K> cos(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::cos_, jet<T, K> const& x) {
   return detail::sincos(x).second;
 }
 template <class T, std::size_t K>
-jet<T, K> tan(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::tan_, jet<T, K> const& x) {
   using std::tan;
   return detail::tan_like(x, T(tan(x.c[0])), T(1));
 }
 template <class T, std::size_t K>
-jet<T, K> tanh(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::tanh_, jet<T, K> const& x) {
   using std::tanh;
   return detail::tan_like(x, T(tanh(x.c[0])), T(-1));
 }
 /// From y^2 = x: y_k = (x_k - sum_{0<j<k} y_j y_{k-j}) / (2 y_0).
 template <class T, std::size_t K>
-jet<T, K> sqrt(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::sqrt_, jet<T, K> const& x) {
   using std::sqrt;
   jet<T, K> y;
   y.c[0] = sqrt(x.c[0]);
@@ -337,18 +339,18 @@ jet<T, K> sqrt(jet<T, K> const& x) {
 }
 /// |x|: x or -x by the sign of the value; at 0 the zero jet (the subgradient 0, as for duals).
 template <class T, std::size_t K>
-jet<T, K> abs(jet<T, K> const& x) {
+jet<T, K> apply_rule(detail::op::abs_, jet<T, K> const& x) {
   return x.c[0] < 0 ? -x : (x.c[0] > 0 ? x : jet<T, K>{});
 }
 
+namespace detail {
 /// x^r for a number r, from x y' = r y x': y_k = sum_{j=1..k} (r j - (k - j)) x_j y_{k-j} / (k x_0).
 /// At x = 0, where the recurrence would divide by zero, a natural r goes by squaring (exact); any
 /// other r gives what x^r's derivatives are there, as duals do: r (r - 1) ... (r - k + 1) 0^(r - k)
 /// x_1^k / k!, so zero below order r and infinite above it (exact when x is x_1 t).
-template <class T, std::size_t K, detail::jet_scalar<T> U>
-jet<T, K> pow(jet<T, K> const& x, U const& exponent) {
+template <class T, std::size_t K>
+jet<T, K> pow_number(jet<T, K> const& x, T r) {
   using std::pow;
-  T const r = static_cast<T>(exponent);
   if (x.c[0] == 0) {
     if (r >= 0 && r == std::floor(r) && r < T(1ULL << 62))
       return detail::pow_natural(x, static_cast<unsigned long long>(r));
@@ -374,7 +376,6 @@ jet<T, K> pow(jet<T, K> const& x, U const& exponent) {
   return y;
 }
 
-namespace detail {
 /// Whether a jet is the constant 0.
 template <class T, std::size_t K>
 bool constant_zero(jet<T, K> const& a) {
@@ -403,23 +404,115 @@ jet<T, K> exp_with_value(jet<T, K> const& z, T y0) {
 }
 }  // namespace detail
 
+/// a^b: a constant exponent keeps pow(x, 2) exact and finite at x <= 0, as for duals; 0^b follows
+/// JAX; otherwise exp(b log a) with the value pow(a_0, b_0) kept exact.
 template <class T, std::size_t K>
-jet<T, K> pow(jet<T, K> const& a, jet<T, K> const& b) {
+jet<T, K> apply_rule(detail::op::pow_, jet<T, K> const& a, jet<T, K> const& b) {
   using std::pow;
   bool b_moves = false;
   for (std::size_t k = 1; k <= K; ++k) b_moves = b_moves || b.c[k] != 0;
-  // A constant exponent keeps pow(x, 2) exact and finite at x <= 0, as for duals.
-  if (!b_moves) return pow(a, b.c[0]);
+  if (!b_moves) return detail::pow_number(a, b.c[0]);
   if (detail::constant_zero(a)) return detail::pow_of_zero(b);
   return detail::exp_with_value(b * log(a), T(pow(a.c[0], b.c[0])));
 }
-template <class T, std::size_t K, detail::jet_scalar<T> U>
-jet<T, K> pow(U const& a, jet<T, K> const& b) {
-  using std::log;
-  using std::pow;
-  T const base = static_cast<T>(a);
-  if (base == T{}) return detail::pow_of_zero(b);
-  return detail::exp_with_value(b * T(log(base)), T(pow(base, b.c[0])));
+
+// ---- every other rule of expr/ops.hpp, through its derivative -------------------------------------
+
+namespace detail {
+
+/// The coefficients 0..M of x: the jet of one order less (M = K - 1) that the recurrences below use.
+template <std::size_t M, class T, std::size_t K>
+constexpr jet<T, M> truncate(jet<T, K> const& x) {
+  jet<T, M> r;
+  for (std::size_t k = 0; k <= M; ++k) r.c[k] = x.c[k];
+  return r;
+}
+
+template <class T, std::size_t K>
+constexpr bool moves(jet<T, K> const& x) {
+  for (std::size_t k = 1; k <= K; ++k)
+    if (x.c[k] != 0) return true;
+  return false;
+}
+
+/// Unary rule Op on a jet, from y' = f'(x) x': the coefficients up to K - 1 are those of the jet of
+/// order K - 1 (a coefficient depends on the lower ones only), and with w = f'(x) evaluated on that
+/// jet (the rule's derivative, itself a jet of order K - 1), K y_K = sum_{j=1..K} j x_j w_{K-j}.
+/// O(K^3) for a derivative that costs O(K^2); the hand-written recurrences above are O(K^2).
+template <class Op, class T, std::size_t K>
+jet<T, K> jet_by_rule(jet<T, K> const& x) {
+  jet<T, K> y;
+  if constexpr (K == 0) {
+    y.c[0] = op::evaluate<Op>(x.c[0]);
+  } else {
+    auto const xl = truncate<K - 1>(x);
+    auto const yl = jet_by_rule<Op>(xl);
+    jet<T, K - 1> const w = Op::derivative(xl, yl);
+    for (std::size_t k = 0; k < K; ++k) y.c[k] = yl.c[k];
+    T s{};
+    for (std::size_t j = 1; j <= K; ++j) s += T(j) * x.c[j] * w.c[K - j];
+    y.c[K] = s / T(K);
+  }
+  return y;
+}
+
+/// Binary rule Op on jets, from y' = d_x f x' + d_z f z' in the same way; a partial is taken only for
+/// an operand that moves (pow(x, 2) at x <= 0 stays finite).
+template <class Op, class T, std::size_t K>
+jet<T, K> jet_by_rule(jet<T, K> const& x, jet<T, K> const& z) {
+  jet<T, K> y;
+  if constexpr (K == 0) {
+    y.c[0] = op::evaluate<Op>(x.c[0], z.c[0]);
+  } else {
+    auto const xl = truncate<K - 1>(x);
+    auto const zl = truncate<K - 1>(z);
+    auto const yl = jet_by_rule<Op>(xl, zl);
+    for (std::size_t k = 0; k < K; ++k) y.c[k] = yl.c[k];
+    jet<T, K - 1> const one(T(1));
+    T s{};
+    if (moves(x)) {
+      jet<T, K - 1> const w = Op::left(xl, zl, yl, one);
+      for (std::size_t j = 1; j <= K; ++j) s += T(j) * x.c[j] * w.c[K - j];
+    }
+    if (moves(z)) {
+      jet<T, K - 1> const w = Op::right(xl, zl, yl, one);
+      for (std::size_t j = 1; j <= K; ++j) s += T(j) * z.c[j] * w.c[K - j];
+    }
+    y.c[K] = s / T(K);
+  }
+  return y;
+}
+
+}  // namespace detail
+
+/// The hook of expr/ops.hpp's evaluate: any rule without a hand-written recurrence above.
+template <class Op, class T, std::size_t K>
+jet<T, K> apply_rule(Op, jet<T, K> const& x) {
+  return detail::jet_by_rule<Op>(x);
+}
+template <class Op, class T, std::size_t K>
+jet<T, K> apply_rule(Op, jet<T, K> const& x, jet<T, K> const& z) {
+  return detail::jet_by_rule<Op>(x, z);
+}
+
+namespace detail {
+/// Whether p holds for any coefficient of x.
+template <class T, std::size_t K, class P>
+bool any_component(jet<T, K> const& x, P const& p) {
+  return std::any_of(x.c.begin(), x.c.end(), p);
+}
+}  // namespace detail
+
+// The public functions of every rule in expr/ops.hpp's lists (a number beside a jet is a constant),
+// fabs, max, min and clamp (choosing by the value, the first on ties: written for jets so that a
+// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
+// over every component.
+TAPELESS_NUMBER_FUNCTIONS((class T, std::size_t K), (jet<T, K>), detail::jet_scalar<T>)
+
+/// The hook of tl::stop_gradient: the value alone, every other coefficient zero.
+template <class T, std::size_t K>
+jet<T, K> without_derivatives(jet<T, K> const& x) {
+  return jet<T, K>(x.c[0]);
 }
 
 template <class T, std::size_t K>

@@ -38,6 +38,7 @@
 #include <cstddef>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
@@ -136,6 +137,43 @@ HWY_NOINLINE lanes<D> per_lane(lanes<D> a, lanes<D> b, F f) {
   hn::Store(b.v, d, z);
   for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) x[i] = f(x[i], z[i]);
   return {hn::Load(d, x)};
+}
+
+/// f applied lane by lane to any number of lane arguments: f(a[i], b[i], ...) for each lane i.
+template <class F, class D, class... More>
+HWY_NOINLINE lanes<D> lane_by_lane(F f, lanes<D> a, More... more) {
+  using T = hn::TFromD<D>;
+  D d;
+  constexpr std::size_t width = HWY_MAX_BYTES / sizeof(T);
+  HWY_ALIGN T args[1 + sizeof...(More)][width];
+  [&]<std::size_t... K>(std::index_sequence<K...>) {
+    hn::Store(a.v, d, args[0]);
+    (hn::Store(more.v, d, args[K + 1]), ...);
+    for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) args[0][i] = f(args[0][i], args[K + 1][i]...);
+  }(std::index_sequence_for<More...>{});
+  return {hn::Load(d, args[0])};
+}
+
+/// Whether a rule of expr/ops.hpp is written for SIMD lanes (its `simd` member); else the hooks
+/// below and the fused loops apply it lane by lane.
+template <class Op>
+inline constexpr bool rule_on_lanes = requires { requires Op::simd; };
+
+/// The hook by which SIMD lanes apply a rule (expr/ops.hpp's evaluate): its value on the lanes, or
+/// lane by lane on float or double.
+template <class Op, class D>
+HWY_INLINE lanes<D> apply_rule(Op, lanes<D> x) {
+  if constexpr (rule_on_lanes<Op>)
+    return Op::value(x);
+  else
+    return lane_by_lane([](hn::TFromD<D> v) { return Op::value(v); }, x);
+}
+template <class Op, class D>
+HWY_INLINE lanes<D> apply_rule(Op, lanes<D> x, lanes<D> z) {
+  if constexpr (rule_on_lanes<Op>)
+    return Op::value(x, z);
+  else
+    return lane_by_lane([](hn::TFromD<D> u, hn::TFromD<D> v) { return Op::value(u, v); }, x, z);
 }
 
 /// True when every lane is within [lo, hi] (false for NaN).
