@@ -10,6 +10,8 @@
 //                         (kernels/simd-inl.h); otherwise the fused loops apply the rule lane by lane,
 //   derivative_in_forward = true   when the derivative costs another transcendental of x (sin, cos):
 //                         a scalar node computes it beside the value, where the pair becomes one sincos.
+//   direct = true         when value() is plain arithmetic or select() (negation, +, -, *, /, square,
+//                         max, min): duals and jets then apply it through their own operators.
 // A binary rule has value(x, z), left(x, z, y, a) and right(x, z, y, a) (a times the partials), and simd.
 //
 // Every mode takes the rule from here: reverse mode and the fused SIMD loops call value() and the
@@ -57,19 +59,25 @@ X select(bool c, X const& a, X const& b) {
   return c ? a : b;
 }
 
+/// Whether the rule's value is written with operations every number kind has exactly (arithmetic,
+/// select): then duals and jets apply it as it is, through their own operators (a dual's + is one
+/// tangent addition), rather than through the chain rule.
+template <class Op>
+inline constexpr bool direct_v = requires { requires Op::direct; };
+
 /// Rule Op on x of any number kind: duals, jets and SIMD lanes through the hook their type provides
-/// (`apply_rule`, found by argument-dependent lookup); plain numbers, and element types of the user's
-/// that have no hook, by the rule's value.
+/// (`apply_rule`, found by argument-dependent lookup); plain numbers, element types of the user's
+/// that have no hook, and direct rules, by the rule's value.
 template <class Op, class X>
 X evaluate(X const& x) {
-  if constexpr (requires { apply_rule(Op{}, x); })
+  if constexpr (!direct_v<Op> && requires { apply_rule(Op{}, x); })
     return apply_rule(Op{}, x);
   else
     return Op::value(x);
 }
 template <class Op, class X>
 X evaluate(X const& x, X const& z) {
-  if constexpr (requires { apply_rule(Op{}, x, z); })
+  if constexpr (!direct_v<Op> && requires { apply_rule(Op{}, x, z); })
     return apply_rule(Op{}, x, z);
   else
     return Op::value(x, z);
@@ -93,6 +101,7 @@ inline constexpr bool derivative_in_forward_v = requires { requires Op::derivati
 /// -x.
 struct negate {
   static constexpr std::string_view name = "tl::operator-";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x) { return -x; }
   template <class X> static X derivative(X const&, X const&) { return X(-1); }
@@ -235,6 +244,7 @@ struct cbrt_ {
 /// tl::square(x): x * x.
 struct square {
   static constexpr std::string_view name = "tl::square";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x) { return x * x; }
   template <class X> static X derivative(X const& x, X const&) { return 2 * x; }
@@ -324,6 +334,7 @@ struct lgamma_ {
 /// a + b.
 struct add {
   static constexpr std::string_view name = "tl::operator+";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x + z; }
   template <class X> static X left(X const&, X const&, X const&, X const& a) { return a; }
@@ -332,6 +343,7 @@ struct add {
 /// a - b.
 struct subtract {
   static constexpr std::string_view name = "tl::operator-";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x - z; }
   template <class X> static X left(X const&, X const&, X const&, X const& a) { return a; }
@@ -340,6 +352,7 @@ struct subtract {
 /// a * b.
 struct multiply {
   static constexpr std::string_view name = "tl::operator*";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x * z; }
   template <class X> static X left(X const&, X const& z, X const&, X const& a) { return a * z; }
@@ -348,6 +361,7 @@ struct multiply {
 /// a / b.
 struct divide {
   static constexpr std::string_view name = "tl::operator/";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x / z; }
   template <class X> static X left(X const&, X const& z, X const&, X const& a) { return a / z; }
@@ -392,6 +406,7 @@ struct hypot_ {
 /// tl::max(a, b): the larger, elementwise.
 struct max2 {
   static constexpr std::string_view name = "tl::max";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return select(x >= z, x, z); }
   template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return select(x >= z, a, X{}); }
@@ -400,6 +415,7 @@ struct max2 {
 /// tl::min(a, b): the smaller, elementwise.
 struct min2 {
   static constexpr std::string_view name = "tl::min";
+  static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return select(x <= z, x, z); }
   template <class X> static X left(X const& x, X const& z, X const&, X const& a) { return select(x <= z, a, X{}); }
