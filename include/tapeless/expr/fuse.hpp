@@ -34,7 +34,6 @@
 namespace tapeless::detail {
 
 namespace simd = kernels::HWY_NAMESPACE;
-namespace hn = hwy::HWY_NAMESPACE;
 
 /// A rule's adjoint and partials on SIMD lanes: the rule's own where it is written for lanes
 /// (its `simd` member), else lane by lane on the numbers (the rule's value goes through
@@ -82,8 +81,6 @@ template <class Op, class L, class R>
 inline constexpr bool fusable_v<binary_node<Op, L, R>> = elementwise_array_v<binary_node<Op, L, R>> && !check_finite;
 
 /// The loop's scalar accumulators in descriptor D's lanes, and their totals.
-template <class D, std::size_t K>
-using accumulators = std::array<simd::lanes<D>, K>;
 template <class T, std::size_t K>
 using totals = std::array<T, K>;
 
@@ -124,7 +121,7 @@ struct fuse {
     if constexpr (rank_v<V> == 0)
       return simd::splat(d, v);
     else
-      return {hn::LoadU(d, v.data() + i)};
+      return simd::load(d, v.data() + i);
   }
   template <class D>
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
@@ -140,9 +137,9 @@ struct fuse {
   static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc& acc) {
     if constexpr (N::active) {
       if constexpr (rank_v<V> == 0)
-        std::get<S>(acc).v = hn::Add(std::get<S>(acc).v, a.v);
+        std::get<S>(acc) = std::get<S>(acc) + a;
       else
-        hn::StoreU(a.v, d, p.adjoint.data() + i);
+        simd::store(a, d, p.adjoint.data() + i);
     }
   }
   template <std::size_t S, class Totals>
@@ -191,19 +188,19 @@ struct fuse<var_ref<V>> {
   }
   template <class D>
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
-    return {{hn::LoadU(d, p.value->data() + i)}};
+    return {simd::load(d, p.value->data() + i)};
   }
   static void begin(prep const&) {}
   template <std::size_t, class D, class Acc>
   static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
-    hn::StoreU(hn::Add(hn::LoadU(d, p.adjoint + i), a.v), d, p.adjoint + i);
+    simd::add_into(a, d, p.adjoint + i);
   }
   template <std::size_t, class Totals>
   static void finish(N const&, sweep&, prep const&, Totals const&) {}
   template <class D>
   static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
-    simd::lanes<D> const v{hn::LoadU(d, p.value->data() + i)};
-    if (auto const* dir = t.direction_for<V>(n.identity())) return {v, {hn::LoadU(d, dir->data() + i)}};
+    auto const v = simd::load(d, p.value->data() + i);
+    if (auto const* dir = t.direction_for<V>(n.identity())) return {v, simd::load(d, dir->data() + i)};
     return {v, {}};
   }
 };
@@ -357,20 +354,6 @@ struct fuse<binary_node<Op, L, R>> {
   }
 };
 
-/// Runs body(d, i) over [0, n) in full SIMD chunks, then the tail one lane at a time (a one-lane
-/// descriptor, so the same code and the same rules serve the tail: no masks, no out-of-range loads).
-template <class T, class Body>
-HWY_INLINE void for_each_chunk(std::size_t n, Body&& body) {
-  hn::ScalableTag<T> const d;
-  std::size_t const lanes = hn::Lanes(d);
-  // The end of the full chunks first: written as `i + lanes <= n`, GCC at -O3 warned that a tail it
-  // could not see was empty (static n) would overflow (-Waggressive-loop-optimizations).
-  std::size_t const full = n - n % lanes;
-  for (std::size_t i = 0; i < full; i += lanes) body(d, i);
-  hn::CappedTag<T, 1> const d1;
-  for (std::size_t i = full; i < n; ++i) body(d1, i);
-}
-
 template <class V>
 std::size_t flat_size(extents<rank_v<V>> const& e) {
   std::size_t n = 1;
@@ -378,15 +361,30 @@ std::size_t flat_size(extents<rank_v<V>> const& e) {
   return n;
 }
 
-/// The totals of the scalar accumulators: two sets for full chunks and one for the tail, each index
-/// a constant (the compiler keeps the accumulators in registers only when no loop indexes them at
-/// run time).
-template <class T, class D, class Acc, class Tail>
-auto sum_accumulators(D d, Acc const& acc0, Acc const& acc1, Tail const& tail) {
-  constexpr std::size_t K = std::tuple_size_v<Acc>;
+// The loops below all run on kernels' one loop driver, simd::for_each_chunk: full chunks in pairs
+// (slot 0 and 1, each with its own accumulators, so consecutive additions do not wait on each other),
+// then the tail one lane at a time (slot 2). Each accumulator set is indexed by a constant: the
+// compiler keeps them in registers only when no loop indexes them at run time.
+
+template <class T, std::size_t K>
+struct slot_accumulators {
+  template <class D>
+  using type = std::array<simd::lanes<D>, K>;
+};
+/// The scalar leaves' accumulators of a loop with K slots, one set per loop slot.
+template <class T, std::size_t K>
+using accumulator_sets = simd::per_slot<T, slot_accumulators<T, K>::template type>;
+template <class D>
+using lanes_of = simd::lanes<D>;
+
+/// The totals of the scalar accumulators over the slots.
+template <class T, std::size_t K>
+totals<T, K> sum_accumulators(accumulator_sets<T, K> const& acc) {
+  simd::full_tag<T> const d;
+  simd::tail_tag<T> const d1;
   return [&]<std::size_t... k>(std::index_sequence<k...>) {
-    return totals<T, K>{T(hn::GetLane(hn::SumOfLanes(d, hn::Add(std::get<k>(acc0).v, std::get<k>(acc1).v))) +
-                          hn::GetLane(std::get<k>(tail).v))...};
+    return totals<T, K>{T(simd::sum_of_lanes(d, std::get<k>(acc.first) + std::get<k>(acc.second)) +
+                          simd::sum_of_lanes(d1, std::get<k>(acc.tail)))...};
   }(std::make_index_sequence<K>{});
 }
 
@@ -406,8 +404,9 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
   r.value = make_value<V>(r.prep.shape());  // the shape check throws before any adjoint moves
   T* y = r.value.data();
-  for_each_chunk<T>(size_of(r.value),
-                    [&](auto d, std::size_t i) { hn::StoreU(fuse<Node>::chunk(n, d, i, r.prep).value.v, d, y + i); });
+  simd::for_each_chunk<T>(size_of(r.value), [&](auto d, std::size_t i, auto) {
+    simd::store(fuse<Node>::chunk(n, d, i, r.prep).value, d, y + i);
+  });
   return r;
 }
 
@@ -416,27 +415,13 @@ template <class Node>
 void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a) {
   using F = fuse<Node>;
   using T = element_t<typename Node::value_type>;
-  constexpr std::size_t K = F::slots;
-  std::size_t const total = size_of(r.value);
   T const* ap = a.data();
   F::begin(r.prep);
-  hn::ScalableTag<T> const d;
-  hn::CappedTag<T, 1> const d1;
-  accumulators<decltype(d), K> acc0, acc1;
-  accumulators<decltype(d1), K> acct;
-  std::size_t const lanes = hn::Lanes(d);
-  std::size_t const pairs = total - total % (2 * lanes);
-  std::size_t const full = total - total % lanes;
-  std::size_t i = 0;
-  for (; i < pairs; i += 2 * lanes) {
-    F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), {hn::LoadU(d, ap + i)}, acc0);
-    F::template back<0>(n, d, i + lanes, r.prep, F::chunk(n, d, i + lanes, r.prep), {hn::LoadU(d, ap + i + lanes)},
-                        acc1);
-  }
-  if (i < full) F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), {hn::LoadU(d, ap + i)}, acc0);
-  for (i = full; i < total; ++i)
-    F::template back<0>(n, d1, i, r.prep, F::chunk(n, d1, i, r.prep), {hn::LoadU(d1, ap + i)}, acct);
-  F::template finish<0>(n, s, r.prep, sum_accumulators<T>(d, acc0, acc1, acct));
+  accumulator_sets<T, F::slots> acc;
+  simd::for_each_chunk<T>(size_of(r.value), [&](auto d, std::size_t i, auto slot) {
+    F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), simd::load(d, ap + i), acc[slot]);
+  });
+  F::template finish<0>(n, s, r.prep, sum_accumulators<T, F::slots>(acc));
 }
 
 /// One loop gives the tangent of the whole tree.
@@ -446,8 +431,8 @@ typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p
   using T = element_t<V>;
   V t = make_value<V>(extents_of(r.value));
   T* out = t.data();
-  for_each_chunk<T>(size_of(t), [&](auto d, std::size_t i) {
-    hn::StoreU(fuse<Node>::jvp(n, d, i, r.prep, p).tangent.v, d, out + i);
+  simd::for_each_chunk<T>(size_of(t), [&](auto d, std::size_t i, auto) {
+    simd::store(fuse<Node>::jvp(n, d, i, r.prep, p).tangent, d, out + i);
   });
   return t;
 }
@@ -456,22 +441,12 @@ typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p
 template <class N>
 auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
   using T = element_t<typename N::value_type>;
-  std::size_t const total = flat_size<typename N::value_type>(p.shape());
-  // Two accumulators for the full chunks (the adds do not wait on each other); the tail adds alone.
-  hn::ScalableTag<T> const d;
-  auto acc0 = hn::Zero(d);
-  auto acc1 = hn::Zero(d);
-  T tail{};
-  std::size_t const lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + 2 * lanes <= total; i += 2 * lanes) {
-    acc0 = hn::Add(acc0, fuse<N>::chunk(n, d, i, p).value.v);
-    acc1 = hn::Add(acc1, fuse<N>::chunk(n, d, i + lanes, p).value.v);
-  }
-  for (; i + lanes <= total; i += lanes) acc0 = hn::Add(acc0, fuse<N>::chunk(n, d, i, p).value.v);
-  hn::CappedTag<T, 1> const d1;
-  for (; i < total; ++i) tail += hn::GetLane(fuse<N>::chunk(n, d1, i, p).value.v);
-  return T(hn::GetLane(hn::SumOfLanes(d, hn::Add(acc0, acc1))) + tail);
+  simd::per_slot<T, lanes_of> sum;
+  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+    sum[slot] = sum[slot] + fuse<N>::chunk(n, d, i, p).value;
+  });
+  return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+           simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
 }
 
 /// Back-propagates `adjoint` (the same for every element: the adjoint of a sum) through the tree,
@@ -479,58 +454,29 @@ auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
 template <class N>
 auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, element_t<typename N::value_type> adjoint) {
   using T = element_t<typename N::value_type>;
-  constexpr std::size_t K = fuse<N>::slots;
-  std::size_t const total = flat_size<typename N::value_type>(p.shape());
   fuse<N>::begin(p);
-  hn::ScalableTag<T> const d;
-  hn::CappedTag<T, 1> const d1;
-  // The sum and the scalar leaves' adjoints: two sets for the full chunks (d), taken in turn so that
-  // the additions do not wait on each other, and one for the tail (d1).
-  simd::lanes<decltype(d)> sum0, sum1;
-  accumulators<decltype(d), K> acc0, acc1;
-  T tail{};
-  accumulators<decltype(d1), K> acct;
-  std::size_t const lanes = hn::Lanes(d);
-  auto const a = simd::splat(d, adjoint);
-  std::size_t const pairs = total - total % (2 * lanes);
-  std::size_t const full = total - total % lanes;
-  std::size_t i = 0;
-  for (; i < pairs; i += 2 * lanes) {
-    auto const c0 = fuse<N>::chunk(n, d, i, p);
-    fuse<N>::template back<0>(n, d, i, p, c0, a, acc0);
-    sum0.v = hn::Add(sum0.v, c0.value.v);
-    auto const c1 = fuse<N>::chunk(n, d, i + lanes, p);
-    fuse<N>::template back<0>(n, d, i + lanes, p, c1, a, acc1);
-    sum1.v = hn::Add(sum1.v, c1.value.v);
-  }
-  if (i < full) {
-    auto const c0 = fuse<N>::chunk(n, d, i, p);
-    fuse<N>::template back<0>(n, d, i, p, c0, a, acc0);
-    sum0.v = hn::Add(sum0.v, c0.value.v);
-  }
-  for (i = full; i < total; ++i) {
-    auto const c = fuse<N>::chunk(n, d1, i, p);
-    fuse<N>::template back<0>(n, d1, i, p, c, simd::splat(d1, adjoint), acct);
-    tail += hn::GetLane(c.value.v);
-  }
-  fuse<N>::template finish<0>(n, s, p, sum_accumulators<T>(d, acc0, acc1, acct));
-  return T(hn::GetLane(hn::SumOfLanes(d, hn::Add(sum0.v, sum1.v))) + tail);
+  simd::per_slot<T, lanes_of> sum;
+  accumulator_sets<T, fuse<N>::slots> acc;
+  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+    auto const c = fuse<N>::chunk(n, d, i, p);
+    fuse<N>::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
+    sum[slot] = sum[slot] + c.value;
+  });
+  fuse<N>::template finish<0>(n, s, p, sum_accumulators<T, fuse<N>::slots>(acc));
+  return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+           simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
 }
 
 /// The tangent of the sum in pass t.
 template <class N>
 auto fused_sum_tangent(N const& n, typename fuse<N>::prep const& p, tangent_pass const& t) {
   using T = element_t<typename N::value_type>;
-  std::size_t const total = flat_size<typename N::value_type>(p.shape());
-  hn::ScalableTag<T> const d;
-  auto acc = hn::Zero(d);
-  T tail{};
-  std::size_t const lanes = hn::Lanes(d);
-  std::size_t i = 0;
-  for (; i + lanes <= total; i += lanes) acc = hn::Add(acc, fuse<N>::jvp(n, d, i, p, t).tangent.v);
-  hn::CappedTag<T, 1> const d1;
-  for (; i < total; ++i) tail += hn::GetLane(fuse<N>::jvp(n, d1, i, p, t).tangent.v);
-  return T(hn::GetLane(hn::SumOfLanes(d, acc)) + tail);
+  simd::per_slot<T, lanes_of> sum;
+  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+    sum[slot] = sum[slot] + fuse<N>::jvp(n, d, i, p, t).tangent;
+  });
+  return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+           simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
 }
 
 }  // namespace tapeless::detail

@@ -62,6 +62,77 @@ HWY_INLINE lanes<D> splat(D d, hn::TFromD<D> x) {
   return {hn::Set(d, x)};
 }
 
+/// Loads, stores and lane sums of the lanes type: what the fused loops of expr/fuse.hpp need from
+/// Highway, so that the expression layer names no Highway function.
+template <class D>
+HWY_INLINE lanes<D> load(D d, hn::TFromD<D> const* p) {
+  return {hn::LoadU(d, p)};
+}
+template <class D>
+HWY_INLINE void store(lanes<D> a, D d, hn::TFromD<D>* p) {
+  hn::StoreU(a.v, d, p);
+}
+/// p[0, lanes) += a.
+template <class D>
+HWY_INLINE void add_into(lanes<D> a, D d, hn::TFromD<D>* p) {
+  hn::StoreU(hn::Add(hn::LoadU(d, p), a.v), d, p);
+}
+/// The sum of the lanes of a.
+template <class D>
+HWY_INLINE hn::TFromD<D> sum_of_lanes(D d, lanes<D> a) {
+  return hn::GetLane(hn::SumOfLanes(d, a.v));
+}
+
+// ---- the loop driver ---------------------------------------------------------------------------
+
+/// Which part of a loop a chunk is in: slot 0 and 1 are full SIMD chunks, taken in turn (two sets of
+/// accumulators, so that consecutive additions do not wait on each other), slot 2 the tail.
+template <int K>
+using slot = std::integral_constant<int, K>;
+
+/// The descriptors of the loops over float or double: full chunks, and one lane for the tail.
+template <class T>
+using full_tag = hn::ScalableTag<T>;
+template <class T>
+using tail_tag = hn::CappedTag<T, 1>;
+
+/// The one loop of the fused kernels: body(d, i, slot) for each full chunk at flat index i of
+/// [0, n), in pairs, then body(d1, i, slot<2>) for each element of the tail with a one-lane
+/// descriptor, so the same code and the same rules serve the tail: no masks, no loads past the end.
+template <class T, class Body>
+HWY_INLINE void for_each_chunk(std::size_t n, Body&& body) {
+  full_tag<T> const d;
+  tail_tag<T> const d1;
+  std::size_t const w = hn::Lanes(d);
+  // The ends first: written as `i + w <= n`, GCC at -O3 warned that a tail it could not see was empty
+  // (static n) would overflow (-Waggressive-loop-optimizations).
+  std::size_t const pairs = n - n % (2 * w);
+  std::size_t const full = n - n % w;
+  std::size_t i = 0;
+  for (; i < pairs; i += 2 * w) {
+    body(d, i, slot<0>{});
+    body(d, i + w, slot<1>{});
+  }
+  if (i < full) body(d, i, slot<0>{});
+  for (i = full; i < n; ++i) body(d1, i, slot<2>{});
+}
+
+/// One Make<D> per slot of for_each_chunk (accumulators): `set[slot]` is the one for that slot.
+template <class T, template <class> class Make>
+struct per_slot {
+  Make<full_tag<T>> first{}, second{};
+  Make<tail_tag<T>> tail{};
+  template <int K>
+  HWY_INLINE auto& operator[](slot<K>) {
+    if constexpr (K == 0)
+      return first;
+    else if constexpr (K == 1)
+      return second;
+    else
+      return tail;
+  }
+};
+
 // ---- arithmetic: lanes with lanes, and with plain numbers (as the rules write 1 + y * y) ---------
 #define TAPELESS_LANES_BINARY(OP, FN)                                                          \
   template <class D>                                                                           \
