@@ -1,4 +1,4 @@
-// tapeless/expr/let.hpp: tl::let (named intermediates, evaluated once per sweep) and tl::stop_gradient.
+// tapeless/expr/let.hpp: tl::let, named intermediates, evaluated once per sweep.
 #pragma once
 
 #include <cstdint>
@@ -401,36 +401,6 @@ struct let_ref : expr_base<let_ref<V>> {
   void const* identity() const noexcept { return static_cast<let_link const*>(l_); }
 };
 
-template <class N>
-struct stop_gradient_node : expr_base<stop_gradient_node<N>> {
-  using value_type = typename N::value_type;
-  using T = element_t<value_type>;
-  static constexpr bool active = false;
-  /// With dual elements the tangents stop too (forward mode sees a constant, as JAX's jvp does).
-  static constexpr bool strips = !std::is_floating_point_v<T>;
-  struct stripped_record {
-    value_type value;
-  };
-  using record = std::conditional_t<strips, stripped_record, record_t<N>>;
-  N n_;
-  record forward(sweep& s) const {
-    if constexpr (strips) {
-      value_type v = n_.forward(s).value;
-      for (std::size_t i = 0, n = size_of(v); i < n; ++i) elem(v, i) = strip_derivatives(elem(v, i));
-      return {std::move(v)};
-    } else {
-      return n_.forward(s);
-    }
-  }
-  void backward(sweep&, record const&, value_type const&) const noexcept {}
-};
-
 }  // namespace detail
-
-/// The same value as e, but no derivative flows through it (`tf.stop_gradient`).
-template <operand A>
-auto stop_gradient(A const& e) {
-  return detail::stop_gradient_node<detail::node_t<A>>{{}, detail::as_node(e)};
-}
 
 }  // namespace tapeless

@@ -1,0 +1,148 @@
+// tapeless/core/buffer.hpp: the storage of runtime-extent values (detail::buffer) and the per-thread
+// cache of large blocks behind it (detail::block_cache, tl::release_cached_memory).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+
+namespace tapeless {
+
+namespace detail {
+
+/// Large blocks freed by one gradient are kept for the next, per thread. Without this, each call of
+/// a gradient over large runtime extents gets fresh pages from the system and pays a page fault per
+/// 4 KB (glibc hands big blocks back when they are freed): at N = 65536 that cost several times the
+/// arithmetic. Only blocks of at least `min_bytes` are kept, at most `slots` of them and `max_bytes`
+/// in all; a block is reused for a request of exactly its size.
+class block_cache {
+ public:
+  static constexpr std::size_t min_bytes = std::size_t{64} << 10;
+  static constexpr std::size_t max_bytes = std::size_t{256} << 20;
+  static constexpr std::size_t slots = 16;
+  static constexpr std::align_val_t alignment{64};  // for the blocks it keeps; smaller ones come from new
+
+  /// `align`: the element type's alignment; kept blocks have 64 bytes, smaller ones what new gives
+  /// unless the type asks for more (tl::dual's wide tangents ask for a cache line).
+  static void* allocate(std::size_t bytes, std::size_t align = alignof(std::max_align_t)) {
+    if (bytes >= min_bytes) {
+      block_cache& c = local();
+      for (std::size_t k = c.count_; k-- > 0;)
+        if (c.blocks_[k].bytes == bytes) {
+          void* p = c.blocks_[k].p;
+          c.blocks_[k] = c.blocks_[--c.count_];
+          c.total_ -= bytes;
+          return p;
+        }
+    }
+    if (bytes >= min_bytes) return ::operator new(bytes, alignment);
+    if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) return ::operator new(bytes, std::align_val_t{align});
+    return ::operator new(bytes);
+  }
+  static void release(void* p, std::size_t bytes, std::size_t align = alignof(std::max_align_t)) noexcept {
+    if (bytes >= min_bytes) {
+      block_cache& c = local();
+      if (!c.closed_ && c.count_ < slots && c.total_ + bytes <= max_bytes) {
+        c.blocks_[c.count_++] = {p, bytes};
+        c.total_ += bytes;
+        return;
+      }
+      ::operator delete(p, alignment);
+    } else if (align > __STDCPP_DEFAULT_NEW_ALIGNMENT__) {
+      ::operator delete(p, std::align_val_t{align});
+    } else {
+      ::operator delete(p);
+    }
+  }
+  // Blocks freed after this (by objects that outlive the thread's cache) go straight back.
+  ~block_cache() {
+    clear();
+    closed_ = true;
+  }
+  /// Returns this thread's kept blocks to the system.
+  static void release_all() noexcept { local().clear(); }
+
+ private:
+  struct block {
+    void* p;
+    std::size_t bytes;
+  };
+  void clear() noexcept {
+    for (std::size_t k = 0; k < count_; ++k) ::operator delete(blocks_[k].p, alignment);
+    count_ = 0;
+    total_ = 0;
+  }
+  static block_cache& local() noexcept {
+    thread_local block_cache c;
+    return c;
+  }
+  block blocks_[slots] = {};
+  std::size_t count_ = 0;
+  std::size_t total_ = 0;
+  bool closed_ = false;
+};
+
+/// Storage of trivial elements comes from block_cache; any other element type from new[].
+template <class T>
+struct buffer_storage {
+  static constexpr bool trivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
+  static T* allocate(std::size_t n) {
+    if constexpr (trivial) {
+      static_assert(alignof(T) <= std::size_t(block_cache::alignment), "kept blocks are aligned to 64 bytes");
+      T* p = static_cast<T*>(block_cache::allocate(n * sizeof(T), alignof(T)));
+      std::uninitialized_value_construct_n(p, n);
+      return p;
+    } else {
+      return new T[n]();
+    }
+  }
+  struct deleter {
+    std::size_t n;
+    void operator()(T* p) const noexcept {
+      if constexpr (trivial)
+        block_cache::release(p, n * sizeof(T), alignof(T));
+      else
+        delete[] p;
+    }
+  };
+};
+
+/// Owning contiguous storage; unlike std::vector it has data() for bool too (masks).
+template <class T>
+class buffer {
+ public:
+  buffer() = default;
+  explicit buffer(std::size_t n)
+      : n_(n), p_(n ? buffer_storage<T>::allocate(n) : nullptr, typename buffer_storage<T>::deleter{n}) {}
+  buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_.get(), o.p_.get() + n_, p_.get()); }
+  buffer(buffer&& o) noexcept : n_(std::exchange(o.n_, 0)), p_(std::move(o.p_)) {}
+  buffer& operator=(buffer const& o) {
+    if (this != &o) {
+      if (n_ != o.n_) *this = buffer(o.n_);
+      std::copy(o.p_.get(), o.p_.get() + n_, p_.get());
+    }
+    return *this;
+  }
+  buffer& operator=(buffer&& o) noexcept {
+    n_ = std::exchange(o.n_, 0);
+    p_ = std::move(o.p_);
+    return *this;
+  }
+  T* data() noexcept { return p_.get(); }
+  T const* data() const noexcept { return p_.get(); }
+  std::size_t size() const noexcept { return n_; }
+
+ private:
+  std::size_t n_ = 0;
+  std::unique_ptr<T[], typename buffer_storage<T>::deleter> p_{nullptr, typename buffer_storage<T>::deleter{0}};
+};
+}  // namespace detail
+
+/// Gives back the large blocks this thread keeps for reuse (see docs/guide.md, "What runs fast"):
+/// after a large computation whose shapes will not come again.
+inline void release_cached_memory() noexcept { detail::block_cache::release_all(); }
+
+}  // namespace tapeless
