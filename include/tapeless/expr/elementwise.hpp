@@ -40,18 +40,33 @@ struct broadcast<A, B> {
 template <class A, class B>
 using broadcast_t = typename broadcast<A, B>::type;
 
-/// Compile-time checks of an elementwise operation; the failing condition names both shapes.
+/// When two value types combine elementwise (and as tl::dot's operands): the one description that the
+/// builders read to stop early (`ok`) and the assertions read to say why (`element_types` and `shapes`
+/// are trait instances, so a failing assertion's diagnostic names both types or both shapes). A scalar
+/// broadcasts; otherwise static shapes must be equal, and a runtime extent must have the same rank
+/// (its extents are compared when evaluated).
+template <class A, class B>
+struct elementwise_agreement {
+  using element_types = element_types_agree<element_t<A>, element_t<B>>;
+  static constexpr bool broadcast = rank_v<A> == 0 || rank_v<B> == 0;
+  static constexpr bool both_static = is_static_v<A> && is_static_v<B>;
+  using shapes = std::conditional_t<both_static, shapes_agree<shape_t<A>, shape_t<B>>, ranks_agree<shape_t<A>, shape_t<B>>>;
+  static constexpr bool ok = element_types::value && (broadcast || shapes::value);
+};
+
+/// The compile-time checks of an elementwise operation, each message naming what is wrong.
 template <class A, class B>
 constexpr bool check_elementwise() {
-  static_assert(element_types_agree<element_t<A>, element_t<B>>::value,
+  using G = elementwise_agreement<A, B>;
+  static_assert(G::element_types::value,
                 "tl: the operands of an elementwise operation must have the same element type "
                 "(float and double do not mix silently: convert one side)");
-  if constexpr (rank_v<A> != 0 && rank_v<B> != 0) {
-    if constexpr (is_static_v<A> && is_static_v<B>)
-      static_assert(shapes_agree<shape_t<A>, shape_t<B>>::value,
+  if constexpr (!G::broadcast) {
+    if constexpr (G::both_static)
+      static_assert(G::shapes::value,
                     "tl: the operands of an elementwise operation must have the same shape, or one must be a scalar");
     else
-      static_assert(ranks_agree<shape_t<A>, shape_t<B>>::value,
+      static_assert(G::shapes::value,
                     "tl: the operands of an elementwise operation must have the same rank, or one must be a scalar");
   }
   return true;
@@ -60,14 +75,7 @@ constexpr bool check_elementwise() {
 /// The same conditions as check_elementwise, as a value (to return early without follow-on errors).
 template <class A, class B>
 constexpr bool elementwise_fits() {
-  if constexpr (!std::is_same_v<element_t<A>, element_t<B>>)
-    return false;
-  else if constexpr (rank_v<A> == 0 || rank_v<B> == 0)
-    return true;
-  else if constexpr (is_static_v<A> && is_static_v<B>)
-    return std::is_same_v<shape_t<A>, shape_t<B>>;
-  else
-    return rank_v<A> == rank_v<B>;
+  return elementwise_agreement<A, B>::ok;
 }
 
 template <class V, class... W>

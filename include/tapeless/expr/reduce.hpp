@@ -392,15 +392,13 @@ auto dot(A const& a, B const& b) {
   using T = detail::common_element_t<A, B>;
   using LV = typename decltype(detail::node_of<T>(a))::value_type;
   using RV = typename decltype(detail::node_of<T>(b))::value_type;
-  if constexpr (!detail::elementwise_fits<LV, RV>()) {
-    static_assert(detail::element_types_agree<detail::element_t<LV>, detail::element_t<RV>>::value,
-                  "tl::dot(a, b): a and b must have the same element type");
-    if constexpr (detail::is_static_v<LV> && detail::is_static_v<RV>)
-      static_assert(detail::shapes_agree<detail::shape_t<LV>, detail::shape_t<RV>>::value,
-                    "tl::dot(a, b): a and b must have the same shape (or one must be a scalar)");
+  using G = detail::elementwise_agreement<LV, RV>;
+  if constexpr (!G::ok) {
+    static_assert(G::element_types::value, "tl::dot(a, b): a and b must have the same element type");
+    if constexpr (G::both_static)
+      static_assert(G::shapes::value, "tl::dot(a, b): a and b must have the same shape (or one must be a scalar)");
     else
-      static_assert(detail::ranks_agree<detail::shape_t<LV>, detail::shape_t<RV>>::value,
-                    "tl::dot(a, b): a and b must have the same rank (or one must be a scalar)");
+      static_assert(G::shapes::value, "tl::dot(a, b): a and b must have the same rank (or one must be a scalar)");
     return;
   } else {
     return detail::make_binary<detail::dot_node_t, void>(a, b);

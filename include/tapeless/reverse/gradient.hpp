@@ -176,23 +176,28 @@ std::span<std::uint32_t const> stopped_slots_of(O const& o, R const&... r) {
     return stopped_slots_of(r...);
 }
 
+/// How seed S must fit its output of value type V: the same shape when both are static, the same rank
+/// otherwise. `shapes` is a trait instance, so a failing assertion's diagnostic names both shapes.
+template <class S, class V>
+struct seed_agreement {
+  using SS = typename seed_shape<S>::type;
+  static constexpr bool both_static =
+      is_static_v<V> && !std::is_same_v<SS, dynamic_shape<1>> && !std::is_same_v<SS, dynamic_shape<2>>;
+  using shapes = std::conditional_t<both_static, shapes_agree<shape_t<V>, SS>, ranks_agree<shape_t<V>, SS>>;
+};
 template <class S, class V>
 constexpr bool seed_fits() {
-  using SS = typename seed_shape<S>::type;
-  if constexpr (is_static_v<V> && !std::is_same_v<SS, dynamic_shape<1>> && !std::is_same_v<SS, dynamic_shape<2>>)
-    return std::is_same_v<shape_t<V>, SS>;
-  else
-    return rank_v<V> == SS::rank;
+  return seed_agreement<S, V>::shapes::value;
 }
 
-/// The static check of one seed against its output; the failing condition prints both shapes.
+/// The static check of one seed against its output.
 template <class S, class V>
 constexpr bool check_seed() {
-  using SS = typename seed_shape<S>::type;
-  if constexpr (is_static_v<V> && !std::is_same_v<SS, dynamic_shape<1>> && !std::is_same_v<SS, dynamic_shape<2>>)
-    static_assert(shapes_agree<shape_t<V>, SS>::value, "tl::seeds(...): a seed's shape must equal its output's shape");
+  using G = seed_agreement<S, V>;
+  if constexpr (G::both_static)
+    static_assert(G::shapes::value, "tl::seeds(...): a seed's shape must equal its output's shape");
   else
-    static_assert(ranks_agree<shape_t<V>, SS>::value, "tl::seeds(...): a seed's rank must equal its output's rank");
+    static_assert(G::shapes::value, "tl::seeds(...): a seed's rank must equal its output's rank");
   return true;
 }
 template <class Given, class Roots, std::size_t... I>
