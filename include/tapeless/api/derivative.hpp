@@ -59,6 +59,7 @@ void unpack_nested(nested_dual_t<T, K> const& r, std::array<T, K + 1>& out) {
 /// Asks tl::derivative for nested dual numbers instead of a Taylor jet: 2^K components per number
 /// instead of K + 1, the same values to rounding (a cross-check, and the mode tapeless had first).
 struct nested_duals_t {};
+/// The tag to pass: `tl::derivative<K>(f, x, tl::nested_duals)`.
 inline constexpr nested_duals_t nested_duals{};
 
 /// The value of f at x and its first K derivatives: `derivative<3>(f, 2.0)` for f(x) = x^2 is

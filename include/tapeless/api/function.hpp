@@ -389,6 +389,7 @@ auto hessian(F f) {
 /// (loops, reassignment, branches). C++ cannot tell that a generic callable works on numbers only,
 /// so the mode is named.
 struct active_mode_t {};
+/// The tag to pass: `tl::grad(f, tl::active_mode)`.
 inline constexpr active_mode_t active_mode{};
 
 namespace detail {

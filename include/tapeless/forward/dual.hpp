@@ -70,6 +70,7 @@ struct dual {
   }
 };
 
+/// Whether T is a tl::dual (of any inner type and lane count).
 template <class T>
 struct is_dual : std::false_type {};
 template <class T, std::size_t N>
@@ -207,6 +208,7 @@ TAPELESS_DUAL_ASSIGN(/)
 #undef TAPELESS_DUAL_ASSIGN
 
 // Comparisons look at the value only (they pick branches; they have no derivative).
+/// The value part of a dual (one level: a nested dual's is a dual).
 template <class T, std::size_t N>
 constexpr T const& primal(dual<T, N> const& a) {
   return a.value;

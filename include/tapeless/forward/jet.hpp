@@ -62,6 +62,7 @@ struct is_element<jet<T, K>> : is_element<T> {};
 template <class T, std::size_t K>
 struct element_base<jet<T, K>> : element_base<T> {};
 
+/// Whether T is a tl::jet (of any order).
 template <class T>
 struct is_jet : std::false_type {};
 template <class T, std::size_t K>
@@ -193,6 +194,7 @@ constexpr jet<T, K>& operator/=(jet<T, K>& a, U const& b) {
 }
 
 // Comparisons look at the value only (they pick branches; they have no derivative).
+/// The value of a jet, c[0].
 template <class T, std::size_t K>
 constexpr T const& primal(jet<T, K> const& a) {
   return a.c[0];

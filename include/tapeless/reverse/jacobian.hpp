@@ -14,8 +14,11 @@ struct forward_mode_t {};
 struct reverse_mode_t {};
 /// Lets tl::jacobian choose: forward when x has no more elements than y, reverse otherwise.
 struct auto_mode_t {};
+/// The tags to pass: `tl::jacobian(y, x, tl::forward_mode)`, `tl::reverse_mode`, `tl::auto_mode` (the default).
 inline constexpr forward_mode_t forward_mode{};
+/// See forward_mode.
 inline constexpr reverse_mode_t reverse_mode{};
+/// See forward_mode.
 inline constexpr auto_mode_t auto_mode{};
 
 namespace detail {
