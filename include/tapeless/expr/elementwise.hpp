@@ -484,30 +484,36 @@ concept function_argument = operand<A>;
 
 namespace tapeless {
 
+/// a + b, elementwise; a scalar or a plain number broadcasts.
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator+(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::add>(a, b);
 }
+/// a - b, elementwise; a scalar or a plain number broadcasts.
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator-(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::subtract>(a, b);
 }
+/// a * b, elementwise (tl::matmul is the matrix product); a scalar or a plain number broadcasts.
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator*(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::multiply>(a, b);
 }
+/// a / b, elementwise; a scalar or a plain number broadcasts.
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator/(A const& a, B const& b) {
   return detail::make_binary<detail::binary_node, detail::op::divide>(a, b);
 }
+/// -a, elementwise.
 template <expression A>
 auto operator-(A const& a) {
   return detail::make_unary<detail::op::negate>(a);
 }
+/// a itself.
 template <expression A>
 auto operator+(A const& a) {
   return detail::as_node(a);
@@ -519,16 +525,19 @@ template <class A, class B>
 auto operator<(A const& a, B const& b) {
   return detail::make_binary<detail::compare_node, detail::op::less>(a, b);
 }
+/// A mask: a <= b, elementwise (see operator<).
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator<=(A const& a, B const& b) {
   return detail::make_binary<detail::compare_node, detail::op::less_equal>(a, b);
 }
+/// A mask: a > b, elementwise (see operator<).
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator>(A const& a, B const& b) {
   return detail::make_binary<detail::compare_node, detail::op::greater>(a, b);
 }
+/// A mask: a >= b, elementwise (see operator<).
 template <class A, class B>
   requires detail::operator_operands<A, B>
 auto operator>=(A const& a, B const& b) {

@@ -11,14 +11,6 @@
 
 namespace tapeless {
 
-/// A differentiable leaf that owns its value. Expressions refer to it, so it must outlive them.
-///
-///     tl::var<double> a{2.0};
-///     tl::var<tl::vec<double, 3>> w{1.0, 2.0, 3.0};
-///     tl::var<tl::mat<double, 2, 2>> m{{1.0, 2.3}, {4.5, 6.7}};
-///     w = tl::vec<double, 3>{0, 0, 0};   // replaces the value; expressions see it at their next evaluation
-///
-/// A var is always a leaf: assignment does not record history (bind an expression with tl::let to keep it).
 namespace detail {
 template <class V>
 struct differentiable_value : std::false_type {};
@@ -27,6 +19,14 @@ template <class V>
 struct differentiable_value<V> : std::bool_constant<element<element_t<V>>> {};
 }  // namespace detail
 
+/// A differentiable leaf that owns its value. Expressions refer to it, so it must outlive them.
+///
+///     tl::var<double> a{2.0};
+///     tl::var<tl::vec<double, 3>> w{1.0, 2.0, 3.0};
+///     tl::var<tl::mat<double, 2, 2>> m{{1.0, 2.3}, {4.5, 6.7}};
+///     w = tl::vec<double, 3>{0, 0, 0};   // replaces the value; expressions see it at their next evaluation
+///
+/// A var is always a leaf: assignment does not record history (bind an expression with tl::let to keep it).
 template <class V>
 class var : public expr_base<var<V>> {
   static_assert(detail::differentiable_value<V>::value,
