@@ -11,11 +11,12 @@
 
 namespace tapeless {
 
-/// Customisation point: element types are float, double and tl::dual (forward/dual.hpp specialises it).
+/// Customisation point: element types are float, double, tl::dual and tl::jet (forward/dual.hpp and
+/// forward/jet.hpp specialise it).
 template <class T>
 struct is_element : std::is_floating_point<T> {};
 
-/// An element type of a value: float, double or a tl::dual of them.
+/// An element type of a value: float, double, or a tl::dual or tl::jet of them.
 template <class T>
 concept element = is_element<T>::value;
 
