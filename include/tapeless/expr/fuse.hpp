@@ -35,37 +35,19 @@ namespace tapeless::detail {
 
 namespace simd = kernels::HWY_NAMESPACE;
 
-/// A rule's adjoint and partials on SIMD lanes: the rule's own where it is written for lanes
-/// (its `simd` member), else lane by lane on the numbers (the rule's value goes through
-/// op::evaluate, whose hook in kernels/simd-inl.h does the same).
+/// A rule's adjoint and (a times) its partials on SIMD lanes, as the rule's value goes (op::evaluate's
+/// hook in kernels/simd-inl.h): on the lanes where the rule is written for them, else lane by lane.
 template <class Op, class D>
 simd::lanes<D> lane_adjoint(simd::lanes<D> x, simd::lanes<D> y, simd::lanes<D> a) {
-  if constexpr (simd::rule_on_lanes<Op>)
-    return op::adjoint<Op>(x, y, a);
-  else
-    return simd::lane_by_lane([](auto u, auto v, auto w) { return op::adjoint<Op>(u, v, w); }, x, y, a);
-}
-/// a times the partial of a binary rule in its left (Right = false) or right operand, on lanes.
-template <class Op, bool Right, class D>
-simd::lanes<D> lane_partial(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
-  auto const partial = [](auto u, auto v, auto w, auto b) {
-    if constexpr (Right)
-      return Op::right(u, v, w, b);
-    else
-      return Op::left(u, v, w, b);
-  };
-  if constexpr (simd::rule_on_lanes<Op>)
-    return partial(x, z, y, a);
-  else
-    return simd::lane_by_lane(partial, x, z, y, a);
+  return simd::on_lanes<Op>([](auto u, auto v, auto w) { return op::adjoint<Op>(u, v, w); }, x, y, a);
 }
 template <class Op, class D>
 simd::lanes<D> lane_left(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
-  return lane_partial<Op, false>(x, z, y, a);
+  return simd::on_lanes<Op>([](auto... v) { return Op::left(v...); }, x, z, y, a);
 }
 template <class Op, class D>
 simd::lanes<D> lane_right(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
-  return lane_partial<Op, true>(x, z, y, a);
+  return simd::on_lanes<Op>([](auto... v) { return Op::right(v...); }, x, z, y, a);
 }
 
 /// An elementwise node over float or double whose value is an array: it runs inside the loops.

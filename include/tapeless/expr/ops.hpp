@@ -65,22 +65,15 @@ X select(bool c, X const& a, X const& b) {
 template <class Op>
 inline constexpr bool direct_v = requires { requires Op::direct; };
 
-/// Rule Op on x of any number kind: duals, jets and SIMD lanes through the hook their type provides
-/// (`apply_rule`, found by argument-dependent lookup); plain numbers, element types of the user's
-/// that have no hook, and direct rules, by the rule's value.
-template <class Op, class X>
-X evaluate(X const& x) {
-  if constexpr (!direct_v<Op> && requires { apply_rule(Op{}, x); })
-    return apply_rule(Op{}, x);
+/// Rule Op on x (and z, for a binary rule) of any number kind: duals, jets and SIMD lanes through the
+/// hook their type provides (`apply_rule`, found by argument-dependent lookup); plain numbers, element
+/// types of the user's that have no hook, and direct rules, by the rule's value.
+template <class Op, class X, class... Z>
+X evaluate(X const& x, Z const&... z) {
+  if constexpr (!direct_v<Op> && requires { apply_rule(Op{}, x, z...); })
+    return apply_rule(Op{}, x, z...);
   else
-    return Op::value(x);
-}
-template <class Op, class X>
-X evaluate(X const& x, X const& z) {
-  if constexpr (!direct_v<Op> && requires { apply_rule(Op{}, x, z); })
-    return apply_rule(Op{}, x, z);
-  else
-    return Op::value(x, z);
+    return Op::value(x, z...);
 }
 
 /// What the adjoint a of y = Op(x) contributes to x's adjoint: the rule's own form, or a * dy/dx.
@@ -446,12 +439,36 @@ struct greater_equal {
 // numbers, duals and jets), RULE its rule above; X(NAME, RULE, args...) is called for each. Each header
 // that gives a kind of number its functions expands these lists (elementwise.hpp for expressions and
 // numbers; dual.hpp and jet.hpp through TAPELESS_NUMBER_FUNCTIONS below).
-#define TAPELESS_UNARY_FUNCTIONS(X, ...)                                                                     \
-  X(exp, exp_, __VA_ARGS__) X(log, log_, __VA_ARGS__) X(log2, log2_, __VA_ARGS__) X(log10, log10_, __VA_ARGS__) X(log1p, log1p_, __VA_ARGS__) X(expm1, expm1_, __VA_ARGS__) X(sin, sin_, __VA_ARGS__) \
-  X(cos, cos_, __VA_ARGS__) X(tan, tan_, __VA_ARGS__) X(asin, asin_, __VA_ARGS__) X(acos, acos_, __VA_ARGS__) X(atan, atan_, __VA_ARGS__) X(sinh, sinh_, __VA_ARGS__) X(cosh, cosh_, __VA_ARGS__)     \
-  X(tanh, tanh_, __VA_ARGS__) X(asinh, asinh_, __VA_ARGS__) X(acosh, acosh_, __VA_ARGS__) X(atanh, atanh_, __VA_ARGS__) X(sqrt, sqrt_, __VA_ARGS__) X(cbrt, cbrt_, __VA_ARGS__)          \
-  X(square, square, __VA_ARGS__) X(abs, abs_, __VA_ARGS__) X(sigmoid, sigmoid, __VA_ARGS__) X(log_sigmoid, log_sigmoid, __VA_ARGS__) X(softplus, softplus, __VA_ARGS__)     \
-  X(erf, erf_, __VA_ARGS__) X(erfc, erfc_, __VA_ARGS__) X(lgamma, lgamma_, __VA_ARGS__) X(digamma, digamma_, __VA_ARGS__)
+#define TAPELESS_UNARY_FUNCTIONS(X, ...)   \
+  X(exp, exp_, __VA_ARGS__)                \
+  X(log, log_, __VA_ARGS__)                \
+  X(log2, log2_, __VA_ARGS__)              \
+  X(log10, log10_, __VA_ARGS__)            \
+  X(log1p, log1p_, __VA_ARGS__)            \
+  X(expm1, expm1_, __VA_ARGS__)            \
+  X(sin, sin_, __VA_ARGS__)                \
+  X(cos, cos_, __VA_ARGS__)                \
+  X(tan, tan_, __VA_ARGS__)                \
+  X(asin, asin_, __VA_ARGS__)              \
+  X(acos, acos_, __VA_ARGS__)              \
+  X(atan, atan_, __VA_ARGS__)              \
+  X(sinh, sinh_, __VA_ARGS__)              \
+  X(cosh, cosh_, __VA_ARGS__)              \
+  X(tanh, tanh_, __VA_ARGS__)              \
+  X(asinh, asinh_, __VA_ARGS__)            \
+  X(acosh, acosh_, __VA_ARGS__)            \
+  X(atanh, atanh_, __VA_ARGS__)            \
+  X(sqrt, sqrt_, __VA_ARGS__)              \
+  X(cbrt, cbrt_, __VA_ARGS__)              \
+  X(square, square, __VA_ARGS__)           \
+  X(abs, abs_, __VA_ARGS__)                \
+  X(sigmoid, sigmoid, __VA_ARGS__)         \
+  X(log_sigmoid, log_sigmoid, __VA_ARGS__) \
+  X(softplus, softplus, __VA_ARGS__)       \
+  X(erf, erf_, __VA_ARGS__)                \
+  X(erfc, erfc_, __VA_ARGS__)              \
+  X(lgamma, lgamma_, __VA_ARGS__)          \
+  X(digamma, digamma_, __VA_ARGS__)
 #define TAPELESS_BINARY_FUNCTIONS(X, ...) \
   X(pow, pow_, __VA_ARGS__) X(atan2, atan2_, __VA_ARGS__) X(hypot, hypot_, __VA_ARGS__)
 

@@ -378,6 +378,14 @@ jet<T, K> pow_number(jet<T, K> const& x, T r) {
   return y;
 }
 
+/// Whether some coefficient past the value is not zero (the jet is not a constant).
+template <class T, std::size_t K>
+constexpr bool moves(jet<T, K> const& x) {
+  for (std::size_t k = 1; k <= K; ++k)
+    if (x.c[k] != 0) return true;
+  return false;
+}
+
 /// Whether a jet is the constant 0.
 template <class T, std::size_t K>
 bool constant_zero(jet<T, K> const& a) {
@@ -411,9 +419,7 @@ jet<T, K> exp_with_value(jet<T, K> const& z, T y0) {
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::pow_, jet<T, K> const& a, jet<T, K> const& b) {
   using std::pow;
-  bool b_moves = false;
-  for (std::size_t k = 1; k <= K; ++k) b_moves = b_moves || b.c[k] != 0;
-  if (!b_moves) return detail::pow_number(a, b.c[0]);
+  if (!detail::moves(b)) return detail::pow_number(a, b.c[0]);
   if (detail::constant_zero(a)) return detail::pow_of_zero(b);
   return detail::exp_with_value(b * log(a), T(pow(a.c[0], b.c[0])));
 }
@@ -428,13 +434,6 @@ constexpr jet<T, M> truncate(jet<T, K> const& x) {
   jet<T, M> r;
   for (std::size_t k = 0; k <= M; ++k) r.c[k] = x.c[k];
   return r;
-}
-
-template <class T, std::size_t K>
-constexpr bool moves(jet<T, K> const& x) {
-  for (std::size_t k = 1; k <= K; ++k)
-    if (x.c[k] != 0) return true;
-  return false;
 }
 
 /// Unary rule Op on a jet, from y' = f'(x) x': the coefficients up to K - 1 are those of the jet of

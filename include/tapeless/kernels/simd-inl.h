@@ -188,29 +188,8 @@ HWY_INLINE lanes<D> select(lanes_mask<D> c, lanes<D> a, lanes<D> b) {
 
 // ---- elementary functions --------------------------------------------------------------------
 
-/// f applied lane by lane with std:: (the fallback outside Highway's ranges).
-template <class D, class F>
-HWY_NOINLINE lanes<D> per_lane(lanes<D> a, F f) {
-  using T = hn::TFromD<D>;
-  D d;
-  HWY_ALIGN T buf[HWY_MAX_BYTES / sizeof(T)];
-  hn::Store(a.v, d, buf);
-  for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) buf[i] = f(buf[i]);
-  return {hn::Load(d, buf)};
-}
-template <class D, class F>
-HWY_NOINLINE lanes<D> per_lane(lanes<D> a, lanes<D> b, F f) {
-  using T = hn::TFromD<D>;
-  D d;
-  HWY_ALIGN T x[HWY_MAX_BYTES / sizeof(T)];
-  HWY_ALIGN T z[HWY_MAX_BYTES / sizeof(T)];
-  hn::Store(a.v, d, x);
-  hn::Store(b.v, d, z);
-  for (std::size_t i = 0, n = hn::Lanes(d); i < n; ++i) x[i] = f(x[i], z[i]);
-  return {hn::Load(d, x)};
-}
-
-/// f applied lane by lane to any number of lane arguments: f(a[i], b[i], ...) for each lane i.
+/// f applied lane by lane to any number of lane arguments: f(a[i], b[i], ...) for each lane i (the
+/// elementary functions' fallback to std:: outside Highway's ranges, and the rules without a SIMD form).
 template <class F, class D, class... More>
 HWY_NOINLINE lanes<D> lane_by_lane(F f, lanes<D> a, More... more) {
   using T = hn::TFromD<D>;
@@ -230,21 +209,20 @@ HWY_NOINLINE lanes<D> lane_by_lane(F f, lanes<D> a, More... more) {
 template <class Op>
 inline constexpr bool rule_on_lanes = requires { requires Op::simd; };
 
-/// The hook by which SIMD lanes apply a rule (expr/ops.hpp's evaluate): its value on the lanes, or
-/// lane by lane on float or double.
-template <class Op, class D>
-HWY_INLINE lanes<D> apply_rule(Op, lanes<D> x) {
+/// One of rule Op's functions f (its value, adjoint or a partial, written as a generic lambda) on lanes:
+/// f on the lanes themselves when the rule is written for them, else lane by lane.
+template <class Op, class F, class D, class... More>
+HWY_INLINE lanes<D> on_lanes(F f, lanes<D> a, More... more) {
   if constexpr (rule_on_lanes<Op>)
-    return Op::value(x);
+    return f(a, more...);
   else
-    return lane_by_lane([](hn::TFromD<D> v) { return Op::value(v); }, x);
+    return lane_by_lane(f, a, more...);
 }
-template <class Op, class D>
-HWY_INLINE lanes<D> apply_rule(Op, lanes<D> x, lanes<D> z) {
-  if constexpr (rule_on_lanes<Op>)
-    return Op::value(x, z);
-  else
-    return lane_by_lane([](hn::TFromD<D> u, hn::TFromD<D> v) { return Op::value(u, v); }, x, z);
+
+/// The hook by which SIMD lanes apply a rule (expr/ops.hpp's evaluate).
+template <class Op, class D, class... More>
+HWY_INLINE lanes<D> apply_rule(Op, lanes<D> x, More... more) {
+  return on_lanes<Op>([](auto... v) { return Op::value(v...); }, x, more...);
 }
 
 /// True when every lane is within [lo, hi] (false for NaN).
@@ -261,52 +239,52 @@ template <class D>
 HWY_INLINE lanes<D> exp(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Exp(D(), a.v)};
-  return per_lane(a, [](T x) { return std::exp(x); });
+  return lane_by_lane([](T x) { return std::exp(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> expm1(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Expm1(D(), a.v)};
-  return per_lane(a, [](T x) { return std::expm1(x); });
+  return lane_by_lane([](T x) { return std::expm1(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> log(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()))) return {hn::Log(D(), a.v)};
-  return per_lane(a, [](T x) { return std::log(x); });
+  return lane_by_lane([](T x) { return std::log(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> log1p(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, T(0), std::numeric_limits<T>::max()))) return {hn::Log1p(D(), a.v)};
-  return per_lane(a, [](T x) { return std::log1p(x); });
+  return lane_by_lane([](T x) { return std::log1p(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> sin(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Sin(D(), a.v)};
-  return per_lane(a, [](T x) { return std::sin(x); });
+  return lane_by_lane([](T x) { return std::sin(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> cos(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Cos(D(), a.v)};
-  return per_lane(a, [](T x) { return std::cos(x); });
+  return lane_by_lane([](T x) { return std::cos(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> tanh(lanes<D> a) {
   using T = hn::TFromD<D>;
   if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max())))
     return {hn::Tanh(D(), a.v)};
-  return per_lane(a, [](T x) { return std::tanh(x); });
+  return lane_by_lane([](T x) { return std::tanh(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> tan(lanes<D> a) {
-  return per_lane(a, [](hn::TFromD<D> x) { return std::tan(x); });
+  return lane_by_lane([](hn::TFromD<D> x) { return std::tan(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> pow(lanes<D> a, lanes<D> b) {
-  return per_lane(a, b, [](hn::TFromD<D> x, hn::TFromD<D> z) { return std::pow(x, z); });
+  return lane_by_lane([](hn::TFromD<D> x, hn::TFromD<D> z) { return std::pow(x, z); }, a, b);
 }
 template <class D>
 HWY_INLINE lanes<D> sqrt(lanes<D> a) {
