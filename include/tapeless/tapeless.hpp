@@ -17,6 +17,7 @@
 #include "expr/linalg.hpp"
 #include "expr/reduce.hpp"
 #include "expr/scan.hpp"
+#include "expr/select.hpp"
 #include "expr/stop_gradient.hpp"
 #include "expr/var.hpp"
 #include "reverse/gradient.hpp"

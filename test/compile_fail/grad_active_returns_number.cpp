@@ -1,6 +1,6 @@
 // In tl::active_mode, f must compute its result from the actives it is given; a plain number has no
 // derivative to take.
-// expect: f must return a value computed from its arguments
+// expect: tl::grad\(f\) with tl::active_mode: f must return a value computed from its arguments
 #include <tapeless/tapeless.hpp>
 
 int main() {

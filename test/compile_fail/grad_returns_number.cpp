@@ -1,6 +1,6 @@
 // A function whose result does not depend on tapeless expressions has nothing to differentiate:
 // tl::grad says what f must return instead of failing deep inside tl::gradient.
-// expect: f must return a tapeless expression of its arguments
+// expect: tl::grad\(f\): f must return a tapeless expression of its arguments
 #include <cmath>
 
 #include <tapeless/tapeless.hpp>

@@ -1,5 +1,5 @@
 // tl::hessian of a structure of outputs: only tl::grad sums a structure, and the message says so.
-// expect: only tl::grad sums a structure of outputs: return one expression
+// expect: tl::hessian\(f\): f returns a boost::hana::tuple of outputs; only tl::grad sums a structure of outputs: return one expression
 #include <tapeless/tapeless.hpp>
 
 int main() {

@@ -1,5 +1,5 @@
 // Only tl::grad sums a structure of outputs (tf.gradients' rule); value_and_grad says so and names grad.
-// expect: only tl::grad sums a structure of outputs: return one expression
+// expect: tl::value_and_grad\(f\): f returns a boost::hana::tuple of outputs; only tl::grad sums a structure of outputs: return one expression
 #include <tapeless/tapeless.hpp>
 
 int main() {

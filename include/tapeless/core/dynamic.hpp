@@ -11,11 +11,16 @@
 #include <type_traits>
 #include <utility>
 
-#include "buffer.hpp"
+#include "detail/buffer.hpp"
 #include "shape.hpp"
 #include "tensor.hpp"
 
 namespace tapeless {
+
+/// Gives back the large blocks (64 KB and up) this thread keeps for reuse between gradients over
+/// runtime extents (see docs/guide.md, "What runs fast"): after a large computation whose shapes will
+/// not come again.
+inline void release_cached_memory() noexcept { detail::block_cache::release_all(); }
 
 /// A vector whose length is chosen at run time. Zero-filled on construction.
 ///

@@ -24,6 +24,7 @@
 
 #include "base.hpp"
 #include "elementwise.hpp"
+#include "select.hpp"
 
 namespace tapeless {
 

@@ -1,5 +1,6 @@
-// tapeless/expr/elementwise.hpp: elementwise operations with scalar broadcasting, comparisons,
-// tl::where, tl::max / tl::min of two operands and tl::clamp.
+// tapeless/expr/elementwise.hpp: the elementwise nodes, the arithmetic operators and the functions of
+// expr/ops.hpp's lists, with scalar broadcasting (detail/broadcast.hpp); comparisons, tl::where,
+// tl::max, tl::min and tl::clamp are in select.hpp.
 #pragma once
 
 #include <concepts>
@@ -8,116 +9,10 @@
 #include <utility>
 
 #include "base.hpp"
+#include "detail/broadcast.hpp"
 #include "ops.hpp"
 
 namespace tapeless::detail {
-
-template <class A, class B>
-struct element_types_agree {
-  static constexpr bool value = std::is_same_v<A, B>;
-};
-template <class A, class B>
-struct ranks_agree {
-  static constexpr bool value = A::rank == B::rank;
-};
-
-/// The value type of an elementwise result: a scalar broadcasts; otherwise the shapes must agree,
-/// and a runtime extent wins over a static one (and is checked when evaluated).
-template <class A, class B>
-struct broadcast {
-  using type = A;
-};
-template <class A, class B>
-  requires(rank_v<A> == 0 && rank_v<B> != 0)
-struct broadcast<A, B> {
-  using type = B;
-};
-template <class A, class B>
-  requires(rank_v<A> != 0 && rank_v<B> != 0 && is_static_v<A> && !is_static_v<B>)
-struct broadcast<A, B> {
-  using type = B;
-};
-template <class A, class B>
-using broadcast_t = typename broadcast<A, B>::type;
-
-/// When two value types combine elementwise (and as tl::dot's operands): the one description that the
-/// builders read to stop early (`ok`) and the assertions read to say why (`element_types` and `shapes`
-/// are trait instances, so a failing assertion's diagnostic names both types or both shapes). A scalar
-/// broadcasts; otherwise static shapes must be equal, and a runtime extent must have the same rank
-/// (its extents are compared when evaluated).
-template <class A, class B>
-struct elementwise_agreement {
-  using element_types = element_types_agree<element_t<A>, element_t<B>>;
-  static constexpr bool broadcast = rank_v<A> == 0 || rank_v<B> == 0;
-  static constexpr bool both_static = is_static_v<A> && is_static_v<B>;
-  using shapes = std::conditional_t<both_static, shapes_agree<shape_t<A>, shape_t<B>>, ranks_agree<shape_t<A>, shape_t<B>>>;
-  static constexpr bool ok = element_types::value && (broadcast || shapes::value);
-};
-
-/// The compile-time checks of an elementwise operation, each message naming what is wrong.
-template <class A, class B>
-constexpr bool check_elementwise() {
-  using G = elementwise_agreement<A, B>;
-  static_assert(G::element_types::value,
-                "tl: the operands of an elementwise operation must have the same element type "
-                "(float and double do not mix silently: convert one side)");
-  if constexpr (!G::broadcast) {
-    if constexpr (G::both_static)
-      static_assert(G::shapes::value,
-                    "tl: the operands of an elementwise operation must have the same shape, or one must be a scalar");
-    else
-      static_assert(G::shapes::value,
-                    "tl: the operands of an elementwise operation must have the same rank, or one must be a scalar");
-  }
-  return true;
-}
-
-/// The same conditions as check_elementwise, as a value (to return early without follow-on errors).
-template <class A, class B>
-constexpr bool elementwise_fits() {
-  return elementwise_agreement<A, B>::ok;
-}
-
-template <class V, class... W>
-void check_extents(std::string_view where, V const& v, W const&... w) {
-  // Runtime extents are compared when either side is dynamic and neither is a scalar.
-  auto one = [&](auto const& x) {
-    using X = std::remove_cvref_t<decltype(x)>;
-    if constexpr (rank_v<V> != 0 && rank_v<X> != 0 && !(is_static_v<V> && is_static_v<X>))
-      if (extents_of(v) != extents_of(x)) throw_shapes(where, "operand shapes", extents_of(v), extents_of(x));
-  };
-  (one(w), ...);
-}
-
-/// The extents of the broadcast result of values a..., as a value of type R.
-template <class R, class... V>
-R make_broadcast(V const&... v) {
-  if constexpr (is_static_v<R>) {
-    return R{};
-  } else {
-    extents<rank_v<R>> e{};
-    auto pick = [&](auto const& x) {
-      if constexpr (rank_v<std::remove_cvref_t<decltype(x)>> == rank_v<R>) e = extents_of(x);
-    };
-    (pick(v), ...);
-    return make_value<R>(e);
-  }
-}
-
-/// The adjoint an operand of value type V receives from per-element contributions f(i), i < n:
-/// summed when V is a scalar broadcast over the result, elementwise otherwise.
-template <class V, class F>
-V gather_adjoint(V const& like, std::size_t n, F const& f) {
-  if constexpr (rank_v<V> == 0) {
-    V acc{};
-    for (std::size_t i = 0; i < n; ++i) acc += f(i);
-    return acc;
-  } else {
-    V g = make_value<V>(extents_of(like));
-    for (std::size_t i = 0; i < n; ++i) g.data()[i] = f(i);
-    return g;
-  }
-}
 
 template <class T>
 inline constexpr bool simd_real_v = std::is_same_v<T, float> || std::is_same_v<T, double>;
@@ -139,7 +34,7 @@ inline constexpr bool simd_array_v = simd_real_v<element_t<V>> && rank_v<V> != 0
 // The top node of an elementwise tree over arrays of float or double (the tree's output feeds
 // something that is not elementwise: a matmul, a let, an index, the root of a gradient) evaluates the
 // whole tree in one SIMD loop into its own value, and its backward runs one loop that recomputes each
-// chunk's inner values in registers: one array for the whole tree, none per node (fuse.hpp).
+// chunk's inner values in registers: one array for the whole tree, none per node (detail/fuse.hpp).
 template <class Node>
 struct fused_map_record;
 template <class Node>
@@ -317,84 +212,6 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
   }
 };
 
-/// A comparison: a mask of bools, never differentiated.
-template <class Op, class L, class R>
-struct compare_node : expr_base<compare_node<Op, L, R>> {
-  using value_type = rebind_t<broadcast_t<typename L::value_type, typename R::value_type>, bool>;
-  static constexpr bool active = false;
-  struct record {
-    value_type value;
-  };
-  L l_;
-  R r_;
-
-  record forward(sweep& s) const {
-    auto l = l_.forward(s);
-    auto r = r_.forward(s);
-    check_extents(Op::name, l.value, r.value);
-    value_type y = make_broadcast<value_type>(l.value, r.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(l.value, i), elem(r.value, i));
-    return {std::move(y)};
-  }
-  void backward(sweep&, record const&, value_type const&) const noexcept {}
-
-  /// A comparison of numbers computed from tl::active values alone is a condition (`if (r > 1.0)` in
-  /// code templated over the scalar): it is evaluated now, as the statements before it were. Over vars
-  /// and lets it stays a mask, since their expressions are evaluated later.
-  explicit operator bool() const
-    requires(rank_v<value_type> == 0 && leaf_kinds<compare_node>::actives && !leaf_kinds<compare_node>::vars &&
-             !leaf_kinds<compare_node>::deferred)
-  {
-    sweep s;
-    return forward(s).value;
-  }
-};
-
-template <class M, class A, class B>
-struct where_node : expr_base<where_node<M, A, B>> {
-  using value_type = broadcast_t<broadcast_t<typename A::value_type, typename B::value_type>,
-                                 rebind_t<typename M::value_type, element_t<typename A::value_type>>>;
-  static constexpr bool active = A::active || B::active;
-  struct record {
-    value_type value;
-    record_t<M> mask;
-    record_t<A> a;
-    record_t<B> b;
-  };
-  M m_;
-  A a_;
-  B b_;
-
-  record forward(sweep& s) const {
-    auto m = m_.forward(s);
-    auto a = a_.forward(s);
-    auto b = b_.forward(s);
-    check_extents("tl::where", m.value, a.value, b.value);
-    check_extents("tl::where", a.value, b.value);
-    value_type y = make_broadcast<value_type>(m.value, a.value, b.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i)
-      elem(y, i) = elem(m.value, i) ? elem(a.value, i) : elem(b.value, i);
-    return record{std::move(y), std::move(m), std::move(a), std::move(b)};
-  }
-  void backward(sweep& s, record const& rec, value_type const& g) const {
-    using T = element_t<value_type>;
-    std::size_t const n = size_of(rec.value);
-    auto const& m = rec.mask.value;
-    if constexpr (A::active)
-      a_.backward(s, rec.a, gather_adjoint(rec.a.value, n, [&](std::size_t i) { return elem(m, i) ? T(elem(g, i)) : T{}; }));
-    if constexpr (B::active)
-      b_.backward(s, rec.b, gather_adjoint(rec.b.value, n, [&](std::size_t i) { return elem(m, i) ? T{} : T(elem(g, i)); }));
-  }
-  value_type tangent(tangent_pass const& p, record const& rec) const {
-    value_type t = zeros_like(rec.value);
-    auto const& m = rec.mask.value;
-    auto const ta = tangent_of(a_, p, rec.a);
-    auto const tb = tangent_of(b_, p, rec.b);
-    for (std::size_t i = 0, n = size_of(t); i < n; ++i) elem(t, i) = elem(m, i) ? elem(ta, i) : elem(tb, i);
-    return t;
-  }
-};
-
 /// Arguments that are computed at once rather than built into an expression: plain numbers and duals.
 template <class A>
 concept eager_scalar = std::is_arithmetic_v<A> || (element<A> && !expression<A>);
@@ -519,31 +336,6 @@ auto operator+(A const& a) {
   return detail::as_node(a);
 }
 
-/// Comparisons give masks for tl::where; they are not differentiated.
-template <class A, class B>
-  requires detail::operator_operands<A, B>
-auto operator<(A const& a, B const& b) {
-  return detail::make_binary<detail::compare_node, detail::op::less>(a, b);
-}
-/// A mask: a <= b, elementwise (see operator<).
-template <class A, class B>
-  requires detail::operator_operands<A, B>
-auto operator<=(A const& a, B const& b) {
-  return detail::make_binary<detail::compare_node, detail::op::less_equal>(a, b);
-}
-/// A mask: a > b, elementwise (see operator<).
-template <class A, class B>
-  requires detail::operator_operands<A, B>
-auto operator>(A const& a, B const& b) {
-  return detail::make_binary<detail::compare_node, detail::op::greater>(a, b);
-}
-/// A mask: a >= b, elementwise (see operator<).
-template <class A, class B>
-  requires detail::operator_operands<A, B>
-auto operator>=(A const& a, B const& b) {
-  return detail::make_binary<detail::compare_node, detail::op::greater_equal>(a, b);
-}
-
 // The elementwise functions of expr/ops.hpp's lists. On expressions, vars, lets and values they build
 // an expression; on plain numbers they compute at once (forward/dual.hpp and forward/jet.hpp give the
 // same names to duals and jets). Each overload takes part only for the kinds it serves, so a user's
@@ -579,52 +371,7 @@ TAPELESS_UNARY_FUNCTIONS(TAPELESS_UNARY)
 TAPELESS_BINARY_FUNCTIONS(TAPELESS_BINARY)
 #undef TAPELESS_BINARY
 
-/// The larger of a and b, elementwise; the derivative goes to the chosen one (to a on ties).
-template <class A, class B>
-  requires(detail::function_argument<A> && detail::function_argument<B>)
-auto max(A const& a, B const& b) {
-  return detail::apply_binary<detail::op::max2>(a, b);
-}
-/// The smaller of a and b, elementwise; the derivative goes to the chosen one (to a on ties).
-template <class A, class B>
-  requires(detail::function_argument<A> && detail::function_argument<B>)
-auto min(A const& a, B const& b) {
-  return detail::apply_binary<detail::op::min2>(a, b);
-}
-/// e limited to [lo, hi], elementwise: min(max(e, lo), hi).
-template <class A, class L, class H>
-  requires(detail::function_argument<A> && detail::function_argument<L> && detail::function_argument<H>)
-auto clamp(A const& e, L const& lo, H const& hi) {
-  return min(max(e, lo), hi);
-}
-
-/// On plain numbers and duals: `mask ? a : b`, computed at once (so one generic f serves both modes).
-template <class A, class B>
-  requires(detail::eager_scalar<A> && detail::eager_scalar<B>)
-auto where(bool mask, A const& a, B const& b) {
-  using T = detail::eager_common_t<A, B>;
-  return mask ? T(a) : T(b);
-}
-
-/// Picks a where mask is true, b elsewhere, elementwise; the derivative flows through the chosen branch.
-///
-///     auto y = tl::where(x > 0.0, x, 0.01 * x);   // leaky ReLU
-template <class M, class A, class B>
-  requires(expression<M> && operand<A> && operand<B>)
-auto where(M const& mask, A const& a, B const& b) {
-  using MN = detail::node_t<M>;
-  static_assert(std::same_as<detail::element_t<typename MN::value_type>, bool>,
-                "tl::where(mask, a, b): mask must be a comparison such as `x > 0.0`");
-  using T = detail::common_element_t<A, B>;
-  static_assert(!std::is_void_v<T>, "tl::where(mask, a, b): a or b must be an expression or a value");
-  using AN = decltype(detail::node_of<T>(a));
-  using BN = decltype(detail::node_of<T>(b));
-  static_assert(detail::check_elementwise<typename AN::value_type, typename BN::value_type>());
-  static_assert(detail::check_elementwise<detail::rebind_t<typename MN::value_type, T>, typename AN::value_type>());
-  return detail::where_node<MN, AN, BN>{{}, detail::as_node(mask), detail::node_of<T>(a), detail::node_of<T>(b)};
-}
-
 }  // namespace tapeless
 
-// The fused loops, which define fused_map_record and its functions (fuse.hpp includes this header).
-#include "fuse.hpp"
+// The fused loops, which define fused_map_record and its functions (detail/fuse.hpp includes this header).
+#include "detail/fuse.hpp"

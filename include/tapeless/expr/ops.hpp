@@ -33,7 +33,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "../core/special.hpp"
+#include "../core/detail/special.hpp"
 
 namespace tapeless::detail::op {
 
@@ -307,7 +307,7 @@ struct erfc_ {
     return -std::numbers::inv_sqrtpi * 2 * exp(-(x * x));
   }
 };
-/// psi^(n), the n-th derivative of digamma (core/special.hpp); its derivative is psi^(n+1).
+/// psi^(n), the n-th derivative of digamma (core/detail/special.hpp); its derivative is psi^(n+1).
 template <unsigned N>
 struct polygamma_ {
   static constexpr std::string_view name = N == 0 ? "tl::digamma" : "tl::polygamma";

@@ -9,7 +9,7 @@
 #include <utility>
 
 #include "elementwise.hpp"
-#include "fuse.hpp"
+#include "detail/fuse.hpp"
 
 namespace tapeless::detail {
 
@@ -24,7 +24,7 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   using child_value = typename N::value_type;
   using value_type = element_t<child_value>;
   static constexpr bool active = N::active;
-  /// A sum or mean of an elementwise tree over float or double runs as fused SIMD loops (fuse.hpp):
+  /// A sum or mean of an elementwise tree over float or double runs as fused SIMD loops (detail/fuse.hpp):
   /// no record per node, nothing in memory but the leaves' adjoints.
   static constexpr bool fused = fusable_v<N> && (std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>);
   struct plain_record {
@@ -247,7 +247,7 @@ struct logsumexp_rule {
   static T shift(T const& m) {
     return is_finite_element(m) ? m : T{};
   }
-  // Arrays of float or double run their exponentials as the fused SIMD loops do (fuse.hpp), over the
+  // Arrays of float or double run their exponentials as the fused SIMD loops do (detail/fuse.hpp), over the
   // values as constants: a scalar exp per element made logsumexp 3-6x slower than the same thing
   // spelled with tl::exp and tl::sum.
   template <class V>

@@ -62,7 +62,7 @@ HWY_INLINE lanes<D> splat(D d, hn::TFromD<D> x) {
   return {hn::Set(d, x)};
 }
 
-/// Loads, stores and lane sums of the lanes type: what the fused loops of expr/fuse.hpp need from
+/// Loads, stores and lane sums of the lanes type: what the fused loops of expr/detail/fuse.hpp need from
 /// Highway, so that the expression layer names no Highway function.
 template <class D>
 HWY_INLINE lanes<D> load(D d, hn::TFromD<D> const* p) {

@@ -1,4 +1,4 @@
-// tapeless/expr/fuse.hpp: fused SIMD loops for an elementwise tree under a sum or a mean, and for
+// tapeless/expr/detail/fuse.hpp: fused SIMD loops for an elementwise tree under a sum or a mean, and for
 // the top node of any other elementwise tree over arrays (fused_map_*: its value in one loop, its
 // backward in another).
 //
@@ -27,9 +27,9 @@
 #include <type_traits>
 #include <utility>
 
-#include "../kernels/simd-inl.h"
-#include "elementwise.hpp"
-#include "var.hpp"
+#include "../../kernels/simd-inl.h"
+#include "../elementwise.hpp"
+#include "../var.hpp"
 
 namespace tapeless::detail {
 

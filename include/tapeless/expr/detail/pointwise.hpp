@@ -1,4 +1,4 @@
-// tapeless/expr/pointwise.hpp: the value of an elementwise tree over arrays of duals, computed one
+// tapeless/expr/detail/pointwise.hpp: the value of an elementwise tree over arrays of duals, computed one
 // element at a time.
 //
 // Node by node, a tree such as `tanh(matmul(W, x)) + sin(x) * x` over a vector of tl::dual<double, 64>
@@ -19,7 +19,7 @@
 #include <type_traits>
 #include <utility>
 
-#include "elementwise.hpp"
+#include "../elementwise.hpp"
 
 namespace tapeless::detail {
 

@@ -1,5 +1,6 @@
-// tapeless/core/buffer.hpp: the storage of runtime-extent values (detail::buffer) and the per-thread
-// cache of large blocks behind it (detail::block_cache, tl::release_cached_memory).
+// tapeless/core/detail/buffer.hpp: the storage of runtime-extent values (detail::buffer) and the
+// per-thread cache of large blocks behind it (detail::block_cache; tl::release_cached_memory, in
+// core/dynamic.hpp, empties it).
 #pragma once
 
 #include <algorithm>
@@ -140,9 +141,5 @@ class buffer {
   std::unique_ptr<T[], typename buffer_storage<T>::deleter> p_{nullptr, typename buffer_storage<T>::deleter{0}};
 };
 }  // namespace detail
-
-/// Gives back the large blocks this thread keeps for reuse (see docs/guide.md, "What runs fast"):
-/// after a large computation whose shapes will not come again.
-inline void release_cached_memory() noexcept { detail::block_cache::release_all(); }
 
 }  // namespace tapeless

@@ -1,4 +1,4 @@
-// tapeless/core/special.hpp: the special functions the rules need that <cmath> lacks: the polygamma
+// tapeless/core/detail/special.hpp: the special functions the rules need that <cmath> lacks: the polygamma
 // functions psi^(n)(x), the n-th derivatives of digamma psi(x) = d/dx log|Gamma(x)|.
 #pragma once
 

@@ -1,0 +1,177 @@
+// tapeless/api/detail/call.hpp: what the function transforms share: the vars (or a hana structure
+// of vars) that stand for the arguments, the check of what f returns (naming the transform the user
+// called), and the arguments seeded as dual numbers.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/unpack.hpp>
+
+#include "../../expr/var.hpp"
+#include "../../forward/dual.hpp"
+#include "../../reverse/gradient.hpp"
+
+namespace tapeless {
+
+namespace detail {
+
+/// An argument of a transformed function: float, double, a dual, or a value type of them; for
+/// tl::grad and tl::value_and_grad also a boost::hana::tuple of such arguments, nested (`tf.nest`).
+template <class X>
+concept function_input = differentiable_value<X>::value;
+
+template <class X>
+struct is_input_structure : std::bool_constant<differentiable_value<X>::value> {};
+template <class... X>
+struct is_input_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_input_structure<X>::value && ...)> {};
+template <class X>
+concept input_structure = is_input_structure<X>::value;
+
+/// The vars standing for an argument: a var, or the same hana structure with var leaves.
+template <class X>
+struct vars_of {
+  using type = var<X>;
+};
+template <class... X>
+struct vars_of<boost::hana::tuple<X...>> {
+  using type = boost::hana::tuple<typename vars_of<X>::type...>;
+};
+template <class X>
+typename vars_of<std::remove_cvref_t<X>>::type make_vars(X&& x) {
+  using V = std::remove_cvref_t<X>;
+  if constexpr (is_hana_tuple<V>::value)
+    return boost::hana::unpack(x, [](auto const&... e) { return typename vars_of<V>::type(make_vars(e)...); });
+  else
+    return var<V>(std::forward<X>(x));  // a value made for the call (jacfwd's duals) is moved in
+}
+
+template <class X>
+decltype(auto) var_source(X&& x) {
+  if constexpr (is_hana_tuple<std::remove_cvref_t<X>>::value)
+    return make_vars(std::forward<X>(x));
+  else
+    return std::forward<X>(x);
+}
+
+/// What f returned, as one expression or, when Structured, a hana structure of expressions.
+template <class Y, bool Structured>
+struct is_function_output : std::bool_constant<expression<Y> && !is_var<Y>::value && !is_let<Y>::value> {};
+template <class... Y>
+struct is_function_output<boost::hana::tuple<Y...>, true>
+    : std::bool_constant<(sizeof...(Y) >= 1 && (is_function_output<Y, true>::value && ...))> {};
+
+/// A structure of outputs as one tl::outputs(...) pack (their gradients are summed, as tf.gradients does).
+template <class Y>
+auto flatten_outputs(Y const& y) {
+  if constexpr (is_hana_tuple<Y>::value)
+    return boost::hana::unpack(y, [](auto const&... e) { return std::tuple_cat(flatten_outputs(e)...); });
+  else
+    return std::tuple<Y const&>(y);
+}
+template <class Y>
+decltype(auto) as_output(Y const& y) {
+  if constexpr (is_hana_tuple<Y>::value)
+    return std::apply([](auto const&... e) { return outputs(e...); }, flatten_outputs(y));
+  else
+    return y;
+}
+
+/// The transforms, as tags that name them in the diagnostics about f. `check<Y>()` asserts that f's
+/// result Y is something the transform differentiates (tl::grad alone takes a hana structure of
+/// outputs); `check_program<Y>()` does the same for f run on tl::active values (tl::active_mode).
+/// Each message names the transform the user called.
+#define TAPELESS_TRANSFORM(TAG, NAME, STRUCTURED)                                                          \
+  struct TAG {                                                                                              \
+    static constexpr bool structured = STRUCTURED;                                                          \
+    template <class Y>                                                                                      \
+    static constexpr bool check() {                                                                         \
+      if constexpr (!structured && is_hana_tuple<Y>::value)                                                 \
+        static_assert(!is_hana_tuple<Y>::value, NAME ": f returns a boost::hana::tuple of outputs; only "    \
+                                                     "tl::grad sums a structure of outputs: return one expression"); \
+      else                                                                                                  \
+        static_assert(is_function_output<Y, structured>::value,                                             \
+                      NAME ": f must return a tapeless expression of its arguments (not a plain number, a "  \
+                           "value, or a var or let of its own)");                                           \
+      return is_function_output<Y, structured>::value;                                                      \
+    }                                                                                                       \
+    template <class Y>                                                                                      \
+    static constexpr bool check_program() {                                                                 \
+      constexpr bool ok = expression<Y> || active_container<Y>::value;                                      \
+      static_assert(ok, NAME " with tl::active_mode: f must return a value computed from its arguments: a "  \
+                             "tl::active (the T of code templated over T), an expression of actives, or a "  \
+                             "std::vector / std::array of actives (tl::jacrev)");                           \
+      return ok;                                                                                            \
+    }                                                                                                       \
+  };
+namespace transform {
+TAPELESS_TRANSFORM(grad, "tl::grad(f)", true)
+TAPELESS_TRANSFORM(value_and_grad, "tl::value_and_grad(f)", false)
+TAPELESS_TRANSFORM(jacfwd, "tl::jacfwd(f)", false)
+TAPELESS_TRANSFORM(jacrev, "tl::jacrev(f)", false)
+TAPELESS_TRANSFORM(jacobian, "tl::jacobian(f)", false)
+TAPELESS_TRANSFORM(hessian, "tl::hessian(f)", false)
+TAPELESS_TRANSFORM(hvp, "tl::hvp(f, x, v)", false)
+TAPELESS_TRANSFORM(jvp, "tl::jvp(f, x, v)", false)
+TAPELESS_TRANSFORM(vjp, "tl::vjp(f, x, u)", false)
+}  // namespace transform
+#undef TAPELESS_TRANSFORM
+
+/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live. Transform names the
+/// caller in the diagnostics; tl::grad's f may return a hana structure of expressions, which g
+/// receives as one tl::outputs pack.
+template <class Transform, class F, class G, class... X>
+auto with_vars(F const& f, G const& g, X&&... x) {
+  // Each var is made in place from its argument (one copy of a value: a static array of duals is
+  // tens of kilobytes); a structure goes through make_vars.
+  std::tuple<typename vars_of<std::remove_cvref_t<X>>::type...> vars(var_source(std::forward<X>(x))...);
+  return std::apply(
+      [&](auto const&... v) {
+        using Y = std::remove_cvref_t<decltype(f(v...))>;
+        if constexpr (!Transform::template check<Y>()) {
+          return;  // the assertion says what is wrong; nothing further to report
+        } else {
+          Y const y = f(v...);
+          return g(as_output(y), v...);
+        }
+      },
+      vars);
+}
+
+/// A direction v of runtime extents must have x's (static ones are checked at compile time).
+template <class X>
+void check_direction(std::string_view where, X const& x, X const& v) {
+  if constexpr (rank_v<X> != 0)
+    if (extents_of(x) != extents_of(v)) throw_shapes(where, "x's and v's shapes", extents_of(x), extents_of(v));
+}
+
+/// The value of y and the adjoints of the targets, from one sweep (seeds: as run_gradient takes them).
+template <class Y, class Targets, class SeedsPtr>
+auto value_and_adjoints(Y const& y, Targets const& targets, SeedsPtr seeds) {
+  using V = typename std::remove_cvref_t<decltype(root_node(y))>::value_type;
+  V value{};
+  auto adjoints = run_gradient(root_tuple(y), targets, seeds, stopped_of(),
+                               [&](auto const& recs) { value = V(std::get<0>(recs).value); });
+  return std::pair{std::move(value), std::move(adjoints)};
+}
+
+/// x as a value of dual<T, N>: element i has the tangents direction(i).
+template <std::size_t N, class X, class Direction>
+auto seeded_duals(X const& x, Direction const& direction) {
+  using D = dual<element_t<X>, N>;
+  if constexpr (rank_v<X> == 0) {
+    return D(x, direction(0));
+  } else {
+    using XD = rebind_t<X, D>;
+    XD xd = make_value<XD>(extents_of(x));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), direction(i));
+    return xd;
+  }
+}
+
+}  // namespace detail
+
+}  // namespace tapeless
