@@ -25,6 +25,8 @@
 #include "api/derivative.hpp"
 #include "api/function.hpp"
 
+/// `tl` is the short name of the library's namespace: `tl::gradient(y, x)` (leave it out by defining
+/// TAPELESS_NO_TL_ALIAS before including).
 #ifndef TAPELESS_NO_TL_ALIAS
 namespace tl = tapeless;
 #endif

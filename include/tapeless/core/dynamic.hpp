@@ -29,11 +29,14 @@ inline void release_cached_memory() noexcept { detail::block_cache::release_all(
 template <class T>
 class dvec {
  public:
+  /// The element type T (under both names), the shape as a type (tl::dynamic_shape<1>) and the rank.
   using element_type = T;
   using value_type = T;
   using shape_type = dynamic_shape<1>;
   static constexpr std::size_t rank = 1;
 
+  /// Empty; `dvec(n)` n zeros; `dvec(n, fill)`; `{1.0, 2.0}` the listed elements; `dvec(span)` a copy of
+  /// a std::span<T const> (explicit); a tl::vec<T, N> converts implicitly.
   dvec() = default;
   explicit dvec(std::size_t n) : buf_(n) {}
   dvec(std::size_t n, T const& fill) : buf_(n) { std::fill(begin(), end(), fill); }
@@ -44,6 +47,8 @@ class dvec {
     std::copy(v.begin(), v.end(), begin());
   }
 
+  /// The elements: data(), size(), extents() (`{size()}`), begin(), end(); `v[i]` and `v(i)` are
+  /// element i, without a bounds check.
   T* data() noexcept { return buf_.data(); }
   T const* data() const noexcept { return buf_.data(); }
   std::size_t size() const noexcept { return buf_.size(); }
@@ -57,6 +62,7 @@ class dvec {
   T& operator()(std::size_t i) noexcept { return data()[i]; }
   T const& operator()(std::size_t i) const noexcept { return data()[i]; }
 
+  /// Equal lengths and equal elements.
   friend bool operator==(dvec const& a, dvec const& b) {
     return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin());
   }
@@ -72,11 +78,14 @@ class dvec {
 template <class T>
 class dmat {
  public:
+  /// The element type T (under both names), the shape as a type (tl::dynamic_shape<2>) and the rank.
   using element_type = T;
   using value_type = T;
   using shape_type = dynamic_shape<2>;
   static constexpr std::size_t rank = 2;
 
+  /// Empty; `dmat(r, c)` zeros; `dmat(r, c, fill)`; `{{1, 2}, {3, 4}}` row by row (ragged rows throw
+  /// tl::shape_error); a tl::mat<T, R, C> converts implicitly.
   dmat() = default;
   dmat(std::size_t r, std::size_t c) : r_(r), c_(c), buf_(r * c) {}
   dmat(std::size_t r, std::size_t c, T const& fill) : dmat(r, c) { std::fill(begin(), end(), fill); }
@@ -96,6 +105,8 @@ class dmat {
     std::copy(m.begin(), m.end(), begin());
   }
 
+  /// The elements in row-major order: data(), size(), rows(), cols(), extents() (`{rows(), cols()}`),
+  /// begin(), end(); `m(i, j)` is element (i, j), without a bounds check.
   T* data() noexcept { return buf_.data(); }
   T const* data() const noexcept { return buf_.data(); }
   std::size_t size() const noexcept { return buf_.size(); }
@@ -109,6 +120,7 @@ class dmat {
   T& operator()(std::size_t i, std::size_t j) noexcept { return data()[i * c_ + j]; }
   T const& operator()(std::size_t i, std::size_t j) const noexcept { return data()[i * c_ + j]; }
 
+  /// Equal extents and equal elements.
   friend bool operator==(dmat const& a, dmat const& b) {
     return a.r_ == b.r_ && a.c_ == b.c_ && std::equal(a.begin(), a.end(), b.begin());
   }
@@ -118,6 +130,7 @@ class dmat {
   detail::buffer<T> buf_;
 };
 
+/// Prints row-major with rows separated by ';' (`[1, 2; 3, 4]`); an empty dvec or dmat prints `[]`.
 template <class T>
 std::ostream& operator<<(std::ostream& os, dvec<T> const& v) {
   return v.size() ? detail::print_array(os, v) : os << "[]";

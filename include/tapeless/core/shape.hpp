@@ -21,12 +21,14 @@ class shape_error : public std::invalid_argument {
 /// `shape<2, 3>` a 2x3 matrix. Compile errors about shapes name these types.
 template <std::size_t... D>
 struct shape {
+  /// The number of extents: 0 for a scalar.
   static constexpr std::size_t rank = sizeof...(D);
 };
 
 /// A shape whose rank is known at compile time but whose extents are not (dvec, dmat).
 template <std::size_t Rank>
 struct dynamic_shape {
+  /// The number of extents.
   static constexpr std::size_t rank = Rank;
 };
 

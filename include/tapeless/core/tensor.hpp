@@ -40,12 +40,15 @@ class tensor {
   static_assert(((D > 0) && ...), "tl::tensor<T, D...>: every extent must be positive");
 
  public:
+  /// The element type T (under both names), the shape as a type (tl::shape<D...>), the rank and the
+  /// number of elements.
   using element_type = T;
   using value_type = T;
   using shape_type = shape<D...>;
   static constexpr std::size_t rank = sizeof...(D);
   static constexpr std::size_t static_size = (D * ...);
 
+  /// All zeros.
   constexpr tensor() = default;
 
   /// Elements in row-major order (vectors, and tensors of rank 3 or more).
@@ -74,6 +77,8 @@ class tensor {
     }
   }
 
+  /// The elements in row-major order: data(), size() (static), extents() (D... as a std::array),
+  /// begin(), end().
   constexpr T* data() noexcept { return data_.data(); }
   constexpr T const* data() const noexcept { return data_.data(); }
   static constexpr std::size_t size() noexcept { return static_size; }
@@ -83,6 +88,7 @@ class tensor {
   constexpr T const* begin() const noexcept { return data(); }
   constexpr T const* end() const noexcept { return data() + size(); }
 
+  /// The numbers of rows and of columns of a matrix (rank 2 only).
   static constexpr std::size_t rows() noexcept
     requires(rank == 2)
   {
@@ -94,6 +100,7 @@ class tensor {
     return extents()[1];
   }
 
+  /// Element i of a vector (rank 1 only), without a bounds check.
   constexpr T& operator[](std::size_t i) noexcept
     requires(rank == 1)
   {
@@ -105,6 +112,7 @@ class tensor {
     return data_[i];
   }
 
+  /// The element at one index per extent, row-major: `m(i, j)`, `t(i, j, k)`; no bounds check.
   template <std::integral... I>
     requires(sizeof...(I) == rank)
   constexpr T& operator()(I... i) noexcept {
@@ -116,6 +124,7 @@ class tensor {
     return data_[offset(i...)];
   }
 
+  /// Equal elements (the extents are part of the type).
   friend constexpr bool operator==(tensor const&, tensor const&) = default;
 
  private:
@@ -131,9 +140,12 @@ class tensor {
   std::array<T, static_size> data_{};
 };
 
+/// A vector with a static length N: `tl::vec<double, 3> v{1.0, 2.0, 3.0};`
 template <class T, std::size_t N>
 using vec = tensor<T, N>;
 
+/// A matrix with static extents R x C, initialised row by row (wrong counts are a compile error):
+/// `tl::mat<double, 2, 3> m{{1, 2, 3}, {4, 5, 6}};`
 template <class T, std::size_t R, std::size_t C>
 using mat = tensor<T, R, C>;
 

@@ -553,24 +553,31 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
   static_assert(element<T>, "tl::active<T>: T must be float, double or a tl::dual of them");
 
  public:
+  /// T, the type of the value (under both names).
   using value_type = T;
   using element_type = T;
 
+  /// Zero; `active(v)` from a T or any other number: an input holding v (implicit, so
+  /// `tl::active<double> k = 2.0;`).
   active() noexcept = default;
   active(T const& v) noexcept : value_(v) {}
   template <class U>
     requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
   active(U v) noexcept : value_(static_cast<T>(v)) {}
+  /// From an expression of actives and constants: one recorded statement (`tl::active<double> y = x * x;`).
   template <class E>
     requires detail::program_expression<E, T>
   active(E const& e) {
     assign(e);
   }
+  /// A copy is a new value that depends on the original (one statement): its own gradient target.
   active(active const& o) { assign(o); }
   /// A move hands over the identity (no statement): the moved-from active is a fresh constant.
   active(active&& o) noexcept : value_(o.value_), gen_(o.gen_), slot_(o.slot_), owned_(o.owned_) { o.forget(); }
+  /// Lets go of the recording, which is cleared when the last active holding a recorded value goes.
   ~active() { release(); }
 
+  /// Copy assignment records the statement `*this = o`; move assignment hands over o's identity.
   active& operator=(active const& o) {
     if (this != &o) assign(o);
     return *this;
@@ -592,11 +599,14 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
     value_ = v;
     return *this;
   }
+  /// Any other number is converted to T, likewise.
   template <class U>
     requires(std::is_arithmetic_v<U> && !std::is_same_v<U, T>)
   active& operator=(U v) noexcept {
     return *this = static_cast<T>(v);
   }
+  /// An expression of actives and constants: one recorded statement (`y = y * x + 1.0;`). Compound
+  /// assignment (`y += e`, `-=`, `*=`, `/=`) records `y = y OP e`.
   template <class E>
     requires detail::program_expression<E, T>
   active& operator=(E const& e) {
@@ -604,6 +614,7 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
     return *this;
   }
 
+  /// `++a`, `--a`, `a++`, `a--`: the statement `a = a + 1` (or `- 1`); the postfix forms return the old value.
   active& operator++() { return *this += 1; }
   active& operator--() { return *this -= 1; }
   active operator++(int) {
@@ -617,6 +628,7 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
     return old;
   }
 
+  /// The current value.
   T const& value() const noexcept { return value_; }
 
   /// The node for an expression (detail): registers a constant as an input of the recording.
@@ -754,20 +766,25 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
   static_assert(element<T>, "tl::active<V>: V's elements must be float, double or a tl::dual of them");
 
  public:
+  /// V, the type of the value, and T, its element type.
   using value_type = V;
   using element_type = T;
 
+  /// Empty (runtime extents) or zeros (static ones); `active(v)` an input holding the value v (copied
+  /// or moved); a braced list of numbers for a dvec.
   active() = default;
   active(V const& v) : value_(v) {}
   active(V&& v) noexcept : value_(std::move(v)) {}
   active(std::initializer_list<T> xs)
     requires std::same_as<V, dvec<T>>
       : value_(xs) {}
+  /// From an expression of actives and constants of V's shape: one recorded statement.
   template <class E>
     requires detail::program_expression<E, V>
   active(E const& e) {
     assign(e);
   }
+  /// A copy is a new value that depends on the original (one statement): its own gradient target.
   active(active const& o) { assign(o); }
   /// A move hands over the identity (no statement); the moved-from active holds an empty value for
   /// runtime extents, its old value for static ones, as a fresh input.
@@ -775,8 +792,10 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
       : value_(std::move(o.value_)), snapshot_(o.snapshot_), gen_(o.gen_), slot_(o.slot_), owned_(o.owned_) {
     o.forget();
   }
+  /// Lets go of the recording, which is cleared when the last active holding a recorded value goes.
   ~active() { release(); }
 
+  /// Copy assignment records the statement `*this = o`; move assignment hands over o's identity.
   active& operator=(active const& o) {
     if (this != &o) assign(o);
     return *this;
@@ -799,6 +818,8 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
     value_ = v;
     return *this;
   }
+  /// An expression of V's shape: one recorded statement, not one per element. Compound assignment
+  /// (`q += h * v`, `-=`, `*=`, `/=`) records `q = q OP e`.
   template <class E>
     requires detail::program_expression<E, V>
   active& operator=(E const& e) {
@@ -806,6 +827,7 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
     return *this;
   }
 
+  /// The current value, and its number of elements.
   V const& value() const noexcept { return value_; }
   std::size_t size() const noexcept { return value_.size(); }
 
@@ -817,6 +839,7 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
       enroll(h);
     return {{}, snapshot_, gen_, slot_};
   }
+  /// (detail) The recording's slot of the first element, or 0; whether the value is a recorded result.
   std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return gen_ == h.gen ? slot_ : 0; }
   bool recorded() const noexcept { return owned_; }
 
@@ -905,9 +928,11 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
   bool owned_ = false;
 };
 
+/// `tl::active x = v;` deduces the type of the value.
 template <class T>
 active(T) -> active<T>;
 
+/// Prints the value: `std::cout << a` prints `a.value()`.
 template <class T>
 std::ostream& operator<<(std::ostream& os, active<T> const& x) {
   return os << x.value();
@@ -954,6 +979,13 @@ concept compare_operand = std::is_arithmetic_v<B> || std::same_as<B, T> ||
   bool operator OP(A const& a, active<T> const& b) {                                             \
     return detail::compare_value<T>(a) OP b.value();                                             \
   }
+/// Declares operator<, <=, >, >=, == and != of a scalar tl::active with another, with a number, or with a
+/// scalar expression of actives (evaluated at once), on either side. They compare the values and give
+/// bool, as the `if` of the code being differentiated needs (the branch taken is what is recorded); they
+/// are not differentiated.
+///
+///     tl::active<double> y;
+///     if (x < 1.0) y = 1.0 - x; else y = x - 1.0;   // |x - 1|, through the branch taken
 TAPELESS_ACTIVE_COMPARE(<)
 TAPELESS_ACTIVE_COMPARE(<=)
 TAPELESS_ACTIVE_COMPARE(>)

@@ -67,10 +67,13 @@ class concurrency_error : public std::logic_error {
 /// numbers it was given: "tl::log of argument 1 of tl::sum, element 7: argument -1 gives nan".
 class numeric_error : public std::runtime_error {
  public:
+  /// The error for operation op ("tl::log"), detail being the rest of the message (the element and the
+  /// numbers); made by the library.
   numeric_error(std::string_view op, std::string detail)
       : std::runtime_error("tl::numeric_error"), chain_(op), detail_(std::move(detail)) {
     compose();
   }
+  /// The full message: the operation with its place, then the element and the numbers.
   char const* what() const noexcept override { return what_.c_str(); }
   /// The operation whose value or adjoint went non-finite, with its place: "tl::log of argument 1 of tl::sum".
   std::string const& operation() const noexcept { return chain_; }

@@ -352,6 +352,15 @@ auto operator+(A const& a) {
   auto NAME(A a) {                                                                                \
     return detail::op::evaluate<detail::op::RULE>(static_cast<detail::eager_t<A>>(a));           \
   }
+/// Declares tl::exp, log, log2, log10, log1p, expm1, sin, cos, tan, asin, acos, atan, sinh, cosh, tanh,
+/// asinh, acosh, atanh, sqrt, cbrt, square, abs, sigmoid, log_sigmoid, softplus, erf, erfc, lgamma and
+/// digamma (the list TAPELESS_UNARY_FUNCTIONS of expr/ops.hpp), each twice: on an expression, var, let,
+/// active or value, an expression node; on a plain number, the value at once (a float stays float, an
+/// integer becomes double). Value and derivative come from the rule of the same name in expr/ops.hpp
+/// (tl::exp from op::exp_); docs/reference.md lists every derivative.
+///
+///     auto y = tl::sum(tl::exp(w) * x);   // an expression
+///     double z = tl::exp(1.0);            // 2.71828, at once
 TAPELESS_UNARY_FUNCTIONS(TAPELESS_UNARY)
 #undef TAPELESS_UNARY
 
@@ -368,6 +377,13 @@ TAPELESS_UNARY_FUNCTIONS(TAPELESS_UNARY)
     using T = detail::eager_common_t<A, B>;                                                       \
     return detail::op::evaluate<detail::op::RULE>(static_cast<T>(x), static_cast<T>(z));         \
   }
+/// Declares tl::pow(x, z), tl::atan2(y, x) and tl::hypot(x, z) (the list TAPELESS_BINARY_FUNCTIONS of
+/// expr/ops.hpp): with at least one operand an expression, var, let, active or value (the other may be a
+/// number or a value; a scalar broadcasts), an expression node; on two plain numbers, the value at once
+/// (float with double gives float). Value and partials come from the rules op::pow_, op::atan2_ and
+/// op::hypot_ of expr/ops.hpp.
+///
+///     auto r = tl::hypot(x, y);   // elementwise sqrt(x^2 + y^2), without overflow
 TAPELESS_BINARY_FUNCTIONS(TAPELESS_BINARY)
 #undef TAPELESS_BINARY
 

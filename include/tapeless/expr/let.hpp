@@ -265,9 +265,11 @@ TAPELESS_NOINLINE std::unique_ptr<let_state<E>> make_let_state(E e) {
 template <class E>
 class let : public expr_base<let<E>> {
  public:
+  /// The type of the bound expression, and of its value.
   using expression_type = E;
   using value_type = typename E::value_type;
 
+  /// Binds the expression a (copied into the let's state block); `auto b = tl::let(e);` deduces E.
   template <class A>
     requires std::same_as<detail::node_t<A>, E>
   explicit let(A const& a) : owned_(detail::make_let_state<E>(detail::as_node(a))), state_(owned_.get()) {
@@ -279,6 +281,8 @@ class let : public expr_base<let<E>> {
                                     detail::let_state<E>::kept_record_bytes);
     }
   }
+  /// Neither copied nor moved: users refer to it. Destroying it makes expressions over it throw
+  /// tl::lifetime_error when evaluated.
   let(let const&) = delete;
   let& operator=(let const&) = delete;
   ~let() {
@@ -293,6 +297,7 @@ class let : public expr_base<let<E>> {
   detail::let_state<E>* state_;
 };
 
+/// `tl::let(e)` deduces the expression type of e.
 template <class A>
 let(A const&) -> let<detail::node_t<A>>;
 
@@ -314,7 +319,10 @@ let(A const&) -> let<detail::node_t<A>>;
 template <class V>
 class any_expression : public expr_base<any_expression<V>> {
  public:
+  /// V, the value type of every expression it may hold.
   using value_type = V;
+  /// Holds the expression a, whose value type must be V (another is a compile error); made inside a
+  /// tl::scan step it throws tl::scope_error.
   template <class A>
     requires(expression<A> && !std::same_as<A, any_expression>)
   any_expression(A const& a) : state_(own(detail::make_let_state(detail::as_node(a)))) {
@@ -322,6 +330,8 @@ class any_expression : public expr_base<any_expression<V>> {
                   "tl::any_expression<V>: the expression's value type must be V (a scalar expression for "
                   "tl::any_expression<double>, a tl::dvec<double> one for tl::any_expression<tl::dvec<double>>)");
   }
+  /// Moves keep the state where it is; assigning another any_expression, or destroying this one, makes
+  /// expressions over the old one throw tl::lifetime_error. Not copyable.
   any_expression(any_expression&& o) noexcept = default;
   any_expression& operator=(any_expression&& o) noexcept {
     if (this != &o) {

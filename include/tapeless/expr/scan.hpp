@@ -35,6 +35,7 @@ namespace tapeless {
 /// tl::checkpoints(k))` keeps at most k (the initial state among them) and recomputes the others
 /// with a binomial schedule. Without it every state is kept.
 struct checkpoints {
+  /// At most k states (k of 1 or more); `count` is k.
   explicit constexpr checkpoints(std::size_t k) noexcept : count(k) {}
   std::size_t count;
 };

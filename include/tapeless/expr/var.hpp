@@ -34,12 +34,15 @@ class var : public expr_base<var<V>> {
                 "tl::dvec / tl::dmat of them");
 
  public:
+  /// V, the value's type, and its element type (V itself for a number).
   using value_type = V;
   using element_type = typename detail::value_traits<std::conditional_t<detail::differentiable_value<V>::value, V, double>>::element_type;
 
+  /// A var holding zeros (empty for runtime extents), or the value v (copied or moved).
   var() = default;
   var(V const& v) : value_(v) {}
   var(V&& v) : value_(std::move(v)) {}
+  /// Expressions over a destroyed var throw tl::lifetime_error when evaluated.
   ~var() { detail::end_identity(alive_); }
   /// Elements of a vector or tensor value: `tl::var<tl::vec<double, 3>> w{1, 2, 3};`
   template <class... U>
@@ -50,6 +53,7 @@ class var : public expr_base<var<V>> {
   template <std::size_t... N>
     requires(detail::rank_v<V> == 2 && detail::is_static_v<V>)
   var(element_type const (&... rows)[N]) : value_(rows...) {}
+  /// The elements of a dvec value, `tl::var<tl::dvec<double>> v{1.0, 2.0};`, or the rows of a dmat one.
   var(std::initializer_list<element_type> xs)
     requires std::same_as<V, dvec<element_type>>
       : value_(xs) {}
@@ -73,11 +77,13 @@ class var : public expr_base<var<V>> {
     }
     return *this;
   }
+  /// Replaces the value; expressions see it at their next evaluation (no history is recorded).
   var& operator=(V v) {
     value_ = std::move(v);
     return *this;
   }
 
+  /// The current value.
   V const& value() const noexcept { return value_; }
 
  private:
@@ -89,6 +95,7 @@ class var : public expr_base<var<V>> {
   std::uint64_t alive_ = detail::alive_mark;  // cleared when destroyed or moved from (base.hpp)
 };
 
+/// `tl::var x{v};` deduces the value type of v.
 template <class V>
 var(V) -> var<V>;
 

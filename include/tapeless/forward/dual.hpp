@@ -23,16 +23,21 @@ namespace tapeless {
 template <class T, std::size_t N = 1>
 struct dual {
   static_assert(N >= 1, "tl::dual<T, N>: N (the number of tangent lanes) must be at least 1");
+  /// T, the type of the value and of each tangent, and N, the number of tangent lanes.
   using value_type = T;
   static constexpr std::size_t lanes = N;
 
+  /// The value (of the inner type T: for a nested dual, itself a dual).
   T value{};
+  /// The N tangents: tangent[k] is the derivative along the k-th seeded direction.
+  ///
   /// Wide tangents of float or double (256 bytes or more, whole 64-byte lines) start on a cache
   /// line, so no SIMD load of them is split across two lines (the value then pads to one line).
   alignas(std::is_floating_point_v<T> && N * sizeof(T) >= 256 && N * sizeof(T) % 64 == 0 ? 64
                                                                                            : alignof(std::array<T, N>))
   std::array<T, N> tangent{};
 
+  /// Zero with zero tangents; `dual(v, {t0, t1, ...})` is the value v with the given tangents.
   constexpr dual() = default;
   constexpr dual(T v, std::array<T, N> const& t) : value(v), tangent(t) {}
   /// A constant: the value, zero tangents. Implicit so that numbers mix with duals.
@@ -40,9 +45,9 @@ struct dual {
     requires(!std::same_as<std::remove_cvref_t<U>, dual> && std::constructible_from<T, U const&>)
   constexpr dual(U const& v) : value(static_cast<T>(v)) {}
 
-  // acc += a * b in place, for the product loops of kernels/matmul.hpp (found by argument-dependent
-  // lookup): no temporary dual, one fused multiply-add per tangent lane.
-  // The values are read before acc changes, so acc may be one of the factors.
+  /// acc += a * b in place, for the product loops of kernels/matmul.hpp (found by argument-dependent
+  /// lookup): no temporary dual, one fused multiply-add per tangent lane.
+  /// The values are read before acc changes, so acc may be one of the factors.
   friend void multiply_add(dual& acc, T const& a, dual const& b) {
     T const av = a, bv = b.value;
     acc.add_scaled(av, b);
@@ -76,8 +81,10 @@ struct is_dual : std::false_type {};
 template <class T, std::size_t N>
 struct is_dual<dual<T, N>> : std::true_type {};
 
+/// A dual is an element type (tl::element) when its inner type is one: duals of float and double, nested.
 template <class T, std::size_t N>
 struct is_element<dual<T, N>> : is_element<T> {};
+/// The real type at the bottom of a dual: float for `tl::dual<tl::dual<float>>`.
 template <class T, std::size_t N>
 struct element_base<dual<T, N>> : element_base<T> {};
 
@@ -114,10 +121,12 @@ constexpr dual<T, N> chain(T const& v, dual<T, N> const& x, F const& dv) {
 
 // ---- arithmetic -----------------------------------------------------------------------------
 
+/// +a: the dual itself.
 template <class T, std::size_t N>
 constexpr dual<T, N> operator+(dual<T, N> const& a) {
   return a;
 }
+/// -a: the value and every tangent negated.
 template <class T, std::size_t N>
 constexpr dual<T, N> operator-(dual<T, N> const& a) {
   dual<T, N> r;
@@ -125,6 +134,11 @@ constexpr dual<T, N> operator-(dual<T, N> const& a) {
   detail::tk::tangent_neg<N>(a.tangent.data(), r.tangent.data());
   return r;
 }
+/// Arithmetic of two duals of the same type: the value, and the tangents by the sum, product and
+/// quotient rules.
+///
+///     tl::dual<double> x{3.0, {1.0}};
+///     auto y = x * x + x / 2.0;   // y.value == 10.5, y.tangent[0] == 6.5
 template <class T, std::size_t N>
 constexpr dual<T, N> operator+(dual<T, N> const& a, dual<T, N> const& b) {
   dual<T, N> r;
@@ -154,8 +168,8 @@ constexpr dual<T, N> operator/(dual<T, N> const& a, dual<T, N> const& b) {
   return r;
 }
 
-// A number on either side is a constant: it moves the value, or scales every tangent, without
-// the work (and the 0 * inf) of a full dual operation.
+/// A number on either side is a constant: it moves the value, or scales every tangent, without
+/// the work (and the 0 * inf) of a full dual operation.
 template <class T, std::size_t N, detail::dual_scalar<T> U>
 constexpr dual<T, N> operator+(dual<T, N> a, U const& b) {
   a.value = a.value + T(b);
@@ -201,6 +215,8 @@ constexpr dual<T, N> operator/(U const& a, dual<T, N> const& b) {
   constexpr dual<T, N>& operator OP##=(dual<T, N>& a, U const& b) {            \
     return a = a OP b;                                                         \
   }
+/// Compound assignment: `a += b`, `a -= b`, `a *= b`, `a /= b` are `a = a OP b`, b a dual or a number
+/// (a constant); they return a.
 TAPELESS_DUAL_ASSIGN(+)
 TAPELESS_DUAL_ASSIGN(-)
 TAPELESS_DUAL_ASSIGN(*)
@@ -213,6 +229,8 @@ template <class T, std::size_t N>
 constexpr T const& primal(dual<T, N> const& a) {
   return a.value;
 }
+/// `==` and `<=>` (so `<`, `<=`, `>`, `>=` and `!=` too) of two duals, or of a dual and a number, compare
+/// the values only: they pick branches and have no derivative (`x < 2.0` reads x.value).
 template <class T, std::size_t N>
 constexpr bool operator==(dual<T, N> const& a, dual<T, N> const& b) {
   return a.value == b.value;
@@ -290,10 +308,20 @@ bool any_component(dual<T, N> const& x, P const& p) {
 }
 }  // namespace detail
 
-// The public functions of every rule in expr/ops.hpp's lists (a number beside a dual is a constant),
-// fabs, max, min and clamp (choosing by the value, the first on ties: written for duals so that a
-// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
-// over every component.
+/// The public functions of every rule in expr/ops.hpp's lists (a number beside a dual is a constant),
+/// fabs, max, min and clamp (choosing by the value, the first on ties: written for duals so that a
+/// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
+/// over every component.
+///
+/// It declares, on tl::dual<T, N>: exp, log, log2, log10, log1p, expm1, sin, cos, tan, asin, acos, atan,
+/// sinh, cosh, tanh, asinh, acosh, atanh, sqrt, cbrt, square, abs, sigmoid, log_sigmoid, softplus, erf,
+/// erfc, lgamma, digamma (TAPELESS_UNARY_FUNCTIONS), pow, atan2, hypot (TAPELESS_BINARY_FUNCTIONS, each also
+/// with a number on either side), fabs (the rule of abs), max, min, clamp, isnan, isinf and isfinite. The
+/// value and derivative of each come from its rule in expr/ops.hpp (tl::exp from op::exp_), through
+/// apply_rule above; docs/reference.md lists every derivative.
+///
+///     tl::dual<double> x{0.5, {1.0}};
+///     auto y = tl::sin(x);   // y.value == sin(0.5), y.tangent[0] == cos(0.5)
 TAPELESS_NUMBER_FUNCTIONS((class T, std::size_t N), (dual<T, N>), detail::dual_scalar<T>)
 
 /// The hook of tl::stop_gradient: the value with every tangent, at every nesting level, zero.
@@ -304,6 +332,7 @@ dual<T, N> without_derivatives(dual<T, N> const& x) {
   return r;
 }
 
+/// Prints the value and the tangents: `0.785398 + {0.5, -0.5}e`.
 template <class T, std::size_t N>
 std::ostream& operator<<(std::ostream& os, dual<T, N> const& x) {
   os << x.value << " + {";

@@ -28,11 +28,14 @@ namespace tapeless {
 template <class T, std::size_t K>
 struct jet {
   static_assert(std::is_floating_point_v<T>, "tl::jet<T, K>: T must be float or double");
+  /// T (float or double), and K, the order: the jet holds the coefficients c[0] to c[K].
   using value_type = T;
   static constexpr std::size_t order = K;
 
+  /// The K + 1 Taylor coefficients: c[k] is the k-th derivative divided by k!.
   std::array<T, K + 1> c{};
 
+  /// Zero; `jet(std::array<T, K + 1>{...})` takes the coefficients as they are (explicit).
   constexpr jet() = default;
   constexpr explicit jet(std::array<T, K + 1> const& coefficients) : c(coefficients) {}
   /// A constant: c[0] = v, the rest zero. Implicit so that numbers mix with jets.
@@ -57,8 +60,10 @@ struct jet {
   }
 };
 
+/// A jet of float or double is an element type (tl::element).
 template <class T, std::size_t K>
 struct is_element<jet<T, K>> : is_element<T> {};
+/// The real type at the bottom of a jet: its T.
 template <class T, std::size_t K>
 struct element_base<jet<T, K>> : element_base<T> {};
 
@@ -90,16 +95,22 @@ constexpr void integrate(jet<T, K> const& x, jet<T, K>& y, jet<T, K>& w, W const
 
 // ---- arithmetic -----------------------------------------------------------------------------
 
+/// +a: the jet itself.
 template <class T, std::size_t K>
 constexpr jet<T, K> operator+(jet<T, K> const& a) {
   return a;
 }
+/// -a: every coefficient negated.
 template <class T, std::size_t K>
 constexpr jet<T, K> operator-(jet<T, K> const& a) {
   jet<T, K> r;
   for (std::size_t k = 0; k <= K; ++k) r.c[k] = -a.c[k];
   return r;
 }
+/// Sums and differences of two jets of the same type, coefficient by coefficient.
+///
+///     auto t = tl::jet<double, 2>::variable(1.0);   // 1 + t
+///     auto y = t * t - t;                            // y.c == {0, 1, 1}: t + t^2
 template <class T, std::size_t K>
 constexpr jet<T, K> operator+(jet<T, K> const& a, jet<T, K> const& b) {
   jet<T, K> r;
@@ -135,7 +146,7 @@ constexpr jet<T, K> operator/(jet<T, K> const& a, jet<T, K> const& b) {
   return r;
 }
 
-// A number on either side: added to c[0], or scaling every coefficient.
+/// A number on either side: added to c[0], or scaling every coefficient.
 template <class T, std::size_t K, detail::jet_scalar<T> U>
 constexpr jet<T, K> operator+(jet<T, K> a, U const& b) {
   a.c[0] += static_cast<T>(b);
@@ -176,6 +187,8 @@ template <class T, std::size_t K, detail::jet_scalar<T> U>
 constexpr jet<T, K> operator/(U const& a, jet<T, K> const& b) {
   return jet<T, K>(a) / b;
 }
+/// Compound assignment: `a += b`, `a -= b`, `a *= b`, `a /= b` are `a = a OP b`, b a jet or a number
+/// (a constant); they return a.
 template <class T, std::size_t K, class U>
 constexpr jet<T, K>& operator+=(jet<T, K>& a, U const& b) {
   return a = a + b;
@@ -199,6 +212,8 @@ template <class T, std::size_t K>
 constexpr T const& primal(jet<T, K> const& a) {
   return a.c[0];
 }
+/// `==` and `<=>` (so `<`, `<=`, `>`, `>=` and `!=` too) of two jets, or of a jet and a number, compare
+/// the values c[0] only: they pick branches and have no derivative.
 template <class T, std::size_t K>
 constexpr bool operator==(jet<T, K> const& a, jet<T, K> const& b) {
   return a.c[0] == b.c[0];
@@ -219,6 +234,7 @@ constexpr auto operator<=>(jet<T, K> const& a, U const& b) {
 // ---- elementary functions ------------------------------------------------------------------
 // Each from an ODE the function satisfies (exp' = exp, log' = 1 / x, ...), solved term by term.
 
+/// The hook of expr/ops.hpp's evaluate for exp on a jet, by the recurrence of y' = y x' (O(K^2)).
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::exp_, jet<T, K> const& x) {
   using std::exp;
@@ -227,6 +243,7 @@ jet<T, K> apply_rule(detail::op::exp_, jet<T, K> const& x) {
   detail::integrate(x, y, w, [&](std::size_t k) { return y.c[k]; });  // y' = y x'
   return y;
 }
+/// expm1 on a jet: the recurrence of y' = (y + 1) x', with the value expm1(x_0) accurate near 0.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::expm1_, jet<T, K> const& x) {
   using std::exp;
@@ -298,29 +315,35 @@ jet<T, K> pow_natural(jet<T, K> x, unsigned long long n) {
 }
 }  // namespace detail
 
+/// log on a jet: the series of x y' = x'.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::log_, jet<T, K> const& x) {
   using std::log;
   return detail::log_series(x, T(log(x.c[0])), x.c[0]);
 }
+/// log1p on a jet: the series of (1 + x) y' = x', with the value log1p(x_0) accurate near 0.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::log1p_, jet<T, K> const& x) {
   using std::log1p;
   return detail::log_series(x, T(log1p(x.c[0])), T(1 + x.c[0]));
 }
+/// sin on a jet: sin and cos together by s' = c x', c' = -s x'.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::sin_, jet<T, K> const& x) {
   return detail::sincos(x).first;
 }
+/// cos on a jet: the same recurrence as sin.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::cos_, jet<T, K> const& x) {
   return detail::sincos(x).second;
 }
+/// tan on a jet: y' = (1 + y^2) x'.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::tan_, jet<T, K> const& x) {
   using std::tan;
   return detail::tan_like(x, T(tan(x.c[0])), T(1));
 }
+/// tanh on a jet: y' = (1 - y^2) x'.
 template <class T, std::size_t K>
 jet<T, K> apply_rule(detail::op::tanh_, jet<T, K> const& x) {
   using std::tanh;
@@ -491,6 +514,7 @@ template <class Op, class T, std::size_t K>
 jet<T, K> apply_rule(Op, jet<T, K> const& x) {
   return detail::jet_by_rule<Op>(x);
 }
+/// Any binary rule without a hand-written recurrence above.
 template <class Op, class T, std::size_t K>
 jet<T, K> apply_rule(Op, jet<T, K> const& x, jet<T, K> const& z) {
   return detail::jet_by_rule<Op>(x, z);
@@ -504,10 +528,19 @@ bool any_component(jet<T, K> const& x, P const& p) {
 }
 }  // namespace detail
 
-// The public functions of every rule in expr/ops.hpp's lists (a number beside a jet is a constant),
-// fabs, max, min and clamp (choosing by the value, the first on ties: written for jets so that a
-// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
-// over every component.
+/// The public functions of every rule in expr/ops.hpp's lists (a number beside a jet is a constant),
+/// fabs, max, min and clamp (choosing by the value, the first on ties: written for jets so that a
+/// user's generic max, min or clamp beside tapeless is never ambiguous), and isnan, isinf, isfinite
+/// over every component.
+///
+/// It declares, on tl::jet<T, K>: exp, log, log2, log10, log1p, expm1, sin, cos, tan, asin, acos, atan,
+/// sinh, cosh, tanh, asinh, acosh, atanh, sqrt, cbrt, square, abs, sigmoid, log_sigmoid, softplus, erf,
+/// erfc, lgamma, digamma (TAPELESS_UNARY_FUNCTIONS), pow, atan2, hypot (TAPELESS_BINARY_FUNCTIONS, each also
+/// with a number on either side), fabs (the rule of abs), max, min, clamp, isnan, isinf and isfinite. Each
+/// applies the rule of its name in expr/ops.hpp (tl::exp: op::exp_) through apply_rule above: a
+/// hand-written recurrence where there is one, otherwise the recurrence through the rule's derivative.
+///
+///     auto y = tl::sin(tl::jet<double, 3>::variable(0.0));   // y.c == {0, 1, 0, -1/6}
 TAPELESS_NUMBER_FUNCTIONS((class T, std::size_t K), (jet<T, K>), detail::jet_scalar<T>)
 
 /// The hook of tl::stop_gradient: the value alone, every other coefficient zero.
@@ -516,6 +549,7 @@ jet<T, K> without_derivatives(jet<T, K> const& x) {
   return jet<T, K>(x.c[0]);
 }
 
+/// Prints the coefficients: `jet{1, 1, 0.5}`.
 template <class T, std::size_t K>
 std::ostream& operator<<(std::ostream& os, jet<T, K> const& x) {
   os << "jet{";
