@@ -64,24 +64,16 @@ struct value_traits<tensor<T, D...>> {
   using rebind = tensor<U, D...>;
 };
 
-template <class T>
-struct value_traits<dvec<T>> {
+/// tl::dvec and tl::dmat: their rank and shape are members (one rule for both).
+template <template <class> class C, class T>
+  requires(std::same_as<C<T>, dvec<T>> || std::same_as<C<T>, dmat<T>>)
+struct value_traits<C<T>> {
   using element_type = T;
-  using shape_type = dynamic_shape<1>;
-  static constexpr std::size_t rank = 1;
+  using shape_type = typename C<T>::shape_type;
+  static constexpr std::size_t rank = C<T>::rank;
   static constexpr bool is_static = false;
   template <class U>
-  using rebind = dvec<U>;
-};
-
-template <class T>
-struct value_traits<dmat<T>> {
-  using element_type = T;
-  using shape_type = dynamic_shape<2>;
-  static constexpr std::size_t rank = 2;
-  static constexpr bool is_static = false;
-  template <class U>
-  using rebind = dmat<U>;
+  using rebind = C<U>;
 };
 
 }  // namespace detail

@@ -533,6 +533,39 @@ void let_go(program_head<T>& h, std::uint32_t gen, bool owned) noexcept {
   if (owned && gen == h.gen && --h.live == 0) h.clear_pending = true;
 }
 
+/// Where an active's value stands in its thread's recording: the recording's generation, its (first)
+/// slot, and whether the value is a recorded result (owned: it keeps the recording alive) or an input.
+/// The scalar and the array-valued tl::active each keep one.
+template <class T>
+struct recording_place {
+  std::uint32_t gen = 0;
+  std::uint32_t slot = 0;
+  bool owned = false;
+
+  /// Whether the value must enroll in recording h before an expression reads it.
+  bool stale(program_head<T> const& h) const noexcept { return gen != h.gen || slot == 0 || h.clear_pending; }
+  /// The slot in recording h, or 0 if it has none there.
+  std::uint32_t slot_in(program_head<T> const& h) const noexcept { return gen == h.gen ? slot : 0; }
+  /// Lets go of the recording (see let_go) and stands nowhere.
+  void release() noexcept {
+    let_go(program<T>, gen, owned);
+    *this = {};
+  }
+  /// This place, handed over by a move: the moved-from active stands nowhere.
+  recording_place hand_over() noexcept { return std::exchange(*this, {}); }
+  /// Holds the result of a statement of h at slot lhs; an active counts once among h's live ones,
+  /// however often it is reassigned.
+  void hold(program_head<T>& h, std::uint32_t lhs) noexcept {
+    if (!owned || gen != h.gen) {
+      ++h.live;
+      release();  // after the new statement holds the recording, so this cannot clear it
+    }             // (else this active held a value of the recording before and still does)
+    gen = h.gen;
+    slot = lhs;
+    owned = true;
+  }
+};
+
 }  // namespace detail
 
 /// A number that records what is assigned to it: reverse mode through ordinary C++.
@@ -573,9 +606,9 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
   /// A copy is a new value that depends on the original (one statement): its own gradient target.
   active(active const& o) { assign(o); }
   /// A move hands over the identity (no statement): the moved-from active is a fresh constant.
-  active(active&& o) noexcept : value_(o.value_), gen_(o.gen_), slot_(o.slot_), owned_(o.owned_) { o.forget(); }
+  active(active&& o) noexcept : value_(o.value_), at_(o.at_.hand_over()) {}
   /// Lets go of the recording, which is cleared when the last active holding a recorded value goes.
-  ~active() { release(); }
+  ~active() { at_.release(); }
 
   /// Copy assignment records the statement `*this = o`; move assignment hands over o's identity.
   active& operator=(active const& o) {
@@ -584,18 +617,15 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
   }
   active& operator=(active&& o) noexcept {
     if (this != &o) {
-      release();
+      at_.release();
       value_ = o.value_;
-      gen_ = o.gen_;
-      slot_ = o.slot_;
-      owned_ = o.owned_;
-      o.forget();
+      at_ = o.at_.hand_over();
     }
     return *this;
   }
   /// A number: the active becomes a new input (it no longer depends on what it held).
   active& operator=(T const& v) noexcept {
-    release();
+    at_.release();
     value_ = v;
     return *this;
   }
@@ -634,29 +664,20 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
   /// The node for an expression (detail): registers a constant as an input of the recording.
   [[gnu::always_inline]] detail::active_ref<T> node() const {
     auto& h = detail::program<T>;
-    if (gen_ != h.gen || slot_ == 0 || h.clear_pending) [[unlikely]]
+    if (at_.stale(h)) [[unlikely]]
       enroll(h);
-    return {{}, value_, gen_, slot_};
+    return {{}, value_, at_.gen, at_.slot};
   }
   /// The slot of the recording holding this value's adjoint, or 0 if it has none there (detail).
-  std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return gen_ == h.gen ? slot_ : 0; }
+  std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return at_.slot_in(h); }
   /// Whether the value is the result of a recorded statement (not an input) (detail).
-  bool recorded() const noexcept { return owned_; }
+  bool recorded() const noexcept { return at_.owned; }
 
  private:
-  void forget() noexcept {
-    gen_ = 0;
-    slot_ = 0;
-    owned_ = false;
-  }
   [[gnu::noinline]] void enroll(detail::program_head<T>& h) const {
-    if (!detail::needs_slots(h, gen_, slot_, owned_)) return;
-    slot_ = detail::new_slot(h);
-    gen_ = h.gen;
-  }
-  void release() noexcept {
-    detail::let_go(detail::program<T>, gen_, owned_);
-    forget();
+    if (!detail::needs_slots(h, at_.gen, at_.slot, at_.owned)) return;
+    at_.slot = detail::new_slot(h);
+    at_.gen = h.gen;
   }
 
   template <class E>
@@ -717,27 +738,19 @@ class active : public expr_base<active<T>>, public detail::compound_assignment<a
       throw;
     }
     if (t.operands.size() == first) {  // nothing active: the result is a constant
-      release();
+      at_.release();
       value_ = v;
       return;
     }
     std::uint32_t const lhs = detail::new_slot(h);
     t.statements.push({lhs, static_cast<std::uint32_t>(t.operands.size())});
     h.clear_pending = false;  // the new statement refers to this recording
-    if (!owned_ || gen_ != h.gen) {
-      ++h.live;
-      release();  // after the new statement holds the recording, so this cannot clear it
-    }             // (else this active held a value of the recording before and still does)
+    at_.hold(h, lhs);
     value_ = v;
-    gen_ = h.gen;
-    slot_ = lhs;
-    owned_ = true;
   }
 
   T value_{};
-  mutable std::uint32_t gen_ = 0;
-  mutable std::uint32_t slot_ = 0;
-  bool owned_ = false;
+  mutable detail::recording_place<T> at_;
 };
 
 /// An array-valued active: a tl::vec, tl::mat, tl::tensor, tl::dvec or tl::dmat that records what
@@ -789,9 +802,7 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
   /// A move hands over the identity (no statement); the moved-from active holds an empty value for
   /// runtime extents, its old value for static ones, as a fresh input.
   active(active&& o) noexcept
-      : value_(std::move(o.value_)), snapshot_(o.snapshot_), gen_(o.gen_), slot_(o.slot_), owned_(o.owned_) {
-    o.forget();
-  }
+      : value_(std::move(o.value_)), snapshot_(std::exchange(o.snapshot_, nullptr)), at_(o.at_.hand_over()) {}
   /// Lets go of the recording, which is cleared when the last active holding a recorded value goes.
   ~active() { release(); }
 
@@ -804,11 +815,8 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
     if (this != &o) {
       release();
       value_ = std::move(o.value_);
-      snapshot_ = o.snapshot_;
-      gen_ = o.gen_;
-      slot_ = o.slot_;
-      owned_ = o.owned_;
-      o.forget();
+      snapshot_ = std::exchange(o.snapshot_, nullptr);
+      at_ = o.at_.hand_over();
     }
     return *this;
   }
@@ -835,32 +843,27 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
   /// copy of its value in the recording's arena).
   [[gnu::always_inline]] detail::active_array_ref<V> node() const {
     auto& h = detail::program<T>;
-    if (gen_ != h.gen || slot_ == 0 || h.clear_pending) [[unlikely]]
+    if (at_.stale(h)) [[unlikely]]
       enroll(h);
-    return {{}, snapshot_, gen_, slot_};
+    return {{}, snapshot_, at_.gen, at_.slot};
   }
   /// (detail) The recording's slot of the first element, or 0; whether the value is a recorded result.
-  std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return gen_ == h.gen ? slot_ : 0; }
-  bool recorded() const noexcept { return owned_; }
+  std::uint32_t slot_in(detail::program_head<T> const& h) const noexcept { return at_.slot_in(h); }
+  bool recorded() const noexcept { return at_.owned; }
 
  private:
-  void forget() noexcept {
-    snapshot_ = nullptr;
-    gen_ = 0;
-    slot_ = 0;
-    owned_ = false;
-  }
   [[gnu::noinline]] void enroll(detail::program_head<T>& h) const {
-    if (!detail::needs_slots(h, gen_, slot_, owned_)) return;
+    if (!detail::needs_slots(h, at_.gen, at_.slot, at_.owned)) return;
     auto& t = detail::tape_of(h);
     V const* snap = t.template make<V>(value_);
-    slot_ = detail::new_slots(h, value_.size());
+    at_.slot = detail::new_slots(h, value_.size());
     snapshot_ = snap;
-    gen_ = h.gen;
+    at_.gen = h.gen;
   }
+  /// Lets go of the recording; the value no longer stands in it (nor does its snapshot).
   void release() noexcept {
-    detail::let_go(detail::program<T>, gen_, owned_);
-    forget();
+    at_.release();
+    snapshot_ = nullptr;
   }
 
   template <class E>
@@ -911,21 +914,13 @@ class active<V> : public expr_base<active<V>>, public detail::compound_assignmen
     h.clear_pending = false;
     V const& v = g->rec.value;
     value_ = v;
-    if (!owned_ || gen_ != h.gen) {
-      ++h.live;
-      release();
-    }
+    at_.hold(h, lhs);
     snapshot_ = &v;
-    gen_ = h.gen;
-    slot_ = lhs;
-    owned_ = true;
   }
 
   V value_{};
   mutable V const* snapshot_ = nullptr;
-  mutable std::uint32_t gen_ = 0;
-  mutable std::uint32_t slot_ = 0;
-  bool owned_ = false;
+  mutable detail::recording_place<T> at_;
 };
 
 /// `tl::active x = v;` deduces the type of the value.

@@ -23,10 +23,7 @@
 #pragma GCC diagnostic ignored "-Waggressive-loop-optimizations"
 #endif
 
-HWY_BEFORE_NAMESPACE();
-namespace tapeless::detail::kernels {
-namespace HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
+TAPELESS_KERNELS_BEGIN
 
 /// The dot product of x[0..n) and z[0..n).
 template <class T>
@@ -78,9 +75,7 @@ void rows_times(T* HWY_RESTRICT y, std::size_t ys, T const* HWY_RESTRICT s, std:
   for (; j < m; ++j) rows_times_block<1>(d1, y, ys, s, si, sp, r, rs, n, k, j);
 }
 
-}  // namespace HWY_NAMESPACE
-}  // namespace tapeless::detail::kernels
-HWY_AFTER_NAMESPACE();
+TAPELESS_KERNELS_END
 
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic pop

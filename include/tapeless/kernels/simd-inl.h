@@ -28,25 +28,17 @@
 #define TAPELESS_KERNELS_SIMD_INL_H_
 #endif
 
-// Highway 1.0.3 rejects -march=native on CPUs with the AVX3_DL features (its target detection tests a
-// macro it never defines); asking for AVX3_DL is the documented way to make that target attainable.
-#ifndef HWY_WANT_AVX3_DL
-#define HWY_WANT_AVX3_DL
-#endif
-
 #include <cmath>
 #include <cstddef>
 #include <limits>
 #include <type_traits>
 #include <utility>
 
-#include <hwy/contrib/math/math-inl.h>
-#include <hwy/highway.h>
+#include "highway.h"  // first: it configures Highway
 
-HWY_BEFORE_NAMESPACE();
-namespace tapeless::detail::kernels {
-namespace HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
+#include <hwy/contrib/math/math-inl.h>
+
+TAPELESS_KERNELS_BEGIN
 
 template <class D>
 struct lanes {
@@ -325,8 +317,6 @@ HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
   return n;  // not reached: m is one of the elements
 }
 
-}  // namespace HWY_NAMESPACE
-}  // namespace tapeless::detail::kernels
-HWY_AFTER_NAMESPACE();
+TAPELESS_KERNELS_END
 
 #endif  // per-target include guard

@@ -19,20 +19,12 @@
 #define TAPELESS_KERNELS_TANGENT_INL_H_
 #endif
 
-// See simd-inl.h: Highway 1.0.3 needs this to accept -march=native on CPUs with AVX3_DL features.
-#ifndef HWY_WANT_AVX3_DL
-#define HWY_WANT_AVX3_DL
-#endif
-
 #include <cstddef>
 #include <type_traits>
 
-#include <hwy/highway.h>
+#include "highway.h"
 
-HWY_BEFORE_NAMESPACE();
-namespace tapeless::detail::kernels {
-namespace HWY_NAMESPACE {
-namespace hn = hwy::HWY_NAMESPACE;
+TAPELESS_KERNELS_BEGIN
 
 /// Runs vec(d, k) over the full vectors of N lanes (float and double, N >= 2, at run time) and one(k)
 /// over the lanes left over (all of them otherwise).
@@ -104,8 +96,6 @@ HWY_INLINE constexpr void tangent_quotient(T const* x, T q, T const* y, T b, T* 
       [&](std::size_t k) { r[k] = (x[k] - q * y[k]) / b; });
 }
 
-}  // namespace HWY_NAMESPACE
-}  // namespace tapeless::detail::kernels
-HWY_AFTER_NAMESPACE();
+TAPELESS_KERNELS_END
 
 #endif  // include guard
