@@ -111,17 +111,7 @@ typename actives_for<X>::type make_actives(X const& x) {
 template <class Transform, class F, class G, class... X>
 auto with_actives(F const& f, G const& g, X const&... x) {
   std::tuple<typename actives_for<X>::type...> actives(make_actives(x)...);
-  return std::apply(
-      [&](auto const&... a) {
-        using Y = std::remove_cvref_t<decltype(f(a...))>;
-        if constexpr (!Transform::template check_program<Y>()) {
-          return;  // the assertion says what is wrong; nothing further to report
-        } else {
-          Y const y = f(a...);
-          return g(y, a...);
-        }
-      },
-      actives);
+  return call_checked<Transform, true>(f, g, actives);
 }
 
 /// Transform: the transform the user called (tl::hessian runs this on duals).

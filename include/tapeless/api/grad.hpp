@@ -68,16 +68,10 @@ auto vjp(F const& f, X const& x, U const& u) {
   return detail::with_vars<detail::transform::vjp>(f, [&](auto const& y, auto const& xv) {
     auto s = seeds(u);
     s.caller = "tl::vjp(f, x, u)";
-    using Y = std::remove_cvref_t<decltype(y)>;
-    using XV = std::remove_cvref_t<decltype(xv)>;
-    using S = std::remove_cvref_t<decltype(s)>;
-    if constexpr (!detail::gradient_arguments_fit<Y, XV, S>()) {
-      detail::check_gradient_arguments<Y, XV, S>();
-      return;  // the assertions say what is wrong; nothing further to report
-    } else {
-      auto [value, g] = detail::value_and_adjoints(y, detail::wrt_targets(xv), detail::seeds_of(s));
+    return detail::when_gradient_arguments_fit([](auto const& y1, auto const& x1, auto const& s1) {
+      auto [value, g] = detail::value_and_adjoints(y1, detail::wrt_targets(x1), detail::seeds_of(s1));
       return std::pair{std::move(value), std::get<0>(std::move(g))};
-    }
+    }, y, xv, s);
   }, x);
 }
 

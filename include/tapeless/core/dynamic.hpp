@@ -17,18 +17,6 @@
 
 namespace tapeless {
 
-namespace detail {
-/// What tl::dvec and tl::dmat say of themselves: the element type T (under both names), the shape as
-/// a type (tl::dynamic_shape<Rank>) and the rank.
-template <class T, std::size_t Rank>
-struct dynamic_value {
-  using element_type = T;
-  using value_type = T;
-  using shape_type = dynamic_shape<Rank>;
-  static constexpr std::size_t rank = Rank;
-};
-}  // namespace detail
-
 /// Gives back the large blocks (64 KB and up) this thread keeps for reuse between gradients over
 /// runtime extents (see docs/guide.md, "What runs fast"): after a large computation whose shapes will
 /// not come again.
@@ -39,8 +27,14 @@ inline void release_cached_memory() noexcept { detail::block_cache::release_all(
 ///     tl::dvec<double> a(1000);            // 1000 zeros
 ///     tl::dvec<double> b{1.0, 2.0, 3.0};   // three elements (as std::vector: braces list elements)
 template <class T>
-class dvec : public detail::dynamic_value<T, 1> {
+class dvec {
  public:
+  /// The element type T (under both names), the shape as a type (tl::dynamic_shape<1>) and the rank.
+  using element_type = T;
+  using value_type = T;
+  using shape_type = dynamic_shape<1>;
+  static constexpr std::size_t rank = 1;
+
   /// Empty; `dvec(n)` n zeros; `dvec(n, fill)`; `{1.0, 2.0}` the listed elements; `dvec(span)` a copy of
   /// a std::span<T const> (explicit); a tl::vec<T, N> converts implicitly.
   dvec() = default;
@@ -82,8 +76,14 @@ class dvec : public detail::dynamic_value<T, 1> {
 ///     tl::dmat<double> a(2, 3);                 // 2x3 zeros
 ///     tl::dmat<double> b{{1, 2}, {3, 4}};       // rows; ragged rows throw tl::shape_error
 template <class T>
-class dmat : public detail::dynamic_value<T, 2> {
+class dmat {
  public:
+  /// The element type T (under both names), the shape as a type (tl::dynamic_shape<2>) and the rank.
+  using element_type = T;
+  using value_type = T;
+  using shape_type = dynamic_shape<2>;
+  static constexpr std::size_t rank = 2;
+
   /// Empty; `dmat(r, c)` zeros; `dmat(r, c, fill)`; `{{1, 2}, {3, 4}}` row by row (ragged rows throw
   /// tl::shape_error); a tl::mat<T, R, C> converts implicitly.
   dmat() = default;

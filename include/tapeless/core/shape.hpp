@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 
 namespace tapeless {
 
@@ -58,11 +59,7 @@ template <std::size_t A, std::size_t B>
 /// assertion prints both shapes (GCC and Clang both show the template arguments).
 template <class A, class B>
 struct shapes_agree {
-  static constexpr bool value = false;
-};
-template <class A>
-struct shapes_agree<A, A> {
-  static constexpr bool value = true;
+  static constexpr bool value = std::is_same_v<A, B>;
 };
 
 }  // namespace detail

@@ -6,6 +6,7 @@
 #include <concepts>
 #include <cstddef>
 #include <ostream>
+#include <type_traits>
 
 #include "shape.hpp"
 
@@ -14,11 +15,7 @@ namespace tapeless {
 namespace detail {
 template <class Want, class Given>
 struct initializer_fits {
-  static constexpr bool value = false;
-};
-template <class A>
-struct initializer_fits<A, A> {
-  static constexpr bool value = true;
+  static constexpr bool value = std::is_same_v<Want, Given>;
 };
 template <std::size_t N0, std::size_t... N>
 constexpr std::size_t row_length() {

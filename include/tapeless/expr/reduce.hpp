@@ -86,7 +86,16 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
 template <class T>
 using accumulator_t = std::conditional_t<std::is_same_v<T, float>, double, T>;
 
-struct sum_rule {
+/// A reduction that is linear in x (sum, mean): its tangent is itself applied to the tangents.
+template <class Rule>
+struct linear_reduction {
+  template <class V, class T>
+  static T tangent(V const&, T const&, std::size_t, V const& t) {
+    return Rule::value(t).first;
+  }
+};
+
+struct sum_rule : linear_reduction<sum_rule> {
   static constexpr std::string_view name = "tl::sum";
   template <class V>
   static auto value(V const& x) {
@@ -98,13 +107,9 @@ struct sum_rule {
   static V adjoint(V const& x, T const&, std::size_t, T const& a) {
     return gather_adjoint(x, size_of(x), [&](std::size_t) { return a; });
   }
-  template <class V, class T>
-  static T tangent(V const&, T const&, std::size_t, V const& t) {
-    return value(t).first;
-  }
 };
 
-struct mean_rule {
+struct mean_rule : linear_reduction<mean_rule> {
   static constexpr std::string_view name = "tl::mean";
   template <class V>
   static auto value(V const& x) {
@@ -115,10 +120,6 @@ struct mean_rule {
   static V adjoint(V const& x, T const&, std::size_t, T const& a) {
     T const share = a / T(size_of(x));
     return gather_adjoint(x, size_of(x), [&](std::size_t) { return share; });
-  }
-  template <class V, class T>
-  static T tangent(V const&, T const&, std::size_t, V const& t) {
-    return value(t).first;
   }
 };
 

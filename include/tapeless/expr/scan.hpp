@@ -273,11 +273,7 @@ auto body_node(B const& b) {
 /// The failing condition names what the step returned and what init is.
 template <class Got, class Want>
 struct step_keeps_state_type {
-  static constexpr bool value = false;
-};
-template <class V>
-struct step_keeps_state_type<V, V> {
-  static constexpr bool value = true;
+  static constexpr bool value = std::is_same_v<Got, Want>;
 };
 
 template <class V, class B>

@@ -126,21 +126,24 @@ struct per_slot {
 };
 
 // ---- arithmetic: lanes with lanes, and with plain numbers (as the rules write 1 + y * y) ---------
-#define TAPELESS_LANES_BINARY(OP, FN)                                                          \
+// OP of lanes with lanes and with a plain number on either side, giving R (lanes or a mask).
+#define TAPELESS_LANES_OPERATOR(R, OP, FN)                                                     \
   template <class D>                                                                           \
-  HWY_INLINE lanes<D> operator OP(lanes<D> a, lanes<D> b) {                                    \
+  HWY_INLINE R<D> operator OP(lanes<D> a, lanes<D> b) {                                        \
     return {hn::FN(a.v, b.v)};                                                                 \
   }                                                                                            \
   template <class D, class U>                                                                  \
     requires std::is_arithmetic_v<U>                                                           \
-  HWY_INLINE lanes<D> operator OP(lanes<D> a, U b) {                                           \
+  HWY_INLINE R<D> operator OP(lanes<D> a, U b) {                                               \
     return {hn::FN(a.v, hn::Set(D(), static_cast<hn::TFromD<D>>(b)))};                         \
   }                                                                                            \
   template <class D, class U>                                                                  \
     requires std::is_arithmetic_v<U>                                                           \
-  HWY_INLINE lanes<D> operator OP(U a, lanes<D> b) {                                           \
+  HWY_INLINE R<D> operator OP(U a, lanes<D> b) {                                               \
     return {hn::FN(hn::Set(D(), static_cast<hn::TFromD<D>>(a)), b.v)};                         \
-  }                                                                                            \
+  }
+#define TAPELESS_LANES_BINARY(OP, FN)                                                          \
+  TAPELESS_LANES_OPERATOR(lanes, OP, FN)                                                       \
   template <class D, class U>                                                                  \
   HWY_INLINE lanes<D>& operator OP##=(lanes<D>& a, U const& b) {                               \
     return a = a OP b;                                                                         \
@@ -156,22 +159,12 @@ HWY_INLINE lanes<D> operator-(lanes<D> a) {
   return {hn::Neg(a.v)};
 }
 
-#define TAPELESS_LANES_COMPARE(OP, FN)                                                         \
-  template <class D>                                                                           \
-  HWY_INLINE lanes_mask<D> operator OP(lanes<D> a, lanes<D> b) {                               \
-    return {hn::FN(a.v, b.v)};                                                                 \
-  }                                                                                            \
-  template <class D, class U>                                                                  \
-    requires std::is_arithmetic_v<U>                                                           \
-  HWY_INLINE lanes_mask<D> operator OP(lanes<D> a, U b) {                                      \
-    return {hn::FN(a.v, hn::Set(D(), static_cast<hn::TFromD<D>>(b)))};                         \
-  }
-TAPELESS_LANES_COMPARE(<, Lt)
-TAPELESS_LANES_COMPARE(<=, Le)
-TAPELESS_LANES_COMPARE(>, Gt)
-TAPELESS_LANES_COMPARE(>=, Ge)
-TAPELESS_LANES_COMPARE(==, Eq)
-#undef TAPELESS_LANES_COMPARE
+TAPELESS_LANES_OPERATOR(lanes_mask, <, Lt)
+TAPELESS_LANES_OPERATOR(lanes_mask, <=, Le)
+TAPELESS_LANES_OPERATOR(lanes_mask, >, Gt)
+TAPELESS_LANES_OPERATOR(lanes_mask, >=, Ge)
+TAPELESS_LANES_OPERATOR(lanes_mask, ==, Eq)
+#undef TAPELESS_LANES_OPERATOR
 
 template <class D>
 HWY_INLINE lanes<D> select(lanes_mask<D> c, lanes<D> a, lanes<D> b) {

@@ -438,6 +438,18 @@ auto run_value_and_gradient_call(Y const& y, X const& x, Opt const&... opt) {
     return std::pair{std::move(value), std::get<0>(std::move(result))};
 }
 
+/// run(y, x, opt...) when tl::gradient's arguments fit; otherwise only the assertions that say what is
+/// wrong (and void, so nothing further is reported).
+template <class Run, class Y, class X, class... Opt>
+auto when_gradient_arguments_fit(Run const& run, Y const& y, X const& x, Opt const&... opt) {
+  if constexpr (!gradient_arguments_fit<Y, X, Opt...>()) {
+    check_gradient_arguments<Y, X, Opt...>();
+    return;
+  } else {
+    return run(y, x, opt...);
+  }
+}
+
 }  // namespace detail
 
 /// The gradient of y (summed over its elements, and over outputs(...)) with respect to x.
@@ -450,12 +462,7 @@ auto run_value_and_gradient_call(Y const& y, X const& x, Opt const&... opt) {
 /// An input that y does not depend on gets zeros. Repeated calls re-evaluate with the vars' current values.
 template <class Y, class X, class... Opt>
 auto gradient(Y const& y, X const& x, Opt const&... opt) {
-  if constexpr (!detail::gradient_arguments_fit<Y, X, Opt...>()) {
-    detail::check_gradient_arguments<Y, X, Opt...>();
-    return;  // the assertions say what is wrong; nothing further to report
-  } else {
-    return detail::run_gradient_call(y, x, opt...);
-  }
+  return detail::when_gradient_arguments_fit([](auto const&... a) { return detail::run_gradient_call(a...); }, y, x, opt...);
 }
 
 /// y's value and its gradient from one sweep (one forward pass, as a training loop wants): takes what
@@ -466,12 +473,7 @@ auto gradient(Y const& y, X const& x, Opt const&... opt) {
 ///     auto [loss, gs] = tl::value_and_gradient(loss_expr, tl::wrt(w, b), tl::stop_at(h));
 template <class Y, class X, class... Opt>
 auto value_and_gradient(Y const& y, X const& x, Opt const&... opt) {
-  if constexpr (!detail::gradient_arguments_fit<Y, X, Opt...>()) {
-    detail::check_gradient_arguments<Y, X, Opt...>();
-    return;  // the assertions say what is wrong; nothing further to report
-  } else {
-    return detail::run_value_and_gradient_call(y, x, opt...);
-  }
+  return detail::when_gradient_arguments_fit([](auto const&... a) { return detail::run_value_and_gradient_call(a...); }, y, x, opt...);
 }
 
 /// Evaluates an expression and returns its value (a number or a value type). Other arguments are

@@ -120,25 +120,39 @@ TAPELESS_TRANSFORM(vjp, "tl::vjp(f, x, u)", false)
 }  // namespace transform
 #undef TAPELESS_TRANSFORM
 
-/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live. Transform names the
-/// caller in the diagnostics; tl::grad's f may return a hana structure of expressions, which g
-/// receives as one tl::outputs pack.
+/// Calls f on the arguments held in the tuple `args` (vars, or actives when Program), then
+/// g(y, args...) while they live, once Transform's check of f's result has passed (else only the
+/// assertion's message, and void, so nothing further is reported). A hana structure of outputs reaches
+/// g as one tl::outputs pack.
+template <class Transform, bool Program, class F, class G, class Args>
+auto call_checked(F const& f, G const& g, Args const& args) {
+  return std::apply(
+      [&](auto const&... a) {
+        using Y = std::remove_cvref_t<decltype(f(a...))>;
+        constexpr bool ok = [] {
+          if constexpr (Program)
+            return Transform::template check_program<Y>();
+          else
+            return Transform::template check<Y>();
+        }();
+        if constexpr (!ok) {
+          return;
+        } else {
+          Y const y = f(a...);
+          return g(as_output(y), a...);
+        }
+      },
+      args);
+}
+
+/// Calls f on fresh vars holding x..., then g(y, vars...) while the vars live; Transform names the
+/// caller in the diagnostics.
 template <class Transform, class F, class G, class... X>
 auto with_vars(F const& f, G const& g, X&&... x) {
   // Each var is made in place from its argument (one copy of a value: a static array of duals is
   // tens of kilobytes); a structure goes through make_vars.
   std::tuple<typename vars_of<std::remove_cvref_t<X>>::type...> vars(var_source(std::forward<X>(x))...);
-  return std::apply(
-      [&](auto const&... v) {
-        using Y = std::remove_cvref_t<decltype(f(v...))>;
-        if constexpr (!Transform::template check<Y>()) {
-          return;  // the assertion says what is wrong; nothing further to report
-        } else {
-          Y const y = f(v...);
-          return g(as_output(y), v...);
-        }
-      },
-      vars);
+  return call_checked<Transform, false>(f, g, vars);
 }
 
 /// A direction v of runtime extents must have x's (static ones are checked at compile time).
