@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
@@ -20,7 +21,7 @@
 namespace bench {
 
 /// The sizes N of the problems that have one.
-inline constexpr std::size_t sizes[] = {16, 256, 4096, 65536};
+inline constexpr std::int64_t sizes[] = {16, 256, 4096, 65536};
 
 /// Forward-mode peers carry one tangent lane per input: with N inputs a gradient costs O(N) value
 /// evaluations, so they are run only up to this many inputs.
@@ -74,21 +75,34 @@ inline std::string name(char const* problem, char const* implementation, std::si
 /// The size a benchmark runs at (its argument).
 inline std::size_t size(benchmark::State const& state) { return static_cast<std::size_t>(state.range(0)); }
 
+/// Registers fn(state, implementation) as "<problem>/<implementation>", run once per size in `at` up to
+/// max_size (the size is the benchmark's argument, state.range(0)).
+template <class F>
+void register_at(char const* problem, char const* implementation, F fn, std::span<std::int64_t const> at,
+                 std::size_t max_size = SIZE_MAX) {
+  auto* b = benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
+                                         [fn, implementation](benchmark::State& s) { fn(s, implementation); });
+  for (auto n : at)
+    if (static_cast<std::size_t>(n) <= max_size) b->Arg(n);
+}
+
 /// Registers fn(state, implementation) for every size in `sizes` up to max_size.
 template <class F>
 void register_sized(char const* problem, char const* implementation, F fn, std::size_t max_size = SIZE_MAX) {
-  auto* b = benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
-                                         [fn, implementation](benchmark::State& s) { fn(s, implementation); });
-  for (auto n : sizes)
-    if (n <= max_size) b->Arg(static_cast<std::int64_t>(n));
+  register_at(problem, implementation, fn, sizes, max_size);
 }
 
 /// Registers fn(state, implementation) once with a fixed size label (state.range(0) == label).
 template <class F>
 void register_fixed(char const* problem, char const* implementation, F fn, std::int64_t label) {
-  benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
-                               [fn, implementation](benchmark::State& s) { fn(s, implementation); })
-      ->Arg(label);
+  register_at(problem, implementation, fn, std::span(&label, 1));
+}
+
+/// For implementations whose size is a template argument (static extents, fixed-size peers): registers
+/// make.template operator()<N>() (a benchmark function) at the size N, for each N in Ns.
+template <std::size_t... Ns, class Make>
+void register_static(char const* problem, char const* implementation, Make make) {
+  (register_fixed(problem, implementation, make.template operator()<Ns>(), static_cast<std::int64_t>(Ns)), ...);
 }
 
 /// Data built once per size and shared by every implementation (so each check compares the same

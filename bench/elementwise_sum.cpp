@@ -253,9 +253,8 @@ int const registered = [] {
   bench::register_sized(problem, "handwritten", bm_hand<grad_plain>);
   bench::register_sized(problem, "handwritten_simd", bm_hand<grad_simd>);
   bench::register_sized(problem, "tapeless", bm_tapeless<tl::dvec<double>>);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 16>>, 16);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 256>>, 256);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 4096>>, 4096);
+  bench::register_static<16, 256, 4096>(problem, "tapeless_static",
+                                        []<std::size_t N> { return bm_tapeless<tl::vec<double, N>>; });
 #ifdef TAPELESS_BENCH_ADOLC
   bench::register_sized(problem, "adolc", bm_adolc);
   bench::register_sized(problem, "adolc_taping", bm_adolc_taping);
@@ -265,12 +264,10 @@ int const registered = [] {
   bench::register_sized(problem, "sacado_fad", bm_sacado_fad, bench::forward_mode_max_inputs);
 #endif
 #ifdef TAPELESS_BENCH_EIGEN
-  bench::register_fixed(problem, "eigen_autodiff", bm_eigen_autodiff<16>, 16);
-  bench::register_fixed(problem, "eigen_autodiff", bm_eigen_autodiff<256>, 256);
+  bench::register_static<16, 256>(problem, "eigen_autodiff", []<std::size_t N> { return bm_eigen_autodiff<N>; });
 #endif
 #ifdef TAPELESS_BENCH_CERES
-  bench::register_fixed(problem, "ceres_jet", bm_ceres_jet<16>, 16);
-  bench::register_fixed(problem, "ceres_jet", bm_ceres_jet<256>, 256);
+  bench::register_static<16, 256>(problem, "ceres_jet", []<std::size_t N> { return bm_ceres_jet<N>; });
 #endif
   return 0;
 }();

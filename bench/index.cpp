@@ -3,6 +3,7 @@
 // zero-fills its result too); what is measured is that each read costs O(1) on top, not O(N) (before,
 // each x[i] made and zero-filled an array of N in the backward pass).
 #include <cstddef>
+#include <cstdint>
 #include <vector>
 
 #include <tapeless/tapeless.hpp>
@@ -12,7 +13,7 @@
 namespace {
 
 char const* const problem = "index";
-constexpr std::size_t index_sizes[] = {100, 10000, 1000000};
+constexpr std::int64_t index_sizes[] = {100, 10000, 1000000};
 
 std::vector<double> inputs(std::size_t n) {
   std::vector<double> x(n);
@@ -57,10 +58,8 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
 }
 
 int const registered = [] {
-  for (auto n : index_sizes) {
-    bench::register_fixed(problem, "handwritten", bm_handwritten, static_cast<std::int64_t>(n));
-    bench::register_fixed(problem, "tapeless", bm_tapeless, static_cast<std::int64_t>(n));
-  }
+  bench::register_at(problem, "handwritten", bm_handwritten, index_sizes);
+  bench::register_at(problem, "tapeless", bm_tapeless, index_sizes);
   return 0;
 }();
 

@@ -262,9 +262,8 @@ int const registered = [] {
   bench::register_sized(problem, "handwritten", bm_direct<grad_plain>);
   bench::register_sized(problem, "handwritten_simd", bm_direct<grad_simd>);
   bench::register_sized(problem, "tapeless", bm_tapeless<tl::dvec<double>>);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 16>>, 16);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 256>>, 256);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 4096>>, 4096);
+  bench::register_static<16, 256, 4096>(problem, "tapeless_static",
+                                        []<std::size_t N> { return bm_tapeless<tl::vec<double, N>>; });
 #ifdef TAPELESS_BENCH_ADOLC
   bench::register_sized(problem, "adolc", bm_adolc);
   bench::register_sized(problem, "adolc_taping", bm_adolc_taping);

@@ -350,25 +350,18 @@ void bm_sacado(benchmark::State& state, char const* impl) {
 }
 #endif
 
-template <class F>
-void register_steps(char const* impl, F fn) {
-  auto* b = benchmark::RegisterBenchmark(bench::name(problem, impl).c_str(),
-                                         [fn, impl](benchmark::State& s) { fn(s, impl); });
-  for (auto n : step_counts) b->Arg(n);
-}
-
 int const registered = [] {
-  register_steps("function", bm_function);
-  register_steps("handwritten", bm_handwritten);
-  register_steps("tapeless", bm_tapeless<false>);
-  register_steps("tapeless_checkpoints", bm_tapeless<true>);
-  register_steps("tapeless_active", bm_active);
-  register_steps("tapeless_active_vec", bm_active_vec);
+  bench::register_at(problem, "function", bm_function, step_counts);
+  bench::register_at(problem, "handwritten", bm_handwritten, step_counts);
+  bench::register_at(problem, "tapeless", bm_tapeless<false>, step_counts);
+  bench::register_at(problem, "tapeless_checkpoints", bm_tapeless<true>, step_counts);
+  bench::register_at(problem, "tapeless_active", bm_active, step_counts);
+  bench::register_at(problem, "tapeless_active_vec", bm_active_vec, step_counts);
 #ifdef TAPELESS_BENCH_ADOLC
-  register_steps("adolc", bm_adolc);
+  bench::register_at(problem, "adolc", bm_adolc, step_counts);
 #endif
 #ifdef TAPELESS_BENCH_SACADO
-  register_steps("sacado", bm_sacado);
+  bench::register_at(problem, "sacado", bm_sacado, step_counts);
 #endif
   return 0;
 }();

@@ -25,7 +25,7 @@
 namespace {
 
 char const* const problem = "templated_scalar";
-constexpr std::int64_t sizes[] = {10, 100, 1000, 10000};
+constexpr std::int64_t particle_counts[] = {10, 100, 1000, 10000};
 constexpr std::size_t dual_max = 1000;
 
 namespace chain {
@@ -178,24 +178,16 @@ void bm_sacado(benchmark::State& state, char const* impl) {
 }
 #endif
 
-template <class F>
-void register_sizes(char const* impl, F fn, std::size_t max = SIZE_MAX) {
-  auto* b = benchmark::RegisterBenchmark(bench::name(problem, impl).c_str(),
-                                         [fn, impl](benchmark::State& s) { fn(s, impl); });
-  for (auto n : sizes)
-    if (std::size_t(n) <= max) b->Arg(n);
-}
-
 int const registered = [] {
-  register_sizes("function", bm_function);
-  register_sizes("handwritten", bm_handwritten);
-  register_sizes("tapeless_active", bm_active);
-  register_sizes("tapeless_dual", bm_dual, dual_max);
+  bench::register_at(problem, "function", bm_function, particle_counts);
+  bench::register_at(problem, "handwritten", bm_handwritten, particle_counts);
+  bench::register_at(problem, "tapeless_active", bm_active, particle_counts);
+  bench::register_at(problem, "tapeless_dual", bm_dual, particle_counts, dual_max);
 #ifdef TAPELESS_BENCH_ADOLC
-  register_sizes("adolc", bm_adolc);
+  bench::register_at(problem, "adolc", bm_adolc, particle_counts);
 #endif
 #ifdef TAPELESS_BENCH_SACADO
-  register_sizes("sacado", bm_sacado);
+  bench::register_at(problem, "sacado", bm_sacado, particle_counts);
 #endif
   return 0;
 }();
