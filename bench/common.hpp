@@ -35,6 +35,11 @@ class uniform {
     s_ = s_ * 6364136223846793005ULL + 1442695040888963407ULL;
     return lo + (hi - lo) * static_cast<double>(s_ >> 11) * 0x1.0p-53;
   }
+  /// Fills `values`, in order, with numbers in [lo, hi).
+  template <class Range>
+  void fill(Range& values, double lo, double hi) {
+    for (auto& v : values) v = (*this)(lo, hi);
+  }
 
  private:
   std::uint64_t s_;
@@ -75,6 +80,43 @@ inline std::string name(char const* problem, char const* implementation, std::si
 /// The size a benchmark runs at (its argument).
 inline std::size_t size(benchmark::State const& state) { return static_cast<std::size_t>(state.range(0)); }
 
+/// The check of one family against the hand-written reference: reference(size) is its answer at that
+/// size, with members `value` and `g` (the derivatives: an array, std::array or std::vector), and
+/// `what` names the derivatives in messages ("gradient (mu, sigma)").
+template <class Answer>
+class checker {
+ public:
+  checker(char const* problem, char const* what, Answer const& (*reference)(std::size_t))
+      : problem_(problem), what_(what), reference_(reference) {}
+
+  /// The value alone (the `function` rows).
+  void operator()(char const* implementation, std::size_t size, double value) const {
+    check(name(problem_, implementation, size), "value", value, reference_(size).value);
+  }
+  /// The value and the derivatives `g`, as many as the reference has.
+  void operator()(char const* implementation, std::size_t size, double value, double const* g) const {
+    auto const& want = reference_(size);
+    (*this)(implementation, size, value);
+    check(name(problem_, implementation, size), what_, g, std::data(want.g), std::size(want.g));
+  }
+  /// An answer of the reference's shape (members `value` and `g`).
+  template <class Got>
+    requires requires(Got const& got) { got.value, std::data(got.g), std::size(got.g); }
+  void operator()(char const* implementation, std::size_t size, Got const& got) const {
+    if (std::size(got.g) != std::size(reference_(size).g)) {
+      std::fprintf(stderr, "bench: %s: %zu derivatives where the reference has %zu\n",
+                   name(problem_, implementation, size).c_str(), std::size(got.g), std::size(reference_(size).g));
+      std::abort();
+    }
+    (*this)(implementation, size, got.value, std::data(got.g));
+  }
+
+ private:
+  char const* problem_;
+  char const* what_;
+  Answer const& (*reference_)(std::size_t);
+};
+
 /// Registers fn(state, implementation) as "<problem>/<implementation>", run once per size in `at` up to
 /// max_size (the size is the benchmark's argument, state.range(0)).
 template <class F>
@@ -105,14 +147,20 @@ void register_static(char const* problem, char const* implementation, Make make)
   (register_fixed(problem, implementation, make.template operator()<Ns>(), static_cast<std::int64_t>(Ns)), ...);
 }
 
-/// Data built once per size and shared by every implementation (so each check compares the same
+/// make(n), built once per size n and shared by every implementation (so each check compares the same
 /// numbers and setup is not repeated when Google Benchmark calls a benchmark again).
+template <class Make>
+auto const& cached(std::size_t n, Make make) {
+  using Data = decltype(make(n));
+  static std::map<std::size_t, std::unique_ptr<Data const>> all;
+  auto& p = all[n];
+  if (!p) p = std::make_unique<Data const>(make(n));
+  return *p;
+}
+/// Data(n), built once per size.
 template <class Data>
 Data const& cached(std::size_t n) {
-  static std::map<std::size_t, std::unique_ptr<Data>> all;
-  auto& p = all[n];
-  if (!p) p = std::make_unique<Data>(n);
-  return *p;
+  return cached(n, [](std::size_t size) { return Data(size); });
 }
 
 /// Tells the optimiser that the inputs may have changed, so no work is hoisted out of the timing
@@ -148,6 +196,20 @@ void time_loop(benchmark::State& state, std::tuple<Inputs&...> inputs, Run run, 
       results_are_read(written...);
     }
   }
+}
+
+/// What every implementation does: checks run's answer at `inputs` with check(answer) (check(), when
+/// run returns nothing and fills the arrays `written`), and only then times run with time_loop.
+template <class Run, class Check, class... Inputs, class... Written>
+void verified_timing(benchmark::State& state, std::tuple<Inputs&...> inputs, Run run, Check check,
+                     Written const*... written) {
+  if constexpr (std::is_void_v<decltype(std::apply(run, inputs))>) {
+    std::apply(run, inputs);
+    check();
+  } else {
+    check(std::apply(run, inputs));
+  }
+  time_loop(state, inputs, run, written...);
 }
 
 /// The values of `from` (a tl::dvec or tl::dmat, the data) as the tapeless value type Value: `from`

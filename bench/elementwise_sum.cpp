@@ -39,16 +39,16 @@ double grad_plain(double const* x, double* g, std::size_t n) {
 
 struct data {
   std::vector<double> x;
-  std::vector<double> grad;  // the hand-written reference
-  double value;
-  explicit data(std::size_t n) : x(n), grad(n) {
-    bench::uniform u(1);
-    for (auto& xi : x) xi = u(-2.0, 2.0);
-    value = grad_plain(x.data(), grad.data(), n);
+  double value;           // the hand-written reference's
+  std::vector<double> g;
+  explicit data(std::size_t n) : x(n), g(n) {
+    bench::uniform(1).fill(x, -2.0, 2.0);
+    value = grad_plain(x.data(), g.data(), n);
   }
 };
 
 data const& reference(std::size_t n) { return bench::cached<data>(n); }
+bench::checker const check{problem, "gradient", reference};
 
 // ---- function_simd and handwritten_simd: one fused Highway loop, masked tail ----
 
@@ -93,29 +93,20 @@ double grad_simd(double const* x, double* g, std::size_t n) {
 
 // ---- the benchmarks ----
 
-void check(char const* impl, std::size_t n, double value) {
-  bench::check(bench::name(problem, impl, n), "value", value, reference(n).value);
-}
-void check(char const* impl, std::size_t n, double value, double const* grad) {
-  check(impl, n, value);
-  bench::check(bench::name(problem, impl, n), "gradient", grad, reference(n).grad.data(), n);
-}
-
 /// Checks run(x), which returns f(x) and writes the gradient into g, then times it.
 template <class Run>
 void verified_timing(benchmark::State& state, char const* impl, std::vector<double>& g, Run run) {
   auto const n = bench::size(state);
   double const* x = reference(n).x.data();
-  check(impl, n, run(x), g.data());
-  bench::time_loop(state, std::tie(x), run, g.data());
+  bench::verified_timing(state, std::tie(x), run, [&](double value) { check(impl, n, value, g.data()); }, g.data());
 }
 
 template <double (*f)(double const*, std::size_t)>
 void bm_function(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   double const* x = reference(n).x.data();
-  check(impl, n, f(x, n));
-  bench::time_loop(state, std::tie(x), [n](double const* xv) { return f(xv, n); });
+  bench::verified_timing(state, std::tie(x), [n](double const* xv) { return f(xv, n); },
+                         [&](double value) { check(impl, n, value); });
 }
 
 template <double (*grad)(double const*, double*, std::size_t)>
@@ -146,9 +137,8 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const& ref = reference(n);
   auto const x = std::make_unique<tl::var<Value>>(as_value<Value>(ref.x));
   auto const y = tl::sum(tl::exp(*x) * *x + tl::sin(*x));
-  auto const run = [&] { return tl::gradient(y, *x); };
-  check(impl, n, tl::value(y), run().data());
-  bench::time_loop(state, std::tie(), run);
+  bench::verified_timing(state, std::tie(), [&] { return tl::gradient(y, *x); },
+                         [&](auto const& g) { check(impl, n, tl::value(y), g.data()); });
 }
 
 #ifdef TAPELESS_BENCH_ADOLC
