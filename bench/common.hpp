@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -15,8 +16,10 @@
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <benchmark/benchmark.h>
+#include <tapeless/tapeless.hpp>
 
 namespace bench {
 
@@ -211,6 +214,53 @@ void verified_timing(benchmark::State& state, std::tuple<Inputs&...> inputs, Run
   }
   time_loop(state, inputs, run, written...);
 }
+
+/// The problems whose answer is an N x N matrix at a point (jacobian, hessian): a constant N x N
+/// matrix `m` (row-major, uniform in [-spread, spread)), the point x0 (uniform in [-1, 1)), the same
+/// numbers as tl::dmat and tl::dvec for tapeless, the hand-written answer at x0, closed_form(m, x0, ref)
+/// (row-major), and the check against it (`what` names the answer in messages).
+template <std::size_t N>
+class matrix_problem {
+ public:
+  std::vector<double> m, x0;
+  tl::dmat<double> md;
+  tl::dvec<double> xd;
+  std::vector<double> ref;
+
+  matrix_problem(char const* problem, char const* what, std::uint64_t seed, double spread,
+                 void (*closed_form)(double const*, double const*, double*))
+      : m(N * N), x0(N), md(N, N), xd(N), ref(N * N), problem_(problem), what_(what) {
+    uniform u(seed);
+    u.fill(m, -spread, spread);
+    u.fill(x0, -1.0, 1.0);
+    std::copy(m.begin(), m.end(), md.data());
+    std::copy(x0.begin(), x0.end(), xd.data());
+    closed_form(m.data(), x0.data(), ref.data());
+  }
+
+  /// Aborts unless `answer` (N x N, row-major) agrees with ref.
+  void check(char const* implementation, double const* answer) const {
+    bench::check(name(problem_, implementation, N), what_, answer, ref.data(), N * N);
+  }
+
+  /// Checks eval(m, x, out), which fills the answer `out`, then times it with the matrix and x as the inputs.
+  template <class Eval>
+  void verified_timing(benchmark::State& state, char const* implementation, Eval eval) const {
+    double const* mp = m.data();
+    std::array<double, N> x;
+    std::copy(x0.begin(), x0.end(), x.begin());
+    std::vector<double> answer(N * N);
+    double* out = answer.data();
+    bench::verified_timing(
+        state, std::tie(mp, x),
+        [&eval, out](double const* mv, std::array<double, N> const& xv) { eval(mv, xv, out); },
+        [&] { check(implementation, out); }, out);
+  }
+
+ private:
+  char const* problem_;
+  char const* what_;
+};
 
 /// The values of `from` (a tl::dvec or tl::dmat, the data) as the tapeless value type Value: `from`
 /// itself when Value is its type, else a copy with static extents (tl::vec, tl::mat). The copy is on
