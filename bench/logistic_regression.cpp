@@ -255,8 +255,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 void bm_adolc_taping(benchmark::State& state, char const*) {
   auto const n = bench::size(state);
   auto const& d = bench::cached<data>(n);
-  short const tag = bench::adolc::tag_for("taping/" + std::to_string(n));
-  for (auto _ : state) adolc_tape(d, n, tag);
+  bench::adolc::time_taping(state, std::to_string(n), [&](short tag) { adolc_tape(d, n, tag); });
 }
 #endif
 

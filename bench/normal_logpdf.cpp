@@ -174,8 +174,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 void bm_adolc_taping(benchmark::State& state, char const*) {
   auto const n = bench::size(state);
   auto const* x = bench::cached<data>(n).x.data();
-  short const tag = bench::adolc::tag_for("taping/" + std::to_string(n));
-  for (auto _ : state) adolc_tape(x, n, tag);
+  bench::adolc::time_taping(state, std::to_string(n), [&](short tag) { adolc_tape(x, n, tag); });
 }
 #endif
 

@@ -82,6 +82,14 @@ short taped(std::string const& key, Record record) {
   return tag;
 }
 
+/// The adolc_taping rows: what recording the tape costs (not a gradient). record(tag) records it at
+/// every iteration, on the tape for "taping/<key>".
+template <class Record>
+void time_taping(benchmark::State& state, std::string const& key, Record record) {
+  short const tag = tag_for("taping/" + key);
+  for (auto _ : state) record(tag);
+}
+
 /// Checks the taped function's value (::function) and gradient at `at` with check(value) (which reads
 /// the n components of g), then times the gradient driver alone: the tape is recorded once, untimed.
 template <class Check>

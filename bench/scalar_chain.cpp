@@ -134,8 +134,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 }
 
 void bm_adolc_taping(benchmark::State& state, char const*) {
-  short const tag = bench::adolc::tag_for("taping");
-  for (auto _ : state) adolc_tape(tag);
+  bench::adolc::time_taping(state, "", [](short tag) { adolc_tape(tag); });
 }
 #endif
 
