@@ -4,9 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <memory>
-#include <span>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <tapeless/tapeless.hpp>
@@ -39,10 +37,12 @@ double grad_plain(double const* x, double* g, std::size_t n) {
 
 struct data {
   std::vector<double> x;
+  tl::dvec<double> xt;    // the same numbers for tapeless
   double value;           // the hand-written reference's
   std::vector<double> g;
-  explicit data(std::size_t n) : x(n), g(n) {
+  explicit data(std::size_t n) : x(n), xt(n), g(n) {
     bench::uniform(1).fill(x, -2.0, 2.0);
+    std::copy(x.begin(), x.end(), xt.data());
     value = grad_plain(x.data(), g.data(), n);
   }
 };
@@ -116,18 +116,6 @@ void bm_hand(benchmark::State& state, char const* impl) {
   verified_timing(state, impl, g, [n, gp = g.data()](double const* x) { return grad(x, gp, n); });
 }
 
-/// The inputs as the var's value: runtime extents (tl::dvec) or static ones (tl::vec).
-template <class Value>
-Value as_value(std::vector<double> const& x) {
-  if constexpr (std::is_same_v<Value, tl::dvec<double>>) {
-    return Value(std::span<double const>(x));
-  } else {
-    Value v;
-    std::copy(x.begin(), x.end(), v.data());
-    return v;
-  }
-}
-
 // tapeless with Value = tl::dvec<double>, tapeless_static with Value = tl::vec<double, N>: the
 // latter's values live inside the var and the records, hence the var on the heap and only up to 4096
 // elements (65536 doubles would put megabytes on the stack).
@@ -135,7 +123,7 @@ template <class Value>
 void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   auto const& ref = reference(n);
-  auto const x = std::make_unique<tl::var<Value>>(as_value<Value>(ref.x));
+  auto const x = std::make_unique<tl::var<Value>>(*bench::tapeless_values<Value>(ref.xt));
   auto const y = tl::sum(tl::exp(*x) * *x + tl::sin(*x));
   bench::verified_timing(state, std::tie(), [&] { return tl::gradient(y, *x); },
                          [&](auto const& g) { check(impl, n, tl::value(y), g.data()); });
