@@ -89,7 +89,7 @@ inline std::size_t size(benchmark::State const& state) { return static_cast<std:
 template <class Answer>
 class checker {
  public:
-  checker(char const* problem, char const* what, Answer const& (*reference)(std::size_t))
+  constexpr checker(char const* problem, char const* what, Answer const& (*reference)(std::size_t))
       : problem_(problem), what_(what), reference_(reference) {}
 
   /// The value alone (the `function` rows).
