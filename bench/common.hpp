@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -10,17 +11,20 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
+#include <span>
 #include <string>
 #include <tuple>
 #include <type_traits>
 #include <utility>
+#include <vector>
 
 #include <benchmark/benchmark.h>
+#include <tapeless/tapeless.hpp>
 
 namespace bench {
 
 /// The sizes N of the problems that have one.
-inline constexpr std::size_t sizes[] = {16, 256, 4096, 65536};
+inline constexpr std::int64_t sizes[] = {16, 256, 4096, 65536};
 
 /// Forward-mode peers carry one tangent lane per input: with N inputs a gradient costs O(N) value
 /// evaluations, so they are run only up to this many inputs.
@@ -33,6 +37,11 @@ class uniform {
   double operator()(double lo, double hi) {
     s_ = s_ * 6364136223846793005ULL + 1442695040888963407ULL;
     return lo + (hi - lo) * static_cast<double>(s_ >> 11) * 0x1.0p-53;
+  }
+  /// Fills `values`, in order, with numbers in [lo, hi).
+  template <class Range>
+  void fill(Range& values, double lo, double hi) {
+    for (auto& v : values) v = (*this)(lo, hi);
   }
 
  private:
@@ -74,31 +83,87 @@ inline std::string name(char const* problem, char const* implementation, std::si
 /// The size a benchmark runs at (its argument).
 inline std::size_t size(benchmark::State const& state) { return static_cast<std::size_t>(state.range(0)); }
 
+/// The check of one family against the hand-written reference: reference(size) is its answer at that
+/// size, with members `value` and `g` (the derivatives: an array, std::array or std::vector), and
+/// `what` names the derivatives in messages ("gradient (mu, sigma)").
+template <class Answer>
+class checker {
+ public:
+  constexpr checker(char const* problem, char const* what, Answer const& (*reference)(std::size_t))
+      : problem_(problem), what_(what), reference_(reference) {}
+
+  /// The value alone (the `function` rows).
+  void operator()(char const* implementation, std::size_t size, double value) const {
+    check(name(problem_, implementation, size), "value", value, reference_(size).value);
+  }
+  /// The value and the derivatives `g`, as many as the reference has.
+  void operator()(char const* implementation, std::size_t size, double value, double const* g) const {
+    auto const& want = reference_(size);
+    (*this)(implementation, size, value);
+    check(name(problem_, implementation, size), what_, g, std::data(want.g), std::size(want.g));
+  }
+  /// An answer of the reference's shape (members `value` and `g`).
+  template <class Got>
+    requires requires(Got const& got) { got.value, std::data(got.g), std::size(got.g); }
+  void operator()(char const* implementation, std::size_t size, Got const& got) const {
+    if (std::size(got.g) != std::size(reference_(size).g)) {
+      std::fprintf(stderr, "bench: %s: %zu derivatives where the reference has %zu\n",
+                   name(problem_, implementation, size).c_str(), std::size(got.g), std::size(reference_(size).g));
+      std::abort();
+    }
+    (*this)(implementation, size, got.value, std::data(got.g));
+  }
+
+ private:
+  char const* problem_;
+  char const* what_;
+  Answer const& (*reference_)(std::size_t);
+};
+
+/// Registers fn(state, implementation) as "<problem>/<implementation>", run once per size in `at` up to
+/// max_size (the size is the benchmark's argument, state.range(0)).
+template <class F>
+void register_at(char const* problem, char const* implementation, F fn, std::span<std::int64_t const> at,
+                 std::size_t max_size = SIZE_MAX) {
+  auto* b = benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
+                                         [fn, implementation](benchmark::State& s) { fn(s, implementation); });
+  for (auto n : at)
+    if (static_cast<std::size_t>(n) <= max_size) b->Arg(n);
+}
+
 /// Registers fn(state, implementation) for every size in `sizes` up to max_size.
 template <class F>
 void register_sized(char const* problem, char const* implementation, F fn, std::size_t max_size = SIZE_MAX) {
-  auto* b = benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
-                                         [fn, implementation](benchmark::State& s) { fn(s, implementation); });
-  for (auto n : sizes)
-    if (n <= max_size) b->Arg(static_cast<std::int64_t>(n));
+  register_at(problem, implementation, fn, sizes, max_size);
 }
 
 /// Registers fn(state, implementation) once with a fixed size label (state.range(0) == label).
 template <class F>
 void register_fixed(char const* problem, char const* implementation, F fn, std::int64_t label) {
-  benchmark::RegisterBenchmark(name(problem, implementation).c_str(),
-                               [fn, implementation](benchmark::State& s) { fn(s, implementation); })
-      ->Arg(label);
+  register_at(problem, implementation, fn, std::span(&label, 1));
 }
 
-/// Data built once per size and shared by every implementation (so each check compares the same
+/// For implementations whose size is a template argument (static extents, fixed-size peers): registers
+/// make.template operator()<N>() (a benchmark function) at the size N, for each N in Ns.
+template <std::size_t... Ns, class Make>
+void register_static(char const* problem, char const* implementation, Make make) {
+  (register_fixed(problem, implementation, make.template operator()<Ns>(), static_cast<std::int64_t>(Ns)), ...);
+}
+
+/// make(n), built once per size n and shared by every implementation (so each check compares the same
 /// numbers and setup is not repeated when Google Benchmark calls a benchmark again).
+template <class Make>
+auto const& cached(std::size_t n, Make make) {
+  using Data = decltype(make(n));
+  static std::map<std::size_t, std::unique_ptr<Data const>> all;
+  auto& p = all[n];
+  if (!p) p = std::make_unique<Data const>(make(n));
+  return *p;
+}
+/// Data(n), built once per size.
 template <class Data>
 Data const& cached(std::size_t n) {
-  static std::map<std::size_t, std::unique_ptr<Data>> all;
-  auto& p = all[n];
-  if (!p) p = std::make_unique<Data>(n);
-  return *p;
+  return cached(n, [](std::size_t size) { return Data(size); });
 }
 
 /// Tells the optimiser that the inputs may have changed, so no work is hoisted out of the timing
@@ -135,6 +200,67 @@ void time_loop(benchmark::State& state, std::tuple<Inputs&...> inputs, Run run, 
     }
   }
 }
+
+/// What every implementation does: checks run's answer at `inputs` with check(answer) (check(), when
+/// run returns nothing and fills the arrays `written`), and only then times run with time_loop.
+template <class Run, class Check, class... Inputs, class... Written>
+void verified_timing(benchmark::State& state, std::tuple<Inputs&...> inputs, Run run, Check check,
+                     Written const*... written) {
+  if constexpr (std::is_void_v<decltype(std::apply(run, inputs))>) {
+    std::apply(run, inputs);
+    check();
+  } else {
+    check(std::apply(run, inputs));
+  }
+  time_loop(state, inputs, run, written...);
+}
+
+/// The problems whose answer is an N x N matrix at a point (jacobian, hessian): a constant N x N
+/// matrix `m` (row-major, uniform in [-spread, spread)), the point x0 (uniform in [-1, 1)), the same
+/// numbers as tl::dmat and tl::dvec for tapeless, the hand-written answer at x0, closed_form(m, x0, ref)
+/// (row-major), and the check against it (`what` names the answer in messages).
+template <std::size_t N>
+class matrix_problem {
+ public:
+  std::vector<double> m, x0;
+  tl::dmat<double> md;
+  tl::dvec<double> xd;
+  std::vector<double> ref;
+
+  matrix_problem(char const* problem, char const* what, std::uint64_t seed, double spread,
+                 void (*closed_form)(double const*, double const*, double*))
+      : m(N * N), x0(N), md(N, N), xd(N), ref(N * N), problem_(problem), what_(what) {
+    uniform u(seed);
+    u.fill(m, -spread, spread);
+    u.fill(x0, -1.0, 1.0);
+    std::copy(m.begin(), m.end(), md.data());
+    std::copy(x0.begin(), x0.end(), xd.data());
+    closed_form(m.data(), x0.data(), ref.data());
+  }
+
+  /// Aborts unless `answer` (N x N, row-major) agrees with ref.
+  void check(char const* implementation, double const* answer) const {
+    bench::check(name(problem_, implementation, N), what_, answer, ref.data(), N * N);
+  }
+
+  /// Checks eval(m, x, out), which fills the answer `out`, then times it with the matrix and x as the inputs.
+  template <class Eval>
+  void verified_timing(benchmark::State& state, char const* implementation, Eval eval) const {
+    double const* mp = m.data();
+    std::array<double, N> x;
+    std::copy(x0.begin(), x0.end(), x.begin());
+    std::vector<double> answer(N * N);
+    double* out = answer.data();
+    bench::verified_timing(
+        state, std::tie(mp, x),
+        [&eval, out](double const* mv, std::array<double, N> const& xv) { eval(mv, xv, out); },
+        [&] { check(implementation, out); }, out);
+  }
+
+ private:
+  char const* problem_;
+  char const* what_;
+};
 
 /// The values of `from` (a tl::dvec or tl::dmat, the data) as the tapeless value type Value: `from`
 /// itself when Value is its type, else a copy with static extents (tl::vec, tl::mat). The copy is on

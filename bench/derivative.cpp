@@ -134,8 +134,7 @@ void check(char const* impl, result const& r) {
 template <class Eval>
 void verified_timing(benchmark::State& state, char const* impl, Eval eval) {
   double x = x0;
-  check(impl, eval(x));
-  bench::time_loop(state, std::tie(x), eval);
+  bench::verified_timing(state, std::tie(x), eval, [impl](result const& r) { check(impl, r); });
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {

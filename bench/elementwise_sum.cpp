@@ -4,9 +4,7 @@
 #include <cmath>
 #include <cstddef>
 #include <memory>
-#include <span>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include <tapeless/tapeless.hpp>
@@ -39,16 +37,18 @@ double grad_plain(double const* x, double* g, std::size_t n) {
 
 struct data {
   std::vector<double> x;
-  std::vector<double> grad;  // the hand-written reference
-  double value;
-  explicit data(std::size_t n) : x(n), grad(n) {
-    bench::uniform u(1);
-    for (auto& xi : x) xi = u(-2.0, 2.0);
-    value = grad_plain(x.data(), grad.data(), n);
+  tl::dvec<double> xt;    // the same numbers for tapeless
+  double value;           // the hand-written reference's
+  std::vector<double> g;
+  explicit data(std::size_t n) : x(n), xt(n), g(n) {
+    bench::uniform(1).fill(x, -2.0, 2.0);
+    std::copy(x.begin(), x.end(), xt.data());
+    value = grad_plain(x.data(), g.data(), n);
   }
 };
 
 data const& reference(std::size_t n) { return bench::cached<data>(n); }
+bench::checker const check{problem, "gradient", reference};
 
 // ---- function_simd and handwritten_simd: one fused Highway loop, masked tail ----
 
@@ -93,29 +93,20 @@ double grad_simd(double const* x, double* g, std::size_t n) {
 
 // ---- the benchmarks ----
 
-void check(char const* impl, std::size_t n, double value) {
-  bench::check(bench::name(problem, impl, n), "value", value, reference(n).value);
-}
-void check(char const* impl, std::size_t n, double value, double const* grad) {
-  check(impl, n, value);
-  bench::check(bench::name(problem, impl, n), "gradient", grad, reference(n).grad.data(), n);
-}
-
 /// Checks run(x), which returns f(x) and writes the gradient into g, then times it.
 template <class Run>
 void verified_timing(benchmark::State& state, char const* impl, std::vector<double>& g, Run run) {
   auto const n = bench::size(state);
   double const* x = reference(n).x.data();
-  check(impl, n, run(x), g.data());
-  bench::time_loop(state, std::tie(x), run, g.data());
+  bench::verified_timing(state, std::tie(x), run, [&](double value) { check(impl, n, value, g.data()); }, g.data());
 }
 
 template <double (*f)(double const*, std::size_t)>
 void bm_function(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   double const* x = reference(n).x.data();
-  check(impl, n, f(x, n));
-  bench::time_loop(state, std::tie(x), [n](double const* xv) { return f(xv, n); });
+  bench::verified_timing(state, std::tie(x), [n](double const* xv) { return f(xv, n); },
+                         [&](double value) { check(impl, n, value); });
 }
 
 template <double (*grad)(double const*, double*, std::size_t)>
@@ -125,18 +116,6 @@ void bm_hand(benchmark::State& state, char const* impl) {
   verified_timing(state, impl, g, [n, gp = g.data()](double const* x) { return grad(x, gp, n); });
 }
 
-/// The inputs as the var's value: runtime extents (tl::dvec) or static ones (tl::vec).
-template <class Value>
-Value as_value(std::vector<double> const& x) {
-  if constexpr (std::is_same_v<Value, tl::dvec<double>>) {
-    return Value(std::span<double const>(x));
-  } else {
-    Value v;
-    std::copy(x.begin(), x.end(), v.data());
-    return v;
-  }
-}
-
 // tapeless with Value = tl::dvec<double>, tapeless_static with Value = tl::vec<double, N>: the
 // latter's values live inside the var and the records, hence the var on the heap and only up to 4096
 // elements (65536 doubles would put megabytes on the stack).
@@ -144,11 +123,10 @@ template <class Value>
 void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   auto const& ref = reference(n);
-  auto const x = std::make_unique<tl::var<Value>>(as_value<Value>(ref.x));
+  auto const x = std::make_unique<tl::var<Value>>(*bench::tapeless_values<Value>(ref.xt));
   auto const y = tl::sum(tl::exp(*x) * *x + tl::sin(*x));
-  auto const run = [&] { return tl::gradient(y, *x); };
-  check(impl, n, tl::value(y), run().data());
-  bench::time_loop(state, std::tie(), run);
+  bench::verified_timing(state, std::tie(), [&] { return tl::gradient(y, *x); },
+                         [&](auto const& g) { check(impl, n, tl::value(y), g.data()); });
 }
 
 #ifdef TAPELESS_BENCH_ADOLC
@@ -176,8 +154,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 void bm_adolc_taping(benchmark::State& state, char const*) {
   auto const n = bench::size(state);
   auto const& ref = reference(n);
-  short const tag = bench::adolc::tag_for("taping/" + std::to_string(n));
-  for (auto _ : state) adolc_tape(ref, n, tag);
+  bench::adolc::time_taping(state, std::to_string(n), [&](short tag) { adolc_tape(ref, n, tag); });
 }
 #endif
 
@@ -253,9 +230,8 @@ int const registered = [] {
   bench::register_sized(problem, "handwritten", bm_hand<grad_plain>);
   bench::register_sized(problem, "handwritten_simd", bm_hand<grad_simd>);
   bench::register_sized(problem, "tapeless", bm_tapeless<tl::dvec<double>>);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 16>>, 16);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 256>>, 256);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 4096>>, 4096);
+  bench::register_static<16, 256, 4096>(problem, "tapeless_static",
+                                        []<std::size_t N> { return bm_tapeless<tl::vec<double, N>>; });
 #ifdef TAPELESS_BENCH_ADOLC
   bench::register_sized(problem, "adolc", bm_adolc);
   bench::register_sized(problem, "adolc_taping", bm_adolc_taping);
@@ -265,12 +241,10 @@ int const registered = [] {
   bench::register_sized(problem, "sacado_fad", bm_sacado_fad, bench::forward_mode_max_inputs);
 #endif
 #ifdef TAPELESS_BENCH_EIGEN
-  bench::register_fixed(problem, "eigen_autodiff", bm_eigen_autodiff<16>, 16);
-  bench::register_fixed(problem, "eigen_autodiff", bm_eigen_autodiff<256>, 256);
+  bench::register_static<16, 256>(problem, "eigen_autodiff", []<std::size_t N> { return bm_eigen_autodiff<N>; });
 #endif
 #ifdef TAPELESS_BENCH_CERES
-  bench::register_fixed(problem, "ceres_jet", bm_ceres_jet<16>, 16);
-  bench::register_fixed(problem, "ceres_jet", bm_ceres_jet<256>, 256);
+  bench::register_static<16, 256>(problem, "ceres_jet", []<std::size_t N> { return bm_ceres_jet<N>; });
 #endif
   return 0;
 }();

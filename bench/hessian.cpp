@@ -43,45 +43,14 @@ void hess_plain(double const* a, double const* x, double* h) {
   for (std::size_t j = 0; j < n; ++j) h[j * n + j] += 1;
 }
 
-struct data {
-  std::vector<double> a, x0;  // A row-major, and where the Hessian is taken
-  tl::dmat<double> ad;        // the same numbers for tapeless
-  tl::dvec<double> xd;
-  std::vector<double> ref;    // the closed form at x0
-  explicit data(std::size_t) : a(n * n), x0(n), ad(n, n), xd(n), ref(n * n) {
-    bench::uniform u(19);
-    for (auto& v : a) v = u(-0.3, 0.3);
-    for (auto& v : x0) v = u(-1.0, 1.0);
-    std::copy(a.begin(), a.end(), ad.data());
-    std::copy(x0.begin(), x0.end(), xd.data());
-    hess_plain(a.data(), x0.data(), ref.data());
-  }
-};
-
-data const& reference() { return bench::cached<data>(n); }
-
-void check(char const* impl, double const* h) {
-  bench::check(bench::name(problem, impl, n), "Hessian (row-major)", h, reference().ref.data(), n * n);
-}
-
-/// Checks eval(a, x, h) (which fills h row-major), then times it.
-template <class Eval>
-void verified_timing(benchmark::State& state, char const* impl, Eval eval) {
-  auto const& d = reference();
-  double const* a = d.a.data();
-  std::array<double, n> x;
-  std::copy(d.x0.begin(), d.x0.end(), x.begin());
-  std::vector<double> hv(n * n);
-  double* h = hv.data();
-  eval(a, x, h);
-  check(impl, h);
-  bench::time_loop(state, std::tie(a, x), [&eval, h](double const* av, std::array<double, n> const& xv) {
-    eval(av, xv, h);
-  }, h);
+/// A (m), x0 where the Hessian is taken, and the closed form there.
+bench::matrix_problem<n> const& reference() {
+  static bench::matrix_problem<n> const d(problem, "Hessian (row-major)", 19, 0.3, hess_plain);
+  return d;
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {
-  verified_timing(state, impl,
+  reference().verified_timing(state, impl,
                   [](double const* a, std::array<double, n> const& x, double* h) { hess_plain(a, x.data(), h); });
 }
 
@@ -90,16 +59,12 @@ void bm_handwritten(benchmark::State& state, char const* impl) {
 /// of f); A's doubles scale the duals' tangents in the product, forward and backward.
 void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const& d = reference();
-  auto const as = bench::tapeless_values<tl::mat<double, n, n>>(d.ad);
+  auto const as = bench::tapeless_values<tl::mat<double, n, n>>(d.md);
   auto const& A = *as;
   auto f = [&A](auto const& x) { return tl::sum(tl::log1p(tl::exp(tl::matmul(tl::constant_ref(A), x)))) + 0.5 * tl::sum(x * x); };
   tl::vec<double, n> x = *bench::tapeless_values<tl::vec<double, n>>(d.xd);
   auto const run = [&f](tl::vec<double, n> const& at) { return tl::hessian(f)(at); };
-  {
-    auto const h = run(x);
-    check(impl, h.data());
-  }
-  bench::time_loop(state, std::tie(x), run);
+  bench::verified_timing(state, std::tie(x), run, [impl](auto const& h) { reference().check(impl, h.data()); });
 }
 
 /// f for the peers' scalar types. Eigen's AutoDiffScalar has no log1p: log(1 + exp(z)) there.
@@ -121,7 +86,7 @@ void adolc_tape(short tag) {
   bench::adolc::trace_on_in_memory(tag, 2 * n * n + 8 * n);
   std::array<adouble, n> x;
   for (std::size_t j = 0; j < n; ++j) x[j] <<= d.x0[j];
-  adouble l = f_generic<adouble>(d.a.data(), x.data(), [](adouble const& z) -> adouble { return log(1.0 + exp(z)); });
+  adouble l = f_generic<adouble>(d.m.data(), x.data(), [](adouble const& z) -> adouble { return log(1.0 + exp(z)); });
   double lv;
   l >>= lv;
   trace_off();
@@ -131,25 +96,16 @@ void adolc_tape(short tag) {
 /// check mirrors it into the upper one (outside the timing).
 void bm_adolc(benchmark::State& state, char const* impl) {
   short const tag = bench::adolc::taped("hessian", adolc_tape);
-  auto const& d = reference();
-  std::array<double, n> x;
-  std::copy(d.x0.begin(), d.x0.end(), x.begin());
-  std::vector<double> hv(n * n);
-  std::array<double*, n> rows;
-  for (std::size_t i = 0; i < n; ++i) rows[i] = hv.data() + i * n;
-  double* h = hv.data();
-  double** r = rows.data();
-  ::hessian(tag, n, x.data(), r);
-  {
-    std::vector<double> full(hv);
-    for (std::size_t i = 0; i < n; ++i)
-      for (std::size_t j = i + 1; j < n; ++j) full[i * n + j] = full[j * n + i];
-    check(impl, full.data());
-  }
   // ::hessian takes x as double* but only reads it.
-  bench::time_loop(state, std::tie(x), [tag, r](std::array<double, n> const& xv) {
-    ::hessian(tag, n, const_cast<double*>(xv.data()), r);
-  }, h);
+  bench::adolc::verified_matrix_timing<n>(
+      state, reference().x0,
+      [tag](double const* x, double** rows) { ::hessian(tag, n, const_cast<double*>(x), rows); },
+      [impl](double const* h) {
+        std::vector<double> full(h, h + n * n);
+        for (std::size_t i = 0; i < n; ++i)
+          for (std::size_t j = i + 1; j < n; ++j) full[i * n + j] = full[j * n + i];
+        reference().check(impl, full.data());
+      });
 }
 #endif
 
@@ -158,7 +114,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 /// AutoDiffScalars (fixed sizes: 32 inner and 32 outer directions). H_ij is the inner derivative j of
 /// the outer derivative i.
 void bm_eigen_autodiff(benchmark::State& state, char const* impl) {
-  verified_timing(state, impl, [](double const* a, std::array<double, n> const& xv, double* h) {
+  reference().verified_timing(state, impl, [](double const* a, std::array<double, n> const& xv, double* h) {
     using inner = Eigen::AutoDiffScalar<Eigen::Matrix<double, n, 1>>;
     using outer = Eigen::AutoDiffScalar<Eigen::Matrix<inner, n, 1>>;
     std::array<outer, n> x;

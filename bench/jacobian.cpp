@@ -21,60 +21,29 @@ namespace {
 char const* const problem = "jacobian";
 constexpr std::size_t n = 64;  // inputs and outputs
 
-struct data {
-  std::vector<double> w, x0;  // W row-major, and where the Jacobian is taken
-  tl::dmat<double> wd;        // the same numbers for tapeless
-  tl::dvec<double> xd;
-  std::vector<double> ref;    // the closed form at x0
-  explicit data(std::size_t) : w(n * n), x0(n), wd(n, n), xd(n), ref(n * n) {
-    bench::uniform u(17);
-    for (auto& v : w) v = u(-0.2, 0.2);
-    for (auto& v : x0) v = u(-1.0, 1.0);
-    std::copy(w.begin(), w.end(), wd.data());
-    std::copy(x0.begin(), x0.end(), xd.data());
-    jac_plain(w.data(), x0.data(), ref.data());
+/// The closed form: row i is (1 - t_i^2) times row i of W, plus cos(x_i) x_i + sin(x_i) on the diagonal.
+void jac_plain(double const* w, double const* x, double* jac) {
+  for (std::size_t i = 0; i < n; ++i) {
+    double const* wi = w + i * n;
+    double z = 0;
+    for (std::size_t j = 0; j < n; ++j) z += wi[j] * x[j];
+    double const t = std::tanh(z);
+    double const d = 1 - t * t;
+    double* ji = jac + i * n;
+    for (std::size_t j = 0; j < n; ++j) ji[j] = d * wi[j];
+    ji[i] += std::cos(x[i]) * x[i] + std::sin(x[i]);
   }
-
-  /// The closed form: row i is (1 - t_i^2) times row i of W, plus cos(x_i) x_i + sin(x_i) on the diagonal.
-  static void jac_plain(double const* w, double const* x, double* jac) {
-    for (std::size_t i = 0; i < n; ++i) {
-      double const* wi = w + i * n;
-      double z = 0;
-      for (std::size_t j = 0; j < n; ++j) z += wi[j] * x[j];
-      double const t = std::tanh(z);
-      double const d = 1 - t * t;
-      double* ji = jac + i * n;
-      for (std::size_t j = 0; j < n; ++j) ji[j] = d * wi[j];
-      ji[i] += std::cos(x[i]) * x[i] + std::sin(x[i]);
-    }
-  }
-};
-
-data const& reference() { return bench::cached<data>(n); }
-
-void check(char const* impl, double const* jac) {
-  bench::check(bench::name(problem, impl, n), "Jacobian (row-major)", jac, reference().ref.data(), n * n);
 }
 
-/// Checks eval(w, x, jac) (which fills jac), then times it.
-template <class Eval>
-void verified_timing(benchmark::State& state, char const* impl, Eval eval) {
-  auto const& d = reference();
-  double const* w = d.w.data();
-  std::array<double, n> x;
-  std::copy(d.x0.begin(), d.x0.end(), x.begin());
-  std::vector<double> jac(n * n);
-  double* out = jac.data();
-  eval(w, x, out);
-  check(impl, out);
-  bench::time_loop(state, std::tie(w, x), [&eval, out](double const* wv, std::array<double, n> const& xv) {
-    eval(wv, xv, out);
-  }, out);
+/// W (m), x0 where the Jacobian is taken, and the closed form there.
+bench::matrix_problem<n> const& reference() {
+  static bench::matrix_problem<n> const d(problem, "Jacobian (row-major)", 17, 0.2, jac_plain);
+  return d;
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {
-  verified_timing(state, impl, [](double const* w, std::array<double, n> const& x, double* jac) {
-    data::jac_plain(w, x.data(), jac);
+  reference().verified_timing(state, impl, [](double const* w, std::array<double, n> const& x, double* jac) {
+    jac_plain(w, x.data(), jac);
   });
 }
 
@@ -83,7 +52,7 @@ void bm_handwritten(benchmark::State& state, char const* impl) {
 template <bool Forward, class X, class WV>
 void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const& d = reference();
-  auto const ws = bench::tapeless_values<WV>(d.wd);
+  auto const ws = bench::tapeless_values<WV>(d.md);
   auto const& W = *ws;
   // tl::constant_ref(W) refers to W; tl::matmul(W, x) would copy the 32 KB matrix into the
   // expression at every call of f (docs/guide.md, "What runs fast").
@@ -95,11 +64,7 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
     else
       return tl::jacrev(f)(at);
   };
-  {
-    auto const jac = run(x);
-    check(impl, jac.data());
-  }
-  bench::time_loop(state, std::tie(x), run);
+  bench::verified_timing(state, std::tie(x), run, [impl](auto const& jac) { reference().check(impl, jac.data()); });
 }
 
 /// y = tanh(W x) + sin(x) * x for the peers' scalar types (T(...) evaluates expression-template results).
@@ -119,7 +84,7 @@ void adolc_tape(short tag) {
   bench::adolc::trace_on_in_memory(tag, 2 * n * n + 8 * n);
   std::array<adouble, n> x, y;
   for (std::size_t j = 0; j < n; ++j) x[j] <<= d.x0[j];
-  map<adouble>(d.w.data(), x.data(), y.data());
+  map<adouble>(d.m.data(), x.data(), y.data());
   for (std::size_t i = 0; i < n; ++i) {
     double yv;
     y[i] >>= yv;
@@ -131,25 +96,15 @@ void adolc_tape(short tag) {
 /// one vector forward pass of 64 directions.
 void bm_adolc(benchmark::State& state, char const* impl) {
   short const tag = bench::adolc::taped("jacobian", adolc_tape);
-  auto const& d = reference();
-  std::array<double, n> x;
-  std::copy(d.x0.begin(), d.x0.end(), x.begin());
-  std::vector<double> jac(n * n);
-  std::array<double*, n> rows;
-  for (std::size_t i = 0; i < n; ++i) rows[i] = jac.data() + i * n;
-  double* out = jac.data();
-  double** r = rows.data();
-  ::jacobian(tag, n, n, x.data(), r);
-  check(impl, out);
-  bench::time_loop(state, std::tie(x), [tag, r](std::array<double, n> const& xv) {
-    ::jacobian(tag, n, n, xv.data(), r);
-  }, out);
+  bench::adolc::verified_matrix_timing<n>(
+      state, reference().x0, [tag](double const* x, double** rows) { ::jacobian(tag, n, n, x, rows); },
+      [impl](double const* jac) { reference().check(impl, jac); });
 }
 #endif
 
 #ifdef TAPELESS_BENCH_EIGEN
 void bm_eigen_autodiff(benchmark::State& state, char const* impl) {
-  verified_timing(state, impl, [](double const* w, std::array<double, n> const& xv, double* jac) {
+  reference().verified_timing(state, impl, [](double const* w, std::array<double, n> const& xv, double* jac) {
     using ad = Eigen::AutoDiffScalar<Eigen::Matrix<double, n, 1>>;
     std::array<ad, n> x, y;
     for (std::size_t j = 0; j < n; ++j) x[j] = ad(xv[j], n, static_cast<int>(j));
@@ -162,7 +117,7 @@ void bm_eigen_autodiff(benchmark::State& state, char const* impl) {
 
 #ifdef TAPELESS_BENCH_CERES
 void bm_ceres_jet(benchmark::State& state, char const* impl) {
-  verified_timing(state, impl, [](double const* w, std::array<double, n> const& xv, double* jac) {
+  reference().verified_timing(state, impl, [](double const* w, std::array<double, n> const& xv, double* jac) {
     using jet = ceres::Jet<double, n>;
     std::array<jet, n> x, y;
     for (std::size_t j = 0; j < n; ++j) x[j] = jet(xv[j], static_cast<int>(j));

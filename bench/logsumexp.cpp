@@ -25,7 +25,7 @@ std::vector<double> inputs(std::size_t n) {
 
 struct result {
   double value;
-  std::vector<double> gradient;
+  std::vector<double> g;  // the gradient
 };
 
 result grad_plain(std::vector<double> const& x) {
@@ -64,21 +64,17 @@ result grad_simd(std::vector<double> const& x) {
   return {m + std::log(s), std::move(g)};
 }
 
-void check(char const* impl, std::size_t n, double value, double const* g) {
-  auto const want = grad_plain(inputs(n));
-  bench::check(bench::name(problem, impl, n), "value", value, want.value);
-  bench::check(bench::name(problem, impl, n), "gradient", g, want.gradient.data(), n);
+result const& reference(std::size_t n) {
+  return bench::cached(n, [](std::size_t size) { return grad_plain(inputs(size)); });
 }
+bench::checker const check{problem, "gradient", reference};
 
 template <result (*Grad)(std::vector<double> const&)>
 void bm_direct(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
   auto x = inputs(n);
-  {
-    auto const r = Grad(x);
-    check(impl, n, r.value, r.gradient.data());
-  }
-  bench::time_loop(state, std::tie(x), [](std::vector<double> const& v) { return Grad(v); });
+  bench::verified_timing(state, std::tie(x), [](std::vector<double> const& v) { return Grad(v); },
+                         [&](result const& r) { check(impl, n, r); });
 }
 
 template <bool Spelled, bool OneSweep = true>

@@ -74,8 +74,7 @@ struct data {
   result ref;
   data() {
     bench::uniform u(5);
-    for (auto* m : {&a, &b, &c})
-      for (auto& x : *m) x = u(-1.0, 1.0);
+    for (auto* m : {&a, &b, &c}) u.fill(*m, -1.0, 1.0);
     ref.g.resize(2 * nn);
     ref.value = grad_plain(a.data(), b.data(), c.data(), ref.g.data(), ref.g.data() + nn);
   }
@@ -101,8 +100,8 @@ void bm_function(benchmark::State& state, char const* impl) {
   auto const run = [](matrix const& a, matrix const& b, matrix const& c) {
     return f_plain(a.data(), b.data(), c.data());
   };
-  bench::check(who(impl), "value", run(a, b, c), d.ref.value);
-  bench::time_loop(state, std::tie(a, b, c), run);
+  bench::verified_timing(state, std::tie(a, b, c), run,
+                         [&](double value) { bench::check(who(impl), "value", value, d.ref.value); });
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {
@@ -111,8 +110,9 @@ void bm_handwritten(benchmark::State& state, char const* impl) {
   auto const run = [&ga, &gb](matrix const& a, matrix const& b, matrix const& c) {
     return grad_plain(a.data(), b.data(), c.data(), ga.data(), gb.data());
   };
-  check(impl, run(a, b, c), ga.data(), gb.data());
-  bench::time_loop(state, std::tie(a, b, c), run, ga.data(), gb.data());
+  bench::verified_timing(
+      state, std::tie(a, b, c), run, [&](double value) { check(impl, value, ga.data(), gb.data()); }, ga.data(),
+      gb.data());
 }
 
 void bm_tapeless(benchmark::State& state, char const* impl) {
@@ -124,12 +124,11 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
   std::copy(d.c.begin(), d.c.end(), c.data());
   tl::var<mat> a{a0}, b{b0};
   auto const l = tl::sum(tl::square(tl::matmul(a, b) - tl::constant_ref(c)));
-  auto const run = [&] { return tl::gradient(l, tl::wrt(a, b)); };
-  {
-    auto const [ga, gb] = run();
-    check(impl, tl::value(l), ga.data(), gb.data());
-  }
-  bench::time_loop(state, std::tie(), run);
+  bench::verified_timing(state, std::tie(), [&] { return tl::gradient(l, tl::wrt(a, b)); },
+                         [&](auto const& g) {
+                           auto const& [ga, gb] = g;
+                           check(impl, tl::value(l), ga.data(), gb.data());
+                         });
 }
 
 /// L for a scalar type T: the same loops as f_plain.
@@ -169,8 +168,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
 }
 
 void bm_adolc_taping(benchmark::State& state, char const*) {
-  short const tag = bench::adolc::tag_for("taping");
-  for (auto _ : state) adolc_tape(tag);
+  bench::adolc::time_taping(state, "", [](short tag) { adolc_tape(tag); });
 }
 #endif
 
@@ -191,8 +189,8 @@ void bm_sacado(benchmark::State& state, char const* impl) {
   };
   double const* av = d.a.data();
   double const* bv = d.b.data();
-  check(impl, run(av, bv), g.data(), g.data() + nn);
-  bench::time_loop(state, std::tie(av, bv), run, g.data());
+  bench::verified_timing(
+      state, std::tie(av, bv), run, [&](double value) { check(impl, value, g.data(), g.data() + nn); }, g.data());
 }
 #endif
 

@@ -20,7 +20,8 @@ double const half_log_2pi = 0.5 * std::log(2 * std::numbers::pi);
 double const mu0 = 0.5, sigma0 = 1.5;  // where the gradient is taken
 
 struct result {
-  double value, dmu, dsigma;
+  double value;
+  double g[2];  // dl/dmu, dl/dsigma
 };
 
 // ---- function and handwritten: plain loops ----
@@ -103,34 +104,23 @@ struct data {
   tl::dvec<double> xt;  // the same numbers for tapeless::constant_ref
   result ref;
   explicit data(std::size_t n) : x(n), xt(n) {
-    bench::uniform u(2);
     // Not centred on mu0 or scaled by sigma0, so neither derivative is near zero.
-    for (auto& xi : x) xi = u(-1.0, 3.0);
+    bench::uniform(2).fill(x, -1.0, 3.0);
     for (std::size_t i = 0; i < n; ++i) xt[i] = x[i];
     ref = grad_plain(x.data(), n, mu0, sigma0);
   }
 };
 
-data const& reference(std::size_t n) { return bench::cached<data>(n); }
-
-void check(char const* impl, std::size_t n, double value) {
-  bench::check(bench::name(problem, impl, n), "value", value, reference(n).ref.value);
-}
-void check(char const* impl, std::size_t n, result const& r) {
-  auto const& ref = reference(n).ref;
-  check(impl, n, r.value);
-  double const g[2] = {r.dmu, r.dsigma}, want[2] = {ref.dmu, ref.dsigma};
-  bench::check(bench::name(problem, impl, n), "gradient (mu, sigma)", g, want, 2);
-}
+result const& reference(std::size_t n) { return bench::cached<data>(n).ref; }
+bench::checker const check{problem, "gradient (mu, sigma)", reference};
 
 /// Checks eval(x, mu, sigma) -> result (or -> double, the value only), then times it.
 template <class Eval>
 void verified_timing(benchmark::State& state, char const* impl, Eval eval) {
   auto const n = bench::size(state);
-  double const* x = reference(n).x.data();
+  double const* x = bench::cached<data>(n).x.data();
   double mu = mu0, sigma = sigma0;
-  check(impl, n, eval(x, mu, sigma));
-  bench::time_loop(state, std::tie(x, mu, sigma), eval);
+  bench::verified_timing(state, std::tie(x, mu, sigma), eval, [&](auto const& r) { check(impl, n, r); });
 }
 
 /// function, function_simd, handwritten and handwritten_simd.
@@ -145,15 +135,14 @@ template <class Xs>
 void bm_tapeless(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   tl::var<double> mu{mu0}, sigma{sigma0};
-  auto const xs = bench::tapeless_values<Xs>(reference(n).xt);
+  auto const xs = bench::tapeless_values<Xs>(bench::cached<data>(n).xt);
   auto const x = tl::constant_ref(*xs);
   auto const l = tl::sum(-0.5 * tl::square((x - mu) / sigma) - tl::log(sigma) - half_log_2pi);
-  auto const run = [&] { return tl::gradient(l, tl::wrt(mu, sigma)); };
-  {
-    auto const [gmu, gsigma] = run();
-    check(impl, n, {tl::value(l), gmu, gsigma});
-  }
-  bench::time_loop(state, std::tie(), run);
+  bench::verified_timing(state, std::tie(), [&] { return tl::gradient(l, tl::wrt(mu, sigma)); },
+                         [&](auto const& g) {
+                           auto const [gmu, gsigma] = g;
+                           check(impl, n, result{tl::value(l), gmu, gsigma});
+                         });
 }
 
 // The peers are written as their users write loops: log(sigma) once, outside the loop.
@@ -178,15 +167,14 @@ void adolc_tape(double const* x, std::size_t n, short tag) {
 void bm_adolc(benchmark::State& state, char const* impl) {
   auto const n = bench::size(state);
   short const tag = bench::adolc::taped("gradient/" + std::to_string(n),
-                                        [&](short t) { adolc_tape(reference(n).x.data(), n, t); });
+                                        [&](short t) { adolc_tape(bench::cached<data>(n).x.data(), n, t); });
   double p[2] = {mu0, sigma0}, g[2];
-  bench::adolc::verified_timing(state, tag, 2, p, g, [&](double v) { check(impl, n, {v, g[0], g[1]}); });
+  bench::adolc::verified_timing(state, tag, 2, p, g, [&](double v) { check(impl, n, v, g); });
 }
 void bm_adolc_taping(benchmark::State& state, char const*) {
   auto const n = bench::size(state);
-  auto const* x = reference(n).x.data();
-  short const tag = bench::adolc::tag_for("taping/" + std::to_string(n));
-  for (auto _ : state) adolc_tape(x, n, tag);
+  auto const* x = bench::cached<data>(n).x.data();
+  bench::adolc::time_taping(state, std::to_string(n), [&](short tag) { adolc_tape(x, n, tag); });
 }
 #endif
 
@@ -262,9 +250,8 @@ int const registered = [] {
   bench::register_sized(problem, "handwritten", bm_direct<grad_plain>);
   bench::register_sized(problem, "handwritten_simd", bm_direct<grad_simd>);
   bench::register_sized(problem, "tapeless", bm_tapeless<tl::dvec<double>>);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 16>>, 16);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 256>>, 256);
-  bench::register_fixed(problem, "tapeless_static", bm_tapeless<tl::vec<double, 4096>>, 4096);
+  bench::register_static<16, 256, 4096>(problem, "tapeless_static",
+                                        []<std::size_t N> { return bm_tapeless<tl::vec<double, N>>; });
 #ifdef TAPELESS_BENCH_ADOLC
   bench::register_sized(problem, "adolc", bm_adolc);
   bench::register_sized(problem, "adolc_taping", bm_adolc_taping);

@@ -192,35 +192,30 @@ struct adjoint {
   }
 };
 
+/// The hand-written adjoint's answer for n steps.
 result const& reference(std::size_t n) {
-  static std::map<std::size_t, result> refs;
-  auto it = refs.find(n);
-  if (it == refs.end()) {
+  return bench::cached(n, [](std::size_t steps) {
     std::vector<double> states;
-    it = refs.emplace(n, adjoint{}.run(n, states)).first;
-  }
-  return it->second;
+    return adjoint{}.run(steps, states);
+  });
 }
+bench::checker const check{problem, "gradient (q0, v0, k, k3, c)", reference};
 
-void check(char const* impl, std::size_t n, double value) {
-  bench::check(bench::name(problem, impl, n), "value", value, reference(n).value);
-}
-void check(char const* impl, std::size_t n, result const& r) {
-  check(impl, n, r.value);
-  bench::check(bench::name(problem, impl, n), "gradient (q0, v0, k, k3, c)", r.g, reference(n).g, inputs);
+/// Checks run(n) -> result (or -> double, the value only) for the benchmark's number of steps n, then
+/// times it (n hidden from the optimiser).
+template <class Run>
+void verified_timing(benchmark::State& state, char const* impl, Run run) {
+  std::size_t n = bench::size(state);
+  bench::verified_timing(state, std::tie(n), run, [&](auto const& r) { check(impl, n, r); });
 }
 
 void bm_function(benchmark::State& state, char const* impl) {
-  std::size_t n = bench::size(state);
-  check(impl, n, run_function(n));
-  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return run_function(steps); });
+  verified_timing(state, impl, [](std::size_t steps) { return run_function(steps); });
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {
-  std::size_t n = bench::size(state);
   std::vector<double> states;
-  check(impl, n, adjoint{}.run(n, states));
-  bench::time_loop(state, std::tie(n), [&](std::size_t steps) { return adjoint{}.run(steps, states); });
+  verified_timing(state, impl, [&](std::size_t steps) { return adjoint{}.run(steps, states); });
 }
 
 template <bool Checkpointed>
@@ -240,16 +235,17 @@ void bm_tapeless(benchmark::State& state, char const* impl) {
     std::copy(g.begin(), g.end(), r.g);
     return r;
   };
-  {
-    result r = grad();
-    r.value = tl::value(e);
-    check(impl, n, r);
-  }
   double kv = spring::k0;
-  bench::time_loop(state, std::tie(kv), [&](double at_k) {
-    k = at_k;
-    return grad();
-  });
+  bench::verified_timing(
+      state, std::tie(kv),
+      [&](double at_k) {
+        k = at_k;
+        return grad();
+      },
+      [&](result r) {
+        r.value = tl::value(e);
+        check(impl, n, r);
+      });
 }
 
 /// The plain loop, templated over its scalar, on tl::active<double>.
@@ -269,9 +265,7 @@ result active_gradient(std::size_t n) {
   return r;
 }
 void bm_active(benchmark::State& state, char const* impl) {
-  std::size_t n = bench::size(state);
-  check(impl, n, active_gradient(n));
-  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return active_gradient(steps); });
+  verified_timing(state, impl, [](std::size_t steps) { return active_gradient(steps); });
 }
 
 /// The loop on vectors (spring::on_actives), on tl::active<tl::vec<double, 4>>: one recorded statement
@@ -289,9 +283,7 @@ result active_vec_gradient(std::size_t n) {
   return r;
 }
 void bm_active_vec(benchmark::State& state, char const* impl) {
-  std::size_t n = bench::size(state);
-  check(impl, n, active_vec_gradient(n));
-  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return active_vec_gradient(steps); });
+  verified_timing(state, impl, [](std::size_t steps) { return active_vec_gradient(steps); });
 }
 
 #ifdef TAPELESS_BENCH_ADOLC
@@ -317,11 +309,7 @@ void bm_adolc(benchmark::State& state, char const* impl) {
   });
   auto const p = spring::initial_inputs();
   double g[inputs];
-  bench::adolc::verified_timing(state, tag, inputs, p.data(), g, [&](double v) {
-    result r{v, {}};
-    for (std::size_t i = 0; i < inputs; ++i) r.g[i] = g[i];
-    check(impl, n, r);
-  });
+  bench::adolc::verified_timing(state, tag, inputs, p.data(), g, [&](double v) { check(impl, n, v, g); });
 }
 #endif
 
@@ -344,31 +332,22 @@ result sacado_gradient(std::size_t n) {
   return r;
 }
 void bm_sacado(benchmark::State& state, char const* impl) {
-  std::size_t n = bench::size(state);
-  check(impl, n, sacado_gradient(n));
-  bench::time_loop(state, std::tie(n), [](std::size_t steps) { return sacado_gradient(steps); });
+  verified_timing(state, impl, [](std::size_t steps) { return sacado_gradient(steps); });
 }
 #endif
-
-template <class F>
-void register_steps(char const* impl, F fn) {
-  auto* b = benchmark::RegisterBenchmark(bench::name(problem, impl).c_str(),
-                                         [fn, impl](benchmark::State& s) { fn(s, impl); });
-  for (auto n : step_counts) b->Arg(n);
-}
 
 int const registered = [] {
-  register_steps("function", bm_function);
-  register_steps("handwritten", bm_handwritten);
-  register_steps("tapeless", bm_tapeless<false>);
-  register_steps("tapeless_checkpoints", bm_tapeless<true>);
-  register_steps("tapeless_active", bm_active);
-  register_steps("tapeless_active_vec", bm_active_vec);
+  bench::register_at(problem, "function", bm_function, step_counts);
+  bench::register_at(problem, "handwritten", bm_handwritten, step_counts);
+  bench::register_at(problem, "tapeless", bm_tapeless<false>, step_counts);
+  bench::register_at(problem, "tapeless_checkpoints", bm_tapeless<true>, step_counts);
+  bench::register_at(problem, "tapeless_active", bm_active, step_counts);
+  bench::register_at(problem, "tapeless_active_vec", bm_active_vec, step_counts);
 #ifdef TAPELESS_BENCH_ADOLC
-  register_steps("adolc", bm_adolc);
+  bench::register_at(problem, "adolc", bm_adolc, step_counts);
 #endif
 #ifdef TAPELESS_BENCH_SACADO
-  register_steps("sacado", bm_sacado);
+  bench::register_at(problem, "sacado", bm_sacado, step_counts);
 #endif
   return 0;
 }();

@@ -2,6 +2,8 @@
 // and the few helpers their benchmarks share.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdio>
 #include <map>
@@ -80,6 +82,14 @@ short taped(std::string const& key, Record record) {
   return tag;
 }
 
+/// The adolc_taping rows: what recording the tape costs (not a gradient). record(tag) records it at
+/// every iteration, on the tape for "taping/<key>".
+template <class Record>
+void time_taping(benchmark::State& state, std::string const& key, Record record) {
+  short const tag = tag_for("taping/" + key);
+  for (auto _ : state) record(tag);
+}
+
 /// Checks the taped function's value (::function) and gradient at `at` with check(value) (which reads
 /// the n components of g), then times the gradient driver alone: the tape is recorded once, untimed.
 template <class Check>
@@ -90,6 +100,23 @@ void verified_timing(benchmark::State& state, short tag, std::size_t n, double c
   gradient(tag, m, at, g);
   check(value);
   time_loop(state, std::tie(at), [tag, m, g](double const* x) { gradient(tag, m, x, g); }, g);
+}
+
+/// Checks an ADOL-C driver whose answer is an N x N matrix (jacobian, hessian): driver(x, rows) fills it
+/// through the row pointers `rows`. check(answer) sees it (row-major) at x0; then the driver alone is
+/// timed, x the input, on a tape recorded beforehand.
+template <std::size_t N, class Driver, class Check>
+void verified_matrix_timing(benchmark::State& state, std::vector<double> const& x0, Driver driver, Check check) {
+  std::array<double, N> x;
+  std::copy(x0.begin(), x0.end(), x.begin());
+  std::vector<double> answer(N * N);
+  std::array<double*, N> rows;
+  for (std::size_t i = 0; i < N; ++i) rows[i] = answer.data() + i * N;
+  double* out = answer.data();
+  double** r = rows.data();
+  bench::verified_timing(
+      state, std::tie(x), [driver, r](std::array<double, N> const& xv) { driver(xv.data(), r); },
+      [&] { check(static_cast<double const*>(out)); }, out);
 }
 
 }  // namespace adolc

@@ -25,7 +25,7 @@
 namespace {
 
 char const* const problem = "templated_scalar";
-constexpr std::int64_t sizes[] = {10, 100, 1000, 10000};
+constexpr std::int64_t particle_counts[] = {10, 100, 1000, 10000};
 constexpr std::size_t dual_max = 1000;
 
 namespace chain {
@@ -70,40 +70,41 @@ double gradient(std::vector<double> const& q, double* g) {
 
 struct data {
   std::vector<double> q;
-  std::vector<double> g;  // the hand-written gradient
-  double e;
+  double value;           // the hand-written energy and gradient
+  std::vector<double> g;
   explicit data(std::size_t n) : q(n), g(n) {
     bench::uniform u(17);
     for (std::size_t i = 0; i < n; ++i) q[i] = double(i) * chain::rest + u(-0.3, 0.3);
-    e = chain::gradient(q, g.data());
+    value = chain::gradient(q, g.data());
   }
 };
 
-void check(char const* impl, std::size_t n, double value, double const* g) {
-  auto const& d = bench::cached<data>(n);
-  bench::check(bench::name(problem, impl, n), "value", value, d.e);
-  if (g) bench::check(bench::name(problem, impl, n), "gradient", g, d.g.data(), n);
+data const& reference(std::size_t n) { return bench::cached<data>(n); }
+bench::checker const check{problem, "gradient", reference};
+
+/// Checks run(q), which returns the energy and writes the gradient into g, then times it.
+template <class Run>
+void verified_timing(benchmark::State& state, char const* impl, std::vector<double>& g, Run run) {
+  std::size_t const n = bench::size(state);
+  auto q = reference(n).q;
+  bench::verified_timing(state, std::tie(q), run, [&](double e) { check(impl, n, e, g.data()); }, g.data());
 }
 
 void bm_function(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
-  check(impl, n, chain::energy(q), nullptr);
-  bench::time_loop(state, std::tie(q), [](std::vector<double> const& x) { return chain::energy(x); });
+  auto q = reference(n).q;
+  bench::verified_timing(state, std::tie(q), [](std::vector<double> const& x) { return chain::energy(x); },
+                         [&](double e) { check(impl, n, e); });
 }
 
 void bm_handwritten(benchmark::State& state, char const* impl) {
-  std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
-  std::vector<double> g(n);
-  check(impl, n, chain::gradient(q, g.data()), g.data());
-  bench::time_loop(state, std::tie(q), [&](std::vector<double> const& x) { return chain::gradient(x, g.data()); },
-                   g.data());
+  std::vector<double> g(bench::size(state));
+  verified_timing(state, impl, g, [&](std::vector<double> const& x) { return chain::gradient(x, g.data()); });
 }
 
 void bm_active(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
+  auto q = reference(n).q;
   auto const vg = tl::value_and_grad([](auto const& x) { return chain::energy(x); }, tl::active_mode);
   {
     auto const [e, g] = vg(q);
@@ -115,7 +116,6 @@ void bm_active(benchmark::State& state, char const* impl) {
 
 void bm_dual(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
   constexpr std::size_t lanes = 8;
   using D = tl::dual<double, lanes>;
   std::vector<D> x(n);
@@ -133,14 +133,13 @@ void bm_dual(benchmark::State& state, char const* impl) {
     }
     return e;
   };
-  check(impl, n, run(q), g.data());
-  bench::time_loop(state, std::tie(q), run, g.data());
+  verified_timing(state, impl, g, run);
 }
 
 #ifdef TAPELESS_BENCH_ADOLC
 void bm_adolc(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
+  auto q = reference(n).q;
   short const tag = bench::adolc::tag_for(std::string(problem) + "/" + std::to_string(n));
   std::vector<double> g(n);
   auto run = [&](std::vector<double> const& at) {
@@ -154,16 +153,19 @@ void bm_adolc(benchmark::State& state, char const* impl) {
     gradient(tag, static_cast<int>(n), at.data(), g.data());
     return e;
   };
-  check(impl, n, run(q), g.data());
-  bench::adolc::warn_if_on_disk(tag);
-  bench::time_loop(state, std::tie(q), run, g.data());
+  bench::verified_timing(
+      state, std::tie(q), run,
+      [&](double e) {
+        check(impl, n, e, g.data());
+        bench::adolc::warn_if_on_disk(tag);
+      },
+      g.data());
 }
 #endif
 
 #ifdef TAPELESS_BENCH_SACADO
 void bm_sacado(benchmark::State& state, char const* impl) {
   std::size_t const n = bench::size(state);
-  auto q = bench::cached<data>(n).q;
   std::vector<double> g(n);
   auto run = [&](std::vector<double> const& at) {
     using bench::sacado::rad;
@@ -173,29 +175,20 @@ void bm_sacado(benchmark::State& state, char const* impl) {
     for (std::size_t i = 0; i < n; ++i) g[i] = x[i].adj();
     return y.val();
   };
-  check(impl, n, run(q), g.data());
-  bench::time_loop(state, std::tie(q), run, g.data());
+  verified_timing(state, impl, g, run);
 }
 #endif
-
-template <class F>
-void register_sizes(char const* impl, F fn, std::size_t max = SIZE_MAX) {
-  auto* b = benchmark::RegisterBenchmark(bench::name(problem, impl).c_str(),
-                                         [fn, impl](benchmark::State& s) { fn(s, impl); });
-  for (auto n : sizes)
-    if (std::size_t(n) <= max) b->Arg(n);
-}
 
 int const registered = [] {
-  register_sizes("function", bm_function);
-  register_sizes("handwritten", bm_handwritten);
-  register_sizes("tapeless_active", bm_active);
-  register_sizes("tapeless_dual", bm_dual, dual_max);
+  bench::register_at(problem, "function", bm_function, particle_counts);
+  bench::register_at(problem, "handwritten", bm_handwritten, particle_counts);
+  bench::register_at(problem, "tapeless_active", bm_active, particle_counts);
+  bench::register_at(problem, "tapeless_dual", bm_dual, particle_counts, dual_max);
 #ifdef TAPELESS_BENCH_ADOLC
-  register_sizes("adolc", bm_adolc);
+  bench::register_at(problem, "adolc", bm_adolc, particle_counts);
 #endif
 #ifdef TAPELESS_BENCH_SACADO
-  register_sizes("sacado", bm_sacado);
+  bench::register_at(problem, "sacado", bm_sacado, particle_counts);
 #endif
   return 0;
 }();
