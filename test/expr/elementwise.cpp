@@ -1,6 +1,6 @@
 // The laws of the unary elementwise operations (include/tapeless/expr/elementwise.hpp, ops.hpp), part 1:
 // exp, log, log1p, expm1. Value against std::, adjoint against finite differences and the analytic
-// derivative, forward against reverse (test/law.hpp). The other unary ops are in elementwise_trig.cpp,
+// derivative, forward against reverse (test/law/). The other unary ops are in elementwise_trig.cpp,
 // elementwise_algebraic.cpp and elementwise_composite.cpp, the binary ones in elementwise_binary.cpp,
 // elementwise_product.cpp and elementwise_pow_minmax.cpp, selection in select.cpp.
 #define BOOST_TEST_MODULE expr_elementwise
@@ -9,7 +9,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 

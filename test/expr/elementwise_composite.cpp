@@ -1,5 +1,5 @@
 // The laws of the unary elementwise operations, part 4: negation, unary plus, and compositions in which
-// one var is reached along several paths and nodes nest under nodes (test/law.hpp; part 1 in
+// one var is reached along several paths and nodes nest under nodes (test/law/; part 1 in
 // elementwise.cpp says more).
 #define BOOST_TEST_MODULE expr_elementwise_composite
 #include <boost/test/unit_test.hpp>
@@ -9,7 +9,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "law.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/binary.hpp"
 
 using float_types = std::tuple<float, double>;
 

@@ -1,4 +1,4 @@
-// The laws of the unary elementwise operations, part 2: sin, cos, tan, tanh (test/law.hpp; part 1 in
+// The laws of the unary elementwise operations, part 2: sin, cos, tan, tanh (test/law/; part 1 in
 // elementwise.cpp says more).
 #define BOOST_TEST_MODULE expr_elementwise_trig
 #include <boost/test/unit_test.hpp>
@@ -6,7 +6,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <vector>
 
-#include "law.hpp"
+#include "law/dense.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;
