@@ -13,8 +13,8 @@
 
 using float_types = std::tuple<float, double>;
 
-// Each law has its own slot (the second template argument). Slots run on across the four unary files
-// (0-3 here), so that together they put the laws on every static shape for both element types.
+// Each law has its own slot (the second template argument), numbered from 0 in this file; the slot picks
+// the static shape the law also runs on (test/law/shapes.hpp).
 BOOST_AUTO_TEST_SUITE(laws)
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(exp, T, float_types) {

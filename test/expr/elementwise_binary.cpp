@@ -2,7 +2,7 @@
 // + and -. Each law runs with two vars, and (two per law, in rotation over the binary files) with a
 // scalar var broadcast on either side, the same var on both sides, a plain number on either side or a
 // constant value on either side (test/law/). Part 2 (*, /) is elementwise_product.cpp, part 3 (pow,
-// max, min) elementwise_pow_minmax.cpp. Slots run on across the three files.
+// max, min) elementwise_pow_minmax.cpp. Slots are numbered from 0 in each file.
 #define BOOST_TEST_MODULE expr_elementwise_binary
 #include <boost/test/unit_test.hpp>
 

@@ -111,24 +111,29 @@ struct binary_law {
   }
 };
 
+/// The K-th (0 or 1) of the two arrangements beside two_vars that slot `Slot` runs for element type T. Counting
+/// the seven others round, slot s runs numbers 4s and 4s + 1 for double and 4s + 2 and 4s + 3 for float, so
+/// any two consecutive slots of a file run all seven, whatever the other files do.
+template <class T, std::size_t Slot, std::size_t K>
+inline constexpr arrangement more_arrangement =
+    static_cast<arrangement>(1 + (4 * Slot + (std::is_same_v<T, float> ? 2 : 0) + K) % (arrangement_count - 1));
+
 /// A binary elementwise law, op(a, b): two vars at `Depth` on tl::dvec<T> of every size; two more
-/// arrangements (see `arrangement`) picked by `Slot` on tl::dvec<T> of every size; two vars on the other
-/// shape of `Slot`; and the eager path (numbers; a tl::dual<T, 2> seeded in both operands gives both
-/// partials). The consecutive slots of a file cover every arrangement. `dfa` and `dfb`, the analytic
+/// arrangements (see `more_arrangement`) picked by `Slot` on tl::dvec<T> of every size; two vars on the
+/// other shape of `Slot` (walking the list from the back, test/law/shapes.hpp); and the eager path
+/// (numbers; a tl::dual<T, 2> seeded in both operands gives both partials). `dfa` and `dfb`, the analytic
 /// partials, may be empty.
 template <class T, std::size_t Slot, depth Depth = depth::full, class Op>
 void binary(std::string const& name, Op const& op, binary_fn const& f, binary_fn const& dfa, binary_fn const& dfb,
             binary_domains const& d) {
   std::mt19937 gen(fixed_seed);
   binary_law<T, Op> const law{name, op, f, dfa, dfb, d, gen};
-  constexpr auto first = static_cast<arrangement>(1 + Slot % (arrangement_count - 1));
-  constexpr auto second = static_cast<arrangement>(1 + (Slot + 3) % (arrangement_count - 1));
   for (std::size_t n : sizes) {
     law.template run<arrangement::two_vars, Depth>(tl::dvec<T>(n));
-    law.template run<first>(tl::dvec<T>(n));
-    law.template run<second>(tl::dvec<T>(n));
+    law.template run<more_arrangement<T, Slot, 0>>(tl::dvec<T>(n));
+    law.template run<more_arrangement<T, Slot, 1>>(tl::dvec<T>(n));
   }
-  for_other_shapes<T, Slot>([&](auto const& like) { law.template run<arrangement::two_vars>(like); });
+  for_other_shapes<T, Slot, walk::backward>([&](auto const& like) { law.template run<arrangement::two_vars>(like); });
 
   tolerances const tol = tolerances_for<T>();
   report rep(name + " <" + type_name<T>() + "> eager");
