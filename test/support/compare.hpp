@@ -1,7 +1,8 @@
 // test/support/compare.hpp: the tolerances of the test suite, per element type, and the comparisons
 // that use them. A test that compares a computed number with a reference (a closed form, std::, the
 // other mode, central differences) takes its tolerance from `tol<T>` here; a few keep a tighter bound of
-// their own at the call, where the computation is known to hold more digits.
+// their own at the call, where the computation is known to hold more digits. Also the element types
+// every test runs for, and the text a value prints.
 //
 // Relative tolerances apply to max(1, |want|) (REFERENCE_CASES.md): near zero they are absolute.
 //
@@ -21,10 +22,14 @@
 #include <limits>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <vector>
 
 namespace support {
+
+/// The element types the tests run for.
+using float_types = std::tuple<float, double>;
 
 // ---- tolerances ----------------------------------------------------------------------------------------
 
@@ -69,9 +74,10 @@ inline double fd_noise(double fp, double fm, double step) {
 
 // ---- scalar comparisons --------------------------------------------------------------------------------
 
-/// |got - want| <= allowed (infinities must match exactly; NaN never passes).
+/// |got - want| <= allowed (infinities must match exactly, however large `allowed`; NaN never passes).
 inline bool within(double got, double want, double allowed) {
-  return (std::isinf(got) && got == want) || std::abs(got - want) <= allowed;
+  if (std::isinf(got) || std::isinf(want)) return got == want;
+  return std::abs(got - want) <= allowed;
 }
 
 /// The scale a relative tolerance applies to.
@@ -95,6 +101,14 @@ inline boost::test_tools::predicate_result close(double got, double want, double
   boost::test_tools::predicate_result r(false);
   r.message() << mismatch("value", got, want, rel * scale_of(want));
   return r;
+}
+
+/// What `os << v` writes.
+template <class V>
+std::string printed(V const& v) {
+  std::ostringstream os;
+  os << v;
+  return os.str();
 }
 
 // ---- elementwise comparisons ---------------------------------------------------------------------------
