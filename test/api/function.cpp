@@ -22,18 +22,18 @@ void check_grad(X const& x, std::size_t n) {
   auto const gr = tl::grad(f)(x);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(gr)>, X>, "grad has the argument's shape");
   auto const [v, gv] = tl::value_and_grad(f)(x);
-  BOOST_TEST(close(v, f_plain<T>(x, n), T(10) * tol<T>()), "n = " << n);
+  BOOST_TEST(support::close(v, f_plain<T>(x, n), 10 * support::tol<T>.value), "n = " << n);
   T s{};
   for (std::size_t i = 0; i < n; ++i) s += x[i];
   for (std::size_t i = 0; i < n; ++i) {
     T const exact = std::exp(x[i]) * (x[i] + 1) + s;
-    BOOST_TEST(close(gr[i], exact), "n = " << n << ", i = " << i);
-    BOOST_TEST(close(gv[i], exact), "n = " << n << ", i = " << i);
+    BOOST_TEST(support::close(gr[i], exact, support::tol<T>.value), "n = " << n << ", i = " << i);
+    BOOST_TEST(support::close(gv[i], exact, support::tol<T>.value), "n = " << n << ", i = " << i);
     X xp = x, xm = x;
-    xp[i] += fd_step<T>();
-    xm[i] -= fd_step<T>();
-    T const fd = (f_plain<T>(xp, n) - f_plain<T>(xm, n)) / (2 * fd_step<T>());
-    BOOST_TEST(close(gr[i], fd, fd_tol<T>()), "n = " << n << ", i = " << i);
+    xp[i] += T(support::tol<T>.own_fd_step);
+    xm[i] -= T(support::tol<T>.own_fd_step);
+    T const fd = (f_plain<T>(xp, n) - f_plain<T>(xm, n)) / (2 * T(support::tol<T>.own_fd_step));
+    BOOST_TEST(support::close(gr[i], fd, support::tol<T>.fd_own), "n = " << n << ", i = " << i);
   }
 }
 
@@ -53,9 +53,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(value_and_grad_of_a_fused_sum, T, reals) {
     T want{};
     for (std::size_t i = 0; i < n; ++i) {
       want += std::exp(x[i]) * x[i] + std::sin(x[i]);
-      BOOST_TEST(close(gx[i], std::exp(x[i]) * (x[i] + 1) + std::cos(x[i])));
+      BOOST_TEST(support::close(gx[i], std::exp(x[i]) * (x[i] + 1) + std::cos(x[i]), support::tol<T>.value));
     }
-    BOOST_TEST(close(v, want, T(10) * tol<T>()), "n = " << n);
+    BOOST_TEST(support::close(v, want, 10 * support::tol<T>.value), "n = " << n);
   }
 }
 
@@ -70,16 +70,16 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(several_arguments, T, reals) {
   T ew{}, eb{}, ev{};
   for (std::size_t i = 0; i < 5; ++i) {
     T const r = w * x[i] + b;
-    BOOST_TEST(close(gx[i], T(2) * r * w));
+    BOOST_TEST(support::close(gx[i], T(2) * r * w, support::tol<T>.value));
     ew += T(2) * r * x[i];
     eb += T(2) * r;
     ev += r * r;
   }
-  BOOST_TEST(close(gw, ew));
-  BOOST_TEST(close(gb, eb));
+  BOOST_TEST(support::close(gw, ew, support::tol<T>.value));
+  BOOST_TEST(support::close(gb, eb, support::tol<T>.value));
   BOOST_TEST(gu == T(0));
-  BOOST_TEST(close(v, ev));
-  BOOST_TEST(close(std::get<1>(grads), ew));
+  BOOST_TEST(support::close(v, ev, support::tol<T>.value));
+  BOOST_TEST(support::close(std::get<1>(grads), ew, support::tol<T>.value));
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_jacrev_and_jacobian_agree, T, reals) {
@@ -91,9 +91,12 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_jacrev_and_jacobian_agree, T, reals) {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
         T const exact = g_jacobian<T>(x, n, i, j);
-        BOOST_TEST(close(Jf(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
-        BOOST_TEST(close(Jr(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
-        BOOST_TEST(close(J(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(support::close(Jf(i, j), exact, support::tol<T>.value),
+                   "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(support::close(Jr(i, j), exact, support::tol<T>.value),
+                   "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(support::close(J(i, j), exact, support::tol<T>.value),
+                   "n = " << n << ", (" << i << ", " << j << ")");
       }
   };
   {
@@ -119,15 +122,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jvp_and_vjp_against_the_jacobian, T, reals) {
     for (std::size_t k = 0; k < n; ++k) s += x[k];
     for (std::size_t i = 0; i < n; ++i) {
       T const yi = std::tanh(x[i]) * s + x[i];
-      BOOST_TEST(close(y1[i], yi, T(10) * tol<T>()));
-      BOOST_TEST(close(y2[i], yi, T(10) * tol<T>()));
+      BOOST_TEST(support::close(y1[i], yi, 10 * support::tol<T>.value));
+      BOOST_TEST(support::close(y2[i], yi, 10 * support::tol<T>.value));
       T want_jv{}, want_uj{};
       for (std::size_t j = 0; j < n; ++j) {
         want_jv += J(i, j) * v[j];
         want_uj += u[j] * J(j, i);
       }
-      BOOST_TEST(close(jv[i], want_jv, T(10) * tol<T>()), "n = " << n << ", i = " << i);
-      BOOST_TEST(close(uj[i], want_uj, T(10) * tol<T>()), "n = " << n << ", i = " << i);
+      BOOST_TEST(support::close(jv[i], want_jv, 10 * support::tol<T>.value), "n = " << n << ", i = " << i);
+      BOOST_TEST(support::close(uj[i], want_uj, 10 * support::tol<T>.value), "n = " << n << ", i = " << i);
     }
   }
 }
@@ -143,7 +146,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_
   auto check = [&](auto const& J, auto const& x, std::size_t n) {
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j)
-        BOOST_TEST(close(J(i, j), g_jacobian<T>(x, n, i, j)), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(support::close(J(i, j), g_jacobian<T>(x, n, i, j), support::tol<T>.value),
+                   "n = " << n << ", (" << i << ", " << j << ")");
   };
   std::size_t const lanes = 64 / sizeof(T);  // per pass for runtime extents
   for (std::size_t n : {std::size_t(1), lanes - 1, lanes, lanes + 1, 3 * lanes + 2}) {
@@ -194,8 +198,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_
     for (std::size_t k = 0; k < 9; ++k) s += x[k];
     for (std::size_t j = 0; j < 9; ++j) {
       T const want = std::exp(x[j]) * (x[j] + 1) + s;
-      BOOST_TEST(close(G[j], want));
-      BOOST_TEST(close(Gf[j], want));
+      BOOST_TEST(support::close(G[j], want, support::tol<T>.value));
+      BOOST_TEST(support::close(Gf[j], want, support::tol<T>.value));
     }
     // An empty input: an m x 0 Jacobian in either mode (forward still evaluates f once for m).
     tl::dvec<T> const empty(0);
@@ -210,6 +214,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_
     auto tall = [](auto const& t) { return tl::exp(tl::constant(tl::vec<T, 3>{T(1), T(2), T(3)}) * t); };
     auto const d = tl::jacobian(tall)(T(0.5));
     static_assert(std::is_same_v<std::remove_cvref_t<decltype(d)>, tl::vec<T, 3>>);
-    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(close(d[i], T(i + 1) * std::exp(T(i + 1) * T(0.5))));
+    for (std::size_t i = 0; i < 3; ++i)
+      BOOST_TEST(support::close(d[i], T(i + 1) * std::exp(T(i + 1) * T(0.5)), support::tol<T>.value));
   }
 }

@@ -1,5 +1,5 @@
-// Helpers shared by the tests of the function-level API: tolerances, a test point, and the two
-// functions with closed-form derivatives used throughout.
+// Helpers shared by the tests of the function-level API: a test point and the two functions with
+// closed-form derivatives used throughout. (Tolerances and comparisons: test/support/compare.hpp.)
 #pragma once
 
 #include <cmath>
@@ -9,27 +9,11 @@
 
 #include <tapeless/tapeless.hpp>
 
+#include "support/compare.hpp"
+
 namespace {
 
 using reals = std::tuple<float, double>;
-
-template <class T>
-T tol() {
-  return std::is_same_v<T, float> ? T(2e-5) : T(1e-12);
-}
-template <class T>
-bool close(T a, T b, T t = tol<T>()) {
-  return std::abs(a - b) <= t * std::max(T(1), std::max(std::abs(a), std::abs(b)));
-}
-/// Central differences are good to about h^2 and eps / h.
-template <class T>
-T fd_tol() {
-  return std::is_same_v<T, float> ? T(2e-2) : T(1e-6);
-}
-template <class T>
-T fd_step() {
-  return std::is_same_v<T, float> ? T(1e-2) : T(1e-5);
-}
 
 template <class X>
 X point(std::size_t n) {

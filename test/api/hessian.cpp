@@ -19,17 +19,20 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_against_exact_and_differences_of_grad, T, 
     for (std::size_t i = 0; i < n; ++i)
       for (std::size_t j = 0; j < n; ++j) {
         T const exact = (i == j ? std::exp(x[i]) * (x[i] + 2) : T(0)) + T(1);
-        BOOST_TEST(close(H(i, j), exact), "n = " << n << ", (" << i << ", " << j << ")");
+        BOOST_TEST(support::close(H(i, j), exact, support::tol<T>.value),
+                   "n = " << n << ", (" << i << ", " << j << ")");
         BOOST_TEST(H(i, j) == H(j, i));
       }
     for (std::size_t j = 0; j < n; ++j) {
       X xp = x, xm = x;
-      xp[j] += fd_step<T>();
-      xm[j] -= fd_step<T>();
+      xp[j] += T(support::tol<T>.own_fd_step);
+      xm[j] -= T(support::tol<T>.own_fd_step);
       auto const gp = tl::grad(f)(xp);
       auto const gm = tl::grad(f)(xm);
       for (std::size_t i = 0; i < n; ++i)
-        BOOST_TEST(close(H(i, j), (gp[i] - gm[i]) / (2 * fd_step<T>()), fd_tol<T>()), "(" << i << ", " << j << ")");
+        BOOST_TEST(
+            support::close(H(i, j), (gp[i] - gm[i]) / (2 * T(support::tol<T>.own_fd_step)), support::tol<T>.fd_own),
+            "(" << i << ", " << j << ")");
     }
   };
   run(point<tl::vec<T, 5>>(5), 5);  // a static vector: one sweep of 5 tangent lanes
@@ -39,7 +42,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_against_exact_and_differences_of_grad, T, 
 BOOST_AUTO_TEST_CASE_TEMPLATE(hessian_of_a_scalar_function, T, reals) {
   T const x = T(0.8);
   T const h = tl::hessian([](auto const& y) { return tl::sin(y) * y; })(x);
-  BOOST_TEST(close(h, T(2) * std::cos(x) - x * std::sin(x)));
+  BOOST_TEST(support::close(h, T(2) * std::cos(x) - x * std::sin(x), support::tol<T>.value));
 }
 
 
@@ -53,7 +56,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hvp_is_the_hessian_times_the_vector, T, reals) {
     for (std::size_t i = 0; i < n; ++i) {
       T want{};
       for (std::size_t j = 0; j < n; ++j) want += H(i, j) * v[j];
-      BOOST_TEST(close(hv[i], want, T(10) * tol<T>()), "n = " << n << ", i = " << i);
+      BOOST_TEST(support::close(hv[i], want, 10 * support::tol<T>.value), "n = " << n << ", i = " << i);
     }
   }
   auto const xs = point<tl::vec<T, 5>>(5);
@@ -61,10 +64,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hvp_is_the_hessian_times_the_vector, T, reals) {
   auto const hs = tl::hvp(f, xs, e1);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(hs)>, tl::vec<T, 5>>, "hvp has x's shape");
   auto const Hs = tl::hessian(f)(xs);
-  for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(close(hs[i], Hs(i, 1)), "i = " << i);
+  for (std::size_t i = 0; i < 5; ++i) BOOST_TEST(support::close(hs[i], Hs(i, 1), support::tol<T>.value), "i = " << i);
   T const x0 = T(0.8);
-  BOOST_TEST(close(tl::hvp([](auto const& y) { return tl::sin(y) * y; }, x0, T(2)),
-                   T(2) * (T(2) * std::cos(x0) - x0 * std::sin(x0))));
+  BOOST_TEST(support::close(tl::hvp([](auto const& y) { return tl::sin(y) * y; }, x0, T(2)),
+                            T(2) * (T(2) * std::cos(x0) - x0 * std::sin(x0)), support::tol<T>.value));
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(forward_over_reverse_agrees_with_nested_forward, T, reals) {
@@ -89,6 +92,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_over_reverse_agrees_with_nested_forward, T
         xd[k] = D2(D1(x[k], {T(k == i)}), {D1(T(k == j), {T(0)})});
       tl::var<tl::vec<D2, n>> xv{xd};
       D2 const y = tl::value(h(xv));
-      BOOST_TEST(close(H(i, j), y.tangent[0].tangent[0], T(10) * tol<T>()), "(" << i << ", " << j << ")");
+      BOOST_TEST(support::close(H(i, j), y.tangent[0].tangent[0], 10 * support::tol<T>.value),
+                 "(" << i << ", " << j << ")");
     }
 }

@@ -9,16 +9,13 @@
 
 #include <tapeless/tapeless.hpp>
 
+#include "support/compare.hpp"
+
 namespace hana = boost::hana;
 
 namespace {
 
 using reals = std::tuple<float, double>;
-
-template <class T>
-bool close(T a, T b, T rel) {
-  return std::abs(a - b) <= rel * std::max(T(1), std::abs(b));
-}
 
 template <class T>
 auto make_weights(T shift) {
@@ -53,7 +50,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(weights_interpolated_by_a_scalar, T, reals) {
   BOOST_TEST(want == T(3 * 0.75));  // three leaves moved by 0.75
   T const g = tl::grad(interpolate)(T(0.3));
   static_assert(std::is_same_v<decltype(tl::grad(interpolate)(T(0.3))), T>);
-  BOOST_TEST(close(g, want, T(1e-6)));
+  BOOST_TEST(support::close(g, want, T(1e-6)));
 
   // A loss over the interpolated structure: sum of squares of every leaf, against central differences.
   auto loss = [&](auto const& t) {
@@ -72,7 +69,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(weights_interpolated_by_a_scalar, T, reals) {
   double const h = 1e-5;
   double const fd = (plain(0.3 + h) - plain(0.3 - h)) / (2 * h);
   BOOST_TEST(std::abs(exact - fd) <= 1e-8 * std::abs(exact));  // the closed form itself
-  BOOST_TEST(close(tl::grad(loss)(T(0.3)), T(exact), T(std::is_same_v<T, float> ? 1e-5 : 1e-13)));
+  BOOST_TEST(support::close(tl::grad(loss)(T(0.3)), T(exact), T(std::is_same_v<T, float> ? 1e-5 : 1e-13)));
   // And against central differences of the same loss evaluated by tapeless (the structure's outputs
   // summed), in double.
   if constexpr (std::is_same_v<T, double>) {
@@ -110,14 +107,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(structured_arguments_give_gradients_of_the_same_st
     for (std::size_t j = 0; j < 2; ++j) sum_m2 += m(i, j) * m(i, j);
   want_value += sum_m2 * s;
   T const rel = std::is_same_v<T, float> ? T(1e-5) : T(1e-13);
-  BOOST_TEST(close(value, want_value, rel));
+  BOOST_TEST(support::close(value, want_value, rel));
   for (std::size_t i = 0; i < 3; ++i) {
-    BOOST_TEST(close(hana::at_c<0>(g)[i], std::exp(v[i]) * (1 + v[i]), rel));
+    BOOST_TEST(support::close(hana::at_c<0>(g)[i], std::exp(v[i]) * (1 + v[i]), rel));
     BOOST_TEST(hana::at_c<0>(g2)[i] == hana::at_c<0>(g)[i]);
   }
   for (std::size_t i = 0; i < 2; ++i)
-    for (std::size_t j = 0; j < 2; ++j) BOOST_TEST(close(hana::at_c<0>(hana::at_c<1>(g))(i, j), 2 * m(i, j) * s, rel));
-  BOOST_TEST(close(hana::at_c<1>(hana::at_c<1>(g)), sum_m2 + std::cos(s), rel));
+    for (std::size_t j = 0; j < 2; ++j)
+      BOOST_TEST(support::close(hana::at_c<0>(hana::at_c<1>(g))(i, j), 2 * m(i, j) * s, rel));
+  BOOST_TEST(support::close(hana::at_c<1>(hana::at_c<1>(g)), sum_m2 + std::cos(s), rel));
 
   // Central differences, leaf by leaf, in double.
   if constexpr (std::is_same_v<T, double>) {

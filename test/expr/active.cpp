@@ -23,17 +23,9 @@
 
 #include <tapeless/tapeless.hpp>
 
+#include "support/compare.hpp"
+
 namespace {
-
-template <class T>
-bool close(T a, T b, double rel) {
-  return std::abs(double(a) - double(b)) <= rel * std::max({1.0, std::abs(double(a)), std::abs(double(b))});
-}
-
-template <class T>
-constexpr double tol() {
-  return std::is_same_v<T, float> ? 1e-5 : 1e-12;
-}
 
 // ---- User code, written once over its scalar, as it would be for doubles ---------------------
 
@@ -98,21 +90,21 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_templated_model_matches_differences_and_forward_
     tl::active<T> a = T(a0), b = T(b0);
     tl::active<T> const y = model(a, b);
     auto const [ga, gb] = tl::gradient(y, tl::wrt(a, b));
-    BOOST_TEST(close(y.value(), model(T(a0), T(b0)), tol<T>()));
+    BOOST_TEST(support::close(y.value(), model(T(a0), T(b0)), support::tol<T>.value));
 
     // Forward mode on the same template.
     using D = tl::dual<T, 2>;
     D const yd = model(D(T(a0), {T(1), T(0)}), D(T(b0), {T(0), T(1)}));
-    BOOST_TEST(close(ga, yd.tangent[0], tol<T>()));
-    BOOST_TEST(close(gb, yd.tangent[1], tol<T>()));
+    BOOST_TEST(support::close(ga, yd.tangent[0], support::tol<T>.value));
+    BOOST_TEST(support::close(gb, yd.tangent[1], support::tol<T>.value));
 
     // Central differences in double.
     double const h = 1e-6;
     double const fa = (model(a0 + h, b0) - model(a0 - h, b0)) / (2 * h);
     double const fb = (model(a0, b0 + h) - model(a0, b0 - h)) / (2 * h);
     double const rel = std::is_same_v<T, float> ? 1e-4 : 1e-7;
-    BOOST_TEST(close(double(ga), fa, rel));
-    BOOST_TEST(close(double(gb), fb, rel));
+    BOOST_TEST(support::close(double(ga), fa, rel));
+    BOOST_TEST(support::close(double(gb), fb, rel));
   }
 }
 
@@ -124,11 +116,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_vector_of_actives_gives_a_vector_of_gradients, T
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(gq)>, std::vector<T>>);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(gk)>, T>);
   // Compressed springs: d1 = -0.5 (between q0, q1), d3 = -0.75 (q2, q3), d4 = -0.25 (q3, q4).
-  BOOST_TEST(close(e.value(), T(0.5 * 2 * (0.25 + 0.5625 + 0.0625)), tol<T>()));
-  BOOST_TEST(close(gk, T(0.5 * (0.25 + 0.5625 + 0.0625)), tol<T>()));
+  BOOST_TEST(support::close(e.value(), T(0.5 * 2 * (0.25 + 0.5625 + 0.0625)), support::tol<T>.value));
+  BOOST_TEST(support::close(gk, T(0.5 * (0.25 + 0.5625 + 0.0625)), support::tol<T>.value));
   std::vector<double> const expected = {-2 * -0.5, 2 * -0.5, -2 * -0.75, 2 * -0.75 - 2 * -0.25, 2 * -0.25};
-  BOOST_TEST_REQUIRE(gq.size() == expected.size());
-  for (std::size_t i = 0; i < expected.size(); ++i) BOOST_TEST(close(double(gq[i]), expected[i], tol<T>()));
+  BOOST_TEST(support::close_all(gq, expected, support::tol<T>.value));
 
   // std::array, and the gradient alone with respect to one container.
   std::array<tl::active<T>, 3> p = {T(0.0), T(0.5), T(1.25)};
@@ -136,9 +127,9 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(a_vector_of_actives_gives_a_vector_of_gradients, T
   auto const gp = tl::gradient(ep, p);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(gp)>, std::array<T, 3>>);
   // The vector above holds copies, each a value of its own that depends on its original.
-  BOOST_TEST(close(gp[0], T(-2 * -0.5), tol<T>()));
-  BOOST_TEST(close(gp[1], T(2 * -0.5 - 2 * -0.25), tol<T>()));
-  BOOST_TEST(close(gp[2], T(2 * -0.25), tol<T>()));
+  BOOST_TEST(support::close(gp[0], T(-2 * -0.5), support::tol<T>.value));
+  BOOST_TEST(support::close(gp[1], T(2 * -0.5 - 2 * -0.25), support::tol<T>.value));
+  BOOST_TEST(support::close(gp[2], T(2 * -0.25), support::tol<T>.value));
 }
 
 BOOST_AUTO_TEST_CASE(early_returns_and_recursion) {
@@ -146,8 +137,8 @@ BOOST_AUTO_TEST_CASE(early_returns_and_recursion) {
     tl::active<double> x = 1.1;
     tl::active<double> const y = power(x, n);
     double const g = tl::gradient(y, x);
-    BOOST_TEST(close(y.value(), std::pow(1.1, n), 1e-13));
-    BOOST_TEST(close(g, n == 0 ? 0.0 : n * std::pow(1.1, n - 1.0), 1e-13), "n = " << n);
+    BOOST_TEST(support::close(y.value(), std::pow(1.1, n), 1e-13));
+    BOOST_TEST(support::close(g, n == 0 ? 0.0 : n * std::pow(1.1, n - 1.0), 1e-13), "n = " << n);
   }
 }
 
@@ -158,9 +149,9 @@ BOOST_AUTO_TEST_CASE(a_time_loop_of_runtime_length_with_reassignment) {
     tl::active<double> const xn = decay(x0, a, dt, n);
     auto const [g0, ga] = tl::gradient(xn, tl::wrt(x0, a));
     double const q = 1 - 0.7 * dt;
-    BOOST_TEST(close(xn.value(), 2.0 * std::pow(q, n), 1e-12));
-    BOOST_TEST(close(g0, std::pow(q, n), 1e-12));
-    BOOST_TEST(close(ga, n == 0 ? 0.0 : 2.0 * n * std::pow(q, n - 1) * -dt, 1e-12));
+    BOOST_TEST(support::close(xn.value(), 2.0 * std::pow(q, n), 1e-12));
+    BOOST_TEST(support::close(g0, std::pow(q, n), 1e-12));
+    BOOST_TEST(support::close(ga, n == 0 ? 0.0 : 2.0 * n * std::pow(q, n - 1) * -dt, 1e-12));
   }
 }
 
@@ -211,7 +202,7 @@ BOOST_AUTO_TEST_CASE(every_function_found_by_adl) {
                           0.5 / std::sqrt(v) + 1 - std::tanh(v) * std::tanh(v) + 1 + 3 * v * v +
                           std::log(2.0) * std::pow(2.0, v) + std::pow(v, v) * (std::log(v) + 1) +
                           (1 / (1 + std::exp(-v))) * (1 - 1 / (1 + std::exp(-v))) + 1 / (1 + v) + std::exp(v) + 2 * v;
-  BOOST_TEST(close(tl::gradient(y, x), expected, 1e-13));
+  BOOST_TEST(support::close(tl::gradient(y, x), expected, 1e-13));
 }
 
 BOOST_AUTO_TEST_CASE(gradients_with_respect_to_intermediates_and_stop_at) {
@@ -375,7 +366,7 @@ BOOST_AUTO_TEST_CASE(the_function_api_in_active_mode) {
   };
   std::vector<double> const g = tl::grad(f, tl::active_mode)(q);
   BOOST_TEST_REQUIRE(g.size() == q.size());
-  for (std::size_t j = 0; j < q.size(); ++j) BOOST_TEST(close(g[j], reference(j), 1e-14));
+  for (std::size_t j = 0; j < q.size(); ++j) BOOST_TEST(support::close(g[j], reference(j), 1e-14));
   auto const [v, g2] = tl::value_and_grad(f, tl::active_mode)(q);
   BOOST_TEST(v == 3.0 * 0.5 * (0.25 + 0.25));
   BOOST_TEST(g2 == g);
@@ -400,7 +391,7 @@ BOOST_AUTO_TEST_CASE(the_function_api_in_active_mode) {
   BOOST_TEST(Hs(0, 0) == 2 * 0.5);
   BOOST_TEST(Hs(0, 1) == 2 * 1.5);
   BOOST_TEST(Hs(1, 0) == 2 * 1.5);
-  BOOST_TEST(close(Hs(1, 1), -std::sin(0.5), 1e-15));
+  BOOST_TEST(support::close(Hs(1, 1), -std::sin(0.5), 1e-15));
   BOOST_TEST(tl::hessian([](auto x) { return x * x * x; }, tl::active_mode)(2.0) == 12.0);
 
   // A Jacobian by reverse sweeps of the recording, one per output.

@@ -1,6 +1,6 @@
 // The laws of the unary elementwise operations (include/tapeless/expr/elementwise.hpp, ops.hpp), part 1:
 // exp, log, log1p, expm1. Value against std::, adjoint against finite differences and the analytic
-// derivative, forward against reverse (test/law.hpp). The other unary ops are in elementwise_trig.cpp,
+// derivative, forward against reverse (test/law/). The other unary ops are in elementwise_trig.cpp,
 // elementwise_algebraic.cpp and elementwise_composite.cpp, the binary ones in elementwise_binary.cpp,
 // elementwise_product.cpp and elementwise_pow_minmax.cpp, selection in select.cpp.
 #define BOOST_TEST_MODULE expr_elementwise
@@ -9,12 +9,12 @@
 #include <cmath>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 
-// Each law has its own slot (the second template argument). Slots run on across the four unary files
-// (0-3 here), so that together they put the laws on every static shape for both element types.
+// Each law has its own slot (the second template argument), numbered from 0 in this file; the slot picks
+// the static shape the law also runs on (test/law/shapes.hpp).
 BOOST_AUTO_TEST_SUITE(laws)
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(exp, T, float_types) {

@@ -1,8 +1,8 @@
 // The laws of the binary elementwise operations (include/tapeless/expr/elementwise.hpp, ops.hpp), part 1:
 // + and -. Each law runs with two vars, and (two per law, in rotation over the binary files) with a
 // scalar var broadcast on either side, the same var on both sides, a plain number on either side or a
-// constant value on either side (test/law.hpp). Part 2 (*, /) is elementwise_product.cpp, part 3 (pow,
-// max, min) elementwise_pow_minmax.cpp. Slots run on across the three files.
+// constant value on either side (test/law/). Part 2 (*, /) is elementwise_product.cpp, part 3 (pow,
+// max, min) elementwise_pow_minmax.cpp. Slots are numbered from 0 in each file.
 #define BOOST_TEST_MODULE expr_elementwise_binary
 #include <boost/test/unit_test.hpp>
 
@@ -10,7 +10,7 @@
 #include <string>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/binary.hpp"
 
 using float_types = std::tuple<float, double>;
 

@@ -1,4 +1,4 @@
-// The laws of the inverse trigonometric and hyperbolic functions and the other logarithms (test/law.hpp):
+// The laws of the inverse trigonometric and hyperbolic functions and the other logarithms (test/law/):
 // each is one rule in expr/ops.hpp and nothing else, and is checked here in reverse mode, the fused loops,
 // duals, nested duals and jets against a long double reference and central differences.
 #define BOOST_TEST_MODULE expr_functions_inverse
@@ -7,7 +7,7 @@
 #include <cmath>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 using ld = long double;

@@ -1,5 +1,5 @@
 // The laws of the statistical and special functions (softplus, log_sigmoid, erf, erfc, lgamma, digamma)
-// and of atan2 and hypot (test/law.hpp), each one rule in expr/ops.hpp and nothing else; then the jets'
+// and of atan2 and hypot (test/law/), each one rule in expr/ops.hpp and nothing else; then the jets'
 // recurrence through the rules against nested duals and against the hand-written recurrences, the
 // polygamma functions against known constants, and the singular points.
 #define BOOST_TEST_MODULE expr_functions_special
@@ -10,7 +10,8 @@
 #include <numbers>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/binary.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 using ld = long double;

@@ -1,7 +1,7 @@
 // The laws of indexing (include/tapeless/expr/index.hpp): e[i] (an element of a vector, a row of a
 // matrix), e(i, j) and e(i, j, k) on vars and on any expression, matmul results included; value,
 // adjoint against finite differences and the exact one-hot gradient, forward against reverse
-// (test/law.hpp). Indices out of range throw tl::shape_error.
+// (test/law/). Indices out of range throw tl::shape_error.
 #define BOOST_TEST_MODULE expr_index
 #include <boost/test/unit_test.hpp>
 
@@ -11,7 +11,9 @@
 #include <tuple>
 #include <vector>
 
-#include "law.hpp"
+#include "law/check.hpp"
+#include "law/shapes.hpp"
+#include "support/compare.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;
@@ -133,9 +135,10 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_and_reverse_agree_through_indices_of_vars_
         double const xi = double(x0[i]), li = std::exp(xi), l1 = std::exp(double(x0[1]));
         double want = (i == j ? l1 + li * double(x0[n - 1]) : 0.0) + (j == 1 ? xi * l1 : 0.0) +
                       (j == n - 1 ? li : 0.0) + (j == 0 ? 12.0 * 4.0 : 0.0);
-        double const tol = (std::is_same_v<T, float> ? 1e-5 : 1e-12) * (1 + std::abs(want));
-        BOOST_TEST(std::abs(double(fx(i, j)) - want) <= tol, "forward dy" << i << "/dx" << j << ", n = " << n);
-        BOOST_TEST(std::abs(double(rx(i, j)) - want) <= tol, "reverse dy" << i << "/dx" << j << ", n = " << n);
+        BOOST_TEST(support::close(fx(i, j), want, support::tol<T>.value),
+                   "forward dy" << i << "/dx" << j << ", n = " << n);
+        BOOST_TEST(support::close(rx(i, j), want, support::tol<T>.value),
+                   "reverse dy" << i << "/dx" << j << ", n = " << n);
       }
     }
     // The matrix let's elements in reverse mode: dsum(y)/dm(1, 2) = 2 lm(0, 1) sum_i x_0 = 8 n x_0, and

@@ -9,7 +9,7 @@
 #include <tuple>
 #include <type_traits>
 
-#include "law.hpp"
+#include <tapeless/tapeless.hpp>
 
 // An element type that counts its arithmetic, so that "evaluated once" can be checked exactly.
 // (tl::is_element is the customisation point for element types.)

@@ -1,7 +1,7 @@
 // The laws of tl::matmul and tl::transpose (include/tapeless/expr/linalg.hpp, kernels/matmul.hpp):
 // matrix x matrix, matrix x vector, vector x matrix, static shapes from 1x1 to 17x9 * 9x4, runtime
 // shapes, mixed; value against a double reference, adjoint against finite differences and the
-// hand-derived formulas dA = S B^T, dB = A^T S, forward against reverse (test/law.hpp).
+// hand-derived formulas dA = S B^T, dB = A^T S, forward against reverse (test/law/).
 #define BOOST_TEST_MODULE expr_linalg
 #include <boost/test/unit_test.hpp>
 
@@ -10,7 +10,8 @@
 #include <tuple>
 #include <vector>
 
-#include "law.hpp"
+#include "law/check.hpp"
+#include "law/shapes.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;

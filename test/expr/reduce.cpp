@@ -1,6 +1,6 @@
 // The laws of the reductions (include/tapeless/expr/reduce.hpp), part 1: tl::sum, tl::mean, tl::norm,
 // tl::dot, and a mean over an elementwise tree (the fused path). Value against a double reference,
-// adjoint against finite differences and the analytic gradient, forward against reverse (test/law.hpp).
+// adjoint against finite differences and the analytic gradient, forward against reverse (test/law/).
 // Part 2 (max, min, logsumexp) is reduce_extrema.cpp.
 #define BOOST_TEST_MODULE expr_reduce
 #include <boost/test/unit_test.hpp>
@@ -9,7 +9,9 @@
 #include <tuple>
 #include <vector>
 
-#include "law.hpp"
+#include "law/check.hpp"
+#include "law/dense.hpp"
+#include "law/shapes.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;

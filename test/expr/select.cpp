@@ -1,6 +1,6 @@
 // Selection (include/tapeless/expr/elementwise.hpp): comparisons give masks, tl::where picks elementwise,
 // tl::clamp limits; the derivative flows through the chosen branch only. Laws away from the switching
-// points (test/law.hpp), then the switching points themselves.
+// points (test/law/), then the switching points themselves.
 #define BOOST_TEST_MODULE expr_select
 #include <boost/test/unit_test.hpp>
 
@@ -9,7 +9,10 @@
 #include <numbers>
 #include <tuple>
 
-#include "law.hpp"
+#include "law/binary.hpp"
+#include "law/check.hpp"
+#include "law/shapes.hpp"
+#include "law/unary.hpp"
 
 using float_types = std::tuple<float, double>;
 

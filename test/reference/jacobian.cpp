@@ -16,8 +16,6 @@
 
 using reference::close;
 using reference::element_types;
-using reference::near;
-using reference::tolerance;
 
 namespace {
 
@@ -48,7 +46,7 @@ double z_at(std::size_t m, std::size_t n) {
 tl::mat<double, M, N> finite_difference(std::size_t q, std::size_t p) {
   tl::var<tl::mat<double, Q, P>> x{x_value<double>};
   auto y = model(tl::constant(a_value<double>), x, tl::constant(b_value<double>));
-  double const h = 1e-6 * std::max(1.0, std::abs(x_value<double>(q, p)));
+  double const h = support::fd_step(x_value<double>(q, p));
   auto shifted = x_value<double>;
   shifted(q, p) += h;
   x = shifted;
@@ -60,11 +58,6 @@ tl::mat<double, M, N> finite_difference(std::size_t q, std::size_t p) {
   for (std::size_t i = 0; i < M * N; ++i) d.data()[i] = (up.data()[i] - down.data()[i]) / (2 * h);
   return d;
 }
-
-// Finite differences carry about h^2 + eps / h of error: 1e-6 relative for double; a float result
-// against the double differences is good to float precision, so 1e-4 there.
-template <class T>
-constexpr double fd_tolerance = std::is_same_v<T, float> ? 1e-4 : 1e-6;
 
 // The checks work on doubles and are compiled once, not once per element type.
 
@@ -80,8 +73,8 @@ void check_jacobian(std::vector<double> const& J, double tol, double fd_tol) {
         for (std::size_t n = 0; n < N; ++n) {
           BOOST_TEST_CONTEXT("J(" << m << ", " << n << ", " << q << ", " << p << ") = " << at(m, n, q, p)) {
             double const expected = std::cos(z_at(m, n)) * a_value<double>(m, q) * b_value<double>(p, n);
-            BOOST_TEST(near(at(m, n, q, p), expected, tol), "closed form " << expected);
-            BOOST_TEST(near(at(m, n, q, p), fd(m, n), fd_tol), "central difference " << fd(m, n));
+            BOOST_TEST(support::near(at(m, n, q, p), expected, tol), "closed form " << expected);
+            BOOST_TEST(support::near(at(m, n, q, p), fd(m, n), fd_tol), "central difference " << fd(m, n));
           }
         }
     }
@@ -93,14 +86,8 @@ void check_summed(std::vector<double> const& J, std::vector<double> const& g, do
   for (std::size_t i = 0; i < Q * P; ++i) {
     double sum = 0;
     for (std::size_t mn = 0; mn < M * N; ++mn) sum += J[mn * Q * P + i];
-    BOOST_TEST(near(g[i], sum, tol), "gradient element " << i << " = " << g[i] << ", summed Jacobian " << sum);
+    BOOST_TEST(support::near(g[i], sum, tol), "gradient element " << i << " = " << g[i] << ", summed Jacobian " << sum);
   }
-}
-
-void check_equal(std::vector<double> const& got, std::vector<double> const& expected, double tol) {
-  BOOST_REQUIRE_EQUAL(got.size(), expected.size());
-  for (std::size_t i = 0; i < got.size(); ++i)
-    BOOST_TEST(near(got[i], expected[i], tol), "element " << i << " = " << got[i] << ", expected " << expected[i]);
 }
 
 /// The dvec case: y = sin(A x) with A 2 x 3, so J(i, j) = cos(z(i)) A(i, j); g must be J's column sums.
@@ -118,14 +105,14 @@ void check_runtime_jacobian(std::vector<double> const& a, std::vector<double> co
     for (std::size_t i = 0; i < 2; ++i) {
       BOOST_TEST_CONTEXT("J(" << i << ", " << j << ") = " << J[i * 3 + j]) {
         double const expected = std::cos(z(i, j, 0)) * a[i * 3 + j];
-        BOOST_TEST(near(J[i * 3 + j], expected, tol), "closed form " << expected);
-        double const h = 1e-6 * std::max(1.0, std::abs(x[j]));
+        BOOST_TEST(support::near(J[i * 3 + j], expected, tol), "closed form " << expected);
+        double const h = support::fd_step(x[j]);
         double const fd = (std::sin(z(i, j, h)) - std::sin(z(i, j, -h))) / (2 * h);
-        BOOST_TEST(near(J[i * 3 + j], fd, fd_tol), "central difference " << fd);
+        BOOST_TEST(support::near(J[i * 3 + j], fd, fd_tol), "central difference " << fd);
       }
       sum += J[i * 3 + j];
     }
-    BOOST_TEST(near(g[j], sum, tol), "gradient[" << j << "] = " << g[j] << ", summed Jacobian " << sum);
+    BOOST_TEST(support::near(g[j], sum, tol), "gradient[" << j << "] = " << g[j] << ", summed Jacobian " << sum);
   }
 }
 
@@ -142,13 +129,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(case_12_jacobian_of_matrix_by_matrix, T, element_t
 
   auto J = tl::jacobian(y, x);
   static_assert(std::is_same_v<decltype(J), tl::tensor<T, M, N, Q, P>>, "shape(y) ++ shape(x)");
-  check_jacobian(as_doubles(J), tolerance<T>, fd_tolerance<T>);
+  check_jacobian(as_doubles(J), support::tol<T>.value, support::tol<T>.fd);
   // The automatic choice is one of these two; both must give the same Jacobian.
   BOOST_TEST_CONTEXT("forward mode") {
-    check_jacobian(as_doubles(tl::jacobian(y, x, tl::forward_mode)), tolerance<T>, fd_tolerance<T>);
+    check_jacobian(as_doubles(tl::jacobian(y, x, tl::forward_mode)), support::tol<T>.value, support::tol<T>.fd);
   }
   BOOST_TEST_CONTEXT("reverse mode") {
-    check_jacobian(as_doubles(tl::jacobian(y, x, tl::reverse_mode)), tolerance<T>, fd_tolerance<T>);
+    check_jacobian(as_doubles(tl::jacobian(y, x, tl::reverse_mode)), support::tol<T>.value, support::tol<T>.fd);
   }
 }
 
@@ -158,14 +145,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(case_12_summed_jacobian_is_gradient, T, element_ty
   auto const J = as_doubles(tl::jacobian(y, x));
   auto const g = tl::gradient(y, x);
   static_assert(std::is_same_v<std::remove_const_t<decltype(g)>, tl::mat<T, Q, P>>);
-  check_summed(J, as_doubles(g), tolerance<T>);
+  check_summed(J, as_doubles(g), support::tol<T>.value);
 
   // Seeding the gradient with a one-hot weight picks out one slice of the Jacobian.
   tl::mat<T, M, N> one_hot{};
   one_hot(1, 3) = 1;
   auto const slice = as_doubles(tl::gradient(y, x, tl::seeds(one_hot)));
   std::vector<double> const row(J.begin() + (1 * N + 3) * Q * P, J.begin() + (1 * N + 4) * Q * P);
-  check_equal(slice, row, tolerance<T>);
+  BOOST_TEST(support::close_all(slice, row, support::tol<T>.value));
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(case_12_scalar_ends, T, element_types) {
@@ -176,7 +163,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(case_12_scalar_ends, T, element_types) {
   auto const whole = tl::jacobian(tl::sum(y), x);
   static_assert(std::is_same_v<std::remove_const_t<decltype(whole)>, tl::mat<T, Q, P>>);
   auto const g = tl::gradient(y, x);
-  check_equal(as_doubles(whole), as_doubles(g), tolerance<T>);
+  BOOST_TEST(support::close_all(as_doubles(whole), as_doubles(g), support::tol<T>.value));
 
   tl::var<T> s{T(0.5)};
   auto const Js = tl::jacobian(s * tl::constant(a_value<T>), s);
@@ -197,14 +184,14 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(case_12_runtime_extents, T, element_types) {
 
   auto const g = tl::gradient(y, x);
   static_assert(std::is_same_v<std::remove_const_t<decltype(g)>, tl::dvec<T>>);
-  check_runtime_jacobian(as_doubles(a), as_doubles(x.value()), as_doubles(J), as_doubles(g), tolerance<T>,
-                         fd_tolerance<T>);
+  check_runtime_jacobian(as_doubles(a), as_doubles(x.value()), as_doubles(J), as_doubles(g), support::tol<T>.value,
+                         support::tol<T>.fd);
   BOOST_TEST_CONTEXT("forward mode") {
     check_runtime_jacobian(as_doubles(a), as_doubles(x.value()), as_doubles(tl::jacobian(y, x, tl::forward_mode)),
-                           as_doubles(g), tolerance<T>, fd_tolerance<T>);
+                           as_doubles(g), support::tol<T>.value, support::tol<T>.fd);
   }
   BOOST_TEST_CONTEXT("reverse mode") {
     check_runtime_jacobian(as_doubles(a), as_doubles(x.value()), as_doubles(tl::jacobian(y, x, tl::reverse_mode)),
-                           as_doubles(g), tolerance<T>, fd_tolerance<T>);
+                           as_doubles(g), support::tol<T>.value, support::tol<T>.fd);
   }
 }

@@ -6,14 +6,11 @@
 #include <cmath>
 #include <tapeless/tapeless.hpp>
 
+#include "support/compare.hpp"
+
 namespace {
 
 using reals = std::tuple<float, double>;
-
-template <class T>
-T rel_tol() {
-  return std::is_same_v<T, float> ? T(2e-5) : T(1e-13);
-}
 
 // y(x) touches every node family: elementwise, broadcasting, let, reductions, dot, matmul, index,
 // where, stop_gradient, pow with both sides moving.
@@ -39,11 +36,8 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_and_reverse_agree_and_match_differences, T
   auto const Jr = tl::jacobian(y, x, tl::reverse_mode);
   auto const Ja = tl::jacobian(y, x);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(Jf)>, tl::mat<T, 4, 3>>);
-  for (std::size_t k = 0; k < Jf.size(); ++k) {
-    T const scale = std::max(T(1), std::abs(Jr.data()[k]));
-    BOOST_TEST(std::abs(Jf.data()[k] - Jr.data()[k]) <= rel_tol<T>() * 10 * scale);
-    BOOST_TEST(Ja.data()[k] == Jf.data()[k]);  // auto picks forward here (3 inputs < 4 outputs)
-  }
+  BOOST_TEST(support::close_all(Jf, Jr, support::tol<T>.value));
+  BOOST_TEST((Ja == Jf));  // auto picks forward here (3 inputs < 4 outputs)
   // Central differences in double, through the same function on a double var.
   tl::vec<double, 3> const x0{0.5, 1.25, 0.75};
   for (std::size_t j = 0; j < 3; ++j) {
@@ -54,14 +48,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(forward_and_reverse_agree_and_match_differences, T
       auto bd = tl::let(tl::exp(xd) * xd);
       return tl::value(big_function(xd)(bd));
     };
-    double const h = 1e-6;
+    double const h = support::fd_step(x0[j]);
     auto const up = at(h), down = at(-h);
     for (std::size_t i = 0; i < 4; ++i) {
       double const fd = (up[i] - down[i]) / (2 * h);
       // the stop_gradient term has a derivative that is deliberately dropped
       double const dropped = -(std::exp(x0[j]) * (1 + x0[j]));
-      BOOST_TEST(std::abs(double(Jr(i, j)) - (fd - dropped)) <= 1e-6 * std::max(1.0, std::abs(fd)) +
-                                                                    (std::is_same_v<T, float> ? 1e-3 * std::abs(fd) : 0));
+      BOOST_TEST(support::close(Jr(i, j), fd - dropped, support::tol<T>.fd), "(" << i << ", " << j << ")");
     }
   }
 }
@@ -77,8 +70,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(dynamic_shapes_and_lets_as_targets, T, reals) {
   BOOST_TEST((Jr == tl::jacobian(y, x, tl::reverse_mode)));  // auto picks reverse here
   BOOST_TEST(Jf.rows() == 2u);
   BOOST_TEST(Jf.cols() == 5u);
-  for (std::size_t k = 0; k < Jf.size(); ++k)
-    BOOST_TEST(std::abs(Jf.data()[k] - Jr.data()[k]) <= rel_tol<T>() * 10 * std::max(T(1), std::abs(Jr.data()[k])));
+  BOOST_TEST(support::close_all(Jf, Jr, support::tol<T>.value));
   // With respect to the let: d y / d h = A diag(x), in both modes.
   auto const Hf = tl::jacobian(y, h, tl::forward_mode);
   auto const Hr = tl::jacobian(y, h, tl::reverse_mode);
@@ -96,6 +88,5 @@ BOOST_AUTO_TEST_CASE(matrix_against_matrix_is_rank_four_in_both_modes) {
   auto const Jf = tl::jacobian(y, W, tl::forward_mode);
   auto const Jr = tl::jacobian(y, W, tl::reverse_mode);
   static_assert(std::is_same_v<std::remove_cvref_t<decltype(Jf)>, tl::tensor<double, 3, 3, 2, 3>>);
-  for (std::size_t k = 0; k < Jf.size(); ++k)
-    BOOST_TEST(std::abs(Jf.data()[k] - Jr.data()[k]) <= 1e-12 * std::max(1.0, std::abs(Jr.data()[k])));
+  BOOST_TEST(support::close_all(Jf, Jr, support::tol<double>.value));
 }
