@@ -233,8 +233,17 @@ BOOST_AUTO_TEST_CASE(copies_are_deep_and_moves_take_the_storage) {
   BOOST_TEST((d == tl::dmat<double>{{1.0, 2.0}, {3.0, 4.0}}));
   BOOST_TEST(a.size() == 0u);  // NOLINT(bugprone-use-after-move): this is the test
   BOOST_TEST(printed(a) == "[]");
-  // Not checked: rows() and cols() of the moved-from matrix, which today keep the old extents (2, 2)
-  // while size() is 0; only assigning a new value is relied on.
+  // The moved-from matrix is 0 x 0, not its old extents over no storage (a gradient would have
+  // checked those extents, passed, and read through a null pointer).
+  BOOST_TEST(a.rows() == 0u);  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(a.cols() == 0u);  // NOLINT(bugprone-use-after-move)
+  tl::dmat<double> e{{7.0, 8.0, 9.0}};
+  e = std::move(d);
+  BOOST_TEST(e.rows() == 2u);
+  BOOST_TEST(e.cols() == 2u);
+  BOOST_TEST(d.rows() == 0u);  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(d.cols() == 0u);  // NOLINT(bugprone-use-after-move)
+  BOOST_TEST(d.size() == 0u);  // NOLINT(bugprone-use-after-move)
   a = tl::dmat<double>{{5.0}};
   BOOST_TEST((a == tl::dmat<double>{{5.0}}));
 }

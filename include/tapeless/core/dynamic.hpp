@@ -88,6 +88,19 @@ class dmat {
   /// tl::shape_error); a tl::mat<T, R, C> converts implicitly.
   dmat() = default;
   dmat(std::size_t r, std::size_t c) : r_(r), c_(c), buf_(r * c) {}
+  /// A copy is deep; a move takes the storage and leaves an empty 0 x 0 matrix (not the old extents
+  /// over no storage).
+  dmat(dmat const&) = default;
+  dmat(dmat&& o) noexcept : r_(std::exchange(o.r_, 0)), c_(std::exchange(o.c_, 0)), buf_(std::move(o.buf_)) {}
+  dmat& operator=(dmat const&) = default;
+  dmat& operator=(dmat&& o) noexcept {
+    if (this != &o) {
+      r_ = std::exchange(o.r_, 0);
+      c_ = std::exchange(o.c_, 0);
+      buf_ = std::move(o.buf_);
+    }
+    return *this;
+  }
   dmat(std::size_t r, std::size_t c, T const& fill) : dmat(r, c) { std::fill(begin(), end(), fill); }
   dmat(std::initializer_list<std::initializer_list<T>> rows)
       : r_(rows.size()), c_(rows.size() ? rows.begin()->size() : 0), buf_(r_ * c_) {
