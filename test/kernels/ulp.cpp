@@ -68,6 +68,17 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(within_the_contract, T, reals) {
   BOOST_TEST(worst_ulp<T>(T(-100), T(100), [](auto v) { return simd::cos(v); }, [](T x) { return std::cos(x); }) <= 4u);
   BOOST_TEST(worst_ulp<T>(T(-20), T(20), [](auto v) { return simd::tanh(v); }, [](T x) { return std::tanh(x); }) <= 5u);
   BOOST_TEST(worst_ulp<T>(T(0), T(1e6), [](auto v) { return simd::sqrt(v); }, [](T x) { return std::sqrt(x); }) == 0u);
+  BOOST_TEST(worst_ulp<T>(T(1e-6), T(1e6), [](auto v) { return simd::log2(v); }, [](T x) { return std::log2(x); }) <= 3u);
+  BOOST_TEST(worst_ulp<T>(T(1e-6), T(1e6), [](auto v) { return simd::log10(v); }, [](T x) { return std::log10(x); }) <= 3u);
+  BOOST_TEST(worst_ulp<T>(T(-1), T(1), [](auto v) { return simd::asin(v); }, [](T x) { return std::asin(x); }) <= 3u);
+  BOOST_TEST(worst_ulp<T>(T(-1), T(1), [](auto v) { return simd::acos(v); }, [](T x) { return std::acos(x); }) <= 3u);
+  BOOST_TEST(worst_ulp<T>(T(-100), T(100), [](auto v) { return simd::atan(v); }, [](T x) { return std::atan(x); }) <= 4u);
+  BOOST_TEST(worst_ulp<T>(T(-80), T(80), [](auto v) { return simd::sinh(v); }, [](T x) { return std::sinh(x); }) <= 5u);
+  BOOST_TEST(worst_ulp<T>(T(-1e6), T(1e6), [](auto v) { return simd::asinh(v); }, [](T x) { return std::asinh(x); }) <= 4u);
+  BOOST_TEST(worst_ulp<T>(T(-2), T(2), [](auto v) { return simd::asinh(v); }, [](T x) { return std::asinh(x); }) <= 4u);
+  BOOST_TEST(worst_ulp<T>(T(1), T(1e6), [](auto v) { return simd::acosh(v); }, [](T x) { return std::acosh(x); }) <= 4u);
+  BOOST_TEST(worst_ulp<T>(T(1), T(3), [](auto v) { return simd::acosh(v); }, [](T x) { return std::acosh(x); }) <= 4u);
+  BOOST_TEST(worst_ulp<T>(T(-0.999), T(0.999), [](auto v) { return simd::atanh(v); }, [](T x) { return std::atanh(x); }) <= 4u);
 }
 
 BOOST_AUTO_TEST_CASE_TEMPLATE(outside_the_range_std_decides, T, reals) {
@@ -76,9 +87,19 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(outside_the_range_std_decides, T, reals) {
   BOOST_TEST(worst_ulp<T>(T(40000), T(1e6), [](auto v) { return simd::cos(v); }, [](T x) { return std::cos(x); }, 200) == 0u);
   BOOST_TEST(worst_ulp<T>(T(-0.99), T(-0.01), [](auto v) { return simd::log1p(v); }, [](T x) { return std::log1p(x); }, 200) == 0u);
   BOOST_TEST(worst_ulp<T>(T(-1), T(1), [](auto v) { return simd::tan(v); }, [](T x) { return std::tan(x); }, 200) == 0u);
+  BOOST_TEST(worst_ulp<T>(T(-10), T(10), [](auto v) { return simd::cosh(v); }, [](T x) { return std::cosh(x); }, 200) == 0u);
+  BOOST_TEST(worst_ulp<T>(T(1000), T(1e6), [](auto v) { return simd::sinh(v); }, [](T x) { return std::sinh(x); }, 200) == 0u);
+  T const tiny = std::numeric_limits<T>::denorm_min() * 4, subnormal = std::numeric_limits<T>::min() / 2;
+  BOOST_TEST(worst_ulp<T>(tiny, subnormal, [](auto v) { return simd::log2(v); }, [](T x) { return std::log2(x); }, 200) == 0u);
   hn::ScalableTag<T> d;
   auto const big = simd::exp(simd::splat(d, T(1000)));
   BOOST_TEST(std::isinf(hn::GetLane(big.v)));
   auto const neg = simd::log(simd::splat(d, T(-1)));
   BOOST_TEST(std::isnan(hn::GetLane(neg.v)));
+  // Outside the domain, std::'s NaN and infinities: atanh(+-1) = +-inf, acosh(0.5), asin(2) NaN.
+  BOOST_TEST(hn::GetLane(simd::atanh(simd::splat(d, T(1))).v) == std::numeric_limits<T>::infinity());
+  BOOST_TEST(hn::GetLane(simd::atanh(simd::splat(d, T(-1))).v) == -std::numeric_limits<T>::infinity());
+  BOOST_TEST(std::isnan(hn::GetLane(simd::acosh(simd::splat(d, T(0.5))).v)));
+  BOOST_TEST(std::isnan(hn::GetLane(simd::asin(simd::splat(d, T(2))).v)));
+  BOOST_TEST(std::isnan(hn::GetLane(simd::acos(simd::splat(d, T(-2))).v)));
 }

@@ -40,12 +40,20 @@ namespace tapeless::detail::op {
 // The math functions are called unqualified so that duals, jets and SIMD lanes find theirs by
 // argument-dependent lookup.
 using std::abs;
+using std::acos;
+using std::acosh;
+using std::asin;
+using std::asinh;
+using std::atan;
+using std::atanh;
 using std::cos;
 using std::cosh;
 using std::exp;
 using std::expm1;
 using std::log;
+using std::log10;
 using std::log1p;
+using std::log2;
 using std::pow;
 using std::sin;
 using std::sinh;
@@ -118,13 +126,15 @@ struct log_ {
 /// tl::log2(x): the base-2 logarithm.
 struct log2_ {
   static constexpr std::string_view name = "tl::log2";
-  template <class X> static X value(X const& x) { return std::log2(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return log2(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / (x * std::numbers::ln2); }
 };
 /// tl::log10(x): the base-10 logarithm.
 struct log10_ {
   static constexpr std::string_view name = "tl::log10";
-  template <class X> static X value(X const& x) { return std::log10(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return log10(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / (x * std::numbers::ln10); }
 };
 /// tl::log1p(x): log(1 + x), accurate for small x.
@@ -168,31 +178,36 @@ struct tan_ {
 /// tl::asin(x): the arc sine on [-1, 1]; its derivative is +inf at both ends.
 struct asin_ {
   static constexpr std::string_view name = "tl::asin";
-  template <class X> static X value(X const& x) { return std::asin(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return asin(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / sqrt((1 - x) * (1 + x)); }
 };
 /// tl::acos(x): the arc cosine on [-1, 1]; its derivative is -inf at both ends.
 struct acos_ {
   static constexpr std::string_view name = "tl::acos";
-  template <class X> static X value(X const& x) { return std::acos(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return acos(x); }
   template <class X> static X derivative(X const& x, X const&) { return -1 / sqrt((1 - x) * (1 + x)); }
 };
 /// tl::atan(x): the arc tangent.
 struct atan_ {
   static constexpr std::string_view name = "tl::atan";
-  template <class X> static X value(X const& x) { return std::atan(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return atan(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / (1 + x * x); }
 };
 /// tl::sinh(x).
 struct sinh_ {
   static constexpr std::string_view name = "tl::sinh";
-  template <class X> static X value(X const& x) { return std::sinh(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return sinh(x); }
   template <class X> static X derivative(X const& x, X const&) { return cosh(x); }
 };
 /// tl::cosh(x).
 struct cosh_ {
   static constexpr std::string_view name = "tl::cosh";
-  template <class X> static X value(X const& x) { return std::cosh(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return cosh(x); }
   template <class X> static X derivative(X const& x, X const&) { return sinh(x); }
 };
 /// tl::tanh(x).
@@ -205,19 +220,22 @@ struct tanh_ {
 /// tl::asinh(x): the inverse hyperbolic sine.
 struct asinh_ {
   static constexpr std::string_view name = "tl::asinh";
-  template <class X> static X value(X const& x) { return std::asinh(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return asinh(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / sqrt(x * x + 1); }
 };
 /// tl::acosh(x): the inverse hyperbolic cosine on [1, inf); its derivative is +inf at 1.
 struct acosh_ {
   static constexpr std::string_view name = "tl::acosh";
-  template <class X> static X value(X const& x) { return std::acosh(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return acosh(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / sqrt((x - 1) * (x + 1)); }
 };
 /// tl::atanh(x): the inverse hyperbolic tangent on (-1, 1); +-inf at the ends.
 struct atanh_ {
   static constexpr std::string_view name = "tl::atanh";
-  template <class X> static X value(X const& x) { return std::atanh(x); }
+  static constexpr bool simd = true;
+  template <class X> static X value(X const& x) { return atanh(x); }
   template <class X> static X derivative(X const& x, X const&) { return 1 / ((1 - x) * (1 + x)); }
 };
 /// tl::sqrt(x); its derivative is +inf at 0.

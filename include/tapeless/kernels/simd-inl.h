@@ -13,12 +13,20 @@
 //   function  lane types       max error        range where Highway's version is used (else std::)
 //   exp       float32, float64 1 ULP            float32 [-FLT_MAX, 88], float64 [-DBL_MAX, 706]
 //   expm1     float32, float64 4 ULP            float32 [-FLT_MAX, 88], float64 [-DBL_MAX, 706]
-//   log       float32, float64 4 ULP            (0, +MAX], finite
+//   log       float32, float64 4 ULP            [MIN, +MAX] (normal numbers)
+//   log2      float32, float64 2 ULP            [MIN, +MAX] (normal numbers)
+//   log10     float32, float64 2 ULP            [MIN, +MAX] (normal numbers)
 //   log1p     float32, float64 2 ULP            [0, +MAX], finite
 //   sin, cos  float32, float64 3 ULP            [-39000, +39000]
+//   asin,acos float32, float64 2 ULP            [-1, +1]
+//   atan      float32, float64 3 ULP            all finite
+//   sinh      float32, float64 4 ULP            float32 [-88.7228, +88.7228], float64 [-709, +709]
 //   tanh      float32, float64 4 ULP            all finite
+//   asinh     float32, float64 3 ULP            all finite
+//   acosh     float32, float64 3 ULP            [1, +MAX]
+//   atanh     float32, float64 3 ULP            (-1, +1)
 //   sqrt, abs float32, float64 exact            all
-//   tan, pow  float32, float64 std::'s          std:: lane by lane (Highway 1.0.3 has neither)
+//   tan, pow, cosh  std::'s                     std:: lane by lane (Highway 1.0.3 has none of them)
 //
 // Per-target include guard (Highway's convention for -inl.h headers).
 #if defined(TAPELESS_KERNELS_SIMD_INL_H_) == defined(HWY_TARGET_TOGGLE)
@@ -219,49 +227,48 @@ HWY_INLINE bool all_within(lanes<D> a, hn::TFromD<D> lo, hn::TFromD<D> hi) {
 
 template <class T>
 inline constexpr T exp_limit = std::is_same_v<T, float> ? T(88) : T(706);
+/// Where Highway's sinh is specified: |x| <= 88.7228 (float), 709 (double).
+template <class T>
+inline constexpr T sinh_limit = std::is_same_v<T, float> ? T(88.7228) : T(709);
+/// The largest T below 1 (atanh's range is the open interval).
+template <class T>
+inline constexpr T below_one = T(1) - std::numeric_limits<T>::epsilon() / 2;
 
+// NAME(lanes): Highway's HWY where every lane is within [LO, HI] (expressions of T, the lane type),
+// else std::NAME lane by lane.
+#define TAPELESS_LANES_FUNCTION(NAME, HWY, LO, HI)                   \
+  template <class D>                                                 \
+  HWY_INLINE lanes<D> NAME(lanes<D> a) {                             \
+    using T = hn::TFromD<D>;                                         \
+    if (HWY_LIKELY(all_within(a, LO, HI))) return {hn::HWY(D(), a.v)}; \
+    return lane_by_lane([](T x) { return std::NAME(x); }, a);        \
+  }
+#define TAPELESS_LOWEST std::numeric_limits<T>::lowest()
+#define TAPELESS_MAX std::numeric_limits<T>::max()
+TAPELESS_LANES_FUNCTION(exp, Exp, TAPELESS_LOWEST, exp_limit<T>)
+TAPELESS_LANES_FUNCTION(expm1, Expm1, TAPELESS_LOWEST, exp_limit<T>)
+TAPELESS_LANES_FUNCTION(log, Log, std::numeric_limits<T>::min(), TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(log2, Log2, std::numeric_limits<T>::min(), TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(log10, Log10, std::numeric_limits<T>::min(), TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(log1p, Log1p, T(0), TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(sin, Sin, T(-39000), T(39000))
+TAPELESS_LANES_FUNCTION(cos, Cos, T(-39000), T(39000))
+TAPELESS_LANES_FUNCTION(asin, Asin, T(-1), T(1))
+TAPELESS_LANES_FUNCTION(acos, Acos, T(-1), T(1))
+TAPELESS_LANES_FUNCTION(atan, Atan, TAPELESS_LOWEST, TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(sinh, Sinh, -sinh_limit<T>, sinh_limit<T>)
+TAPELESS_LANES_FUNCTION(tanh, Tanh, TAPELESS_LOWEST, TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(asinh, Asinh, TAPELESS_LOWEST, TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(acosh, Acosh, T(1), TAPELESS_MAX)
+TAPELESS_LANES_FUNCTION(atanh, Atanh, -below_one<T>, below_one<T>)
+#undef TAPELESS_MAX
+#undef TAPELESS_LOWEST
+#undef TAPELESS_LANES_FUNCTION
+
+/// Highway 1.0.3 has no cosh: std:: lane by lane (sinh's derivative; cosh's own derivative is sinh).
 template <class D>
-HWY_INLINE lanes<D> exp(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Exp(D(), a.v)};
-  return lane_by_lane([](T x) { return std::exp(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> expm1(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), exp_limit<T>))) return {hn::Expm1(D(), a.v)};
-  return lane_by_lane([](T x) { return std::expm1(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> log(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::min(), std::numeric_limits<T>::max()))) return {hn::Log(D(), a.v)};
-  return lane_by_lane([](T x) { return std::log(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> log1p(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, T(0), std::numeric_limits<T>::max()))) return {hn::Log1p(D(), a.v)};
-  return lane_by_lane([](T x) { return std::log1p(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> sin(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Sin(D(), a.v)};
-  return lane_by_lane([](T x) { return std::sin(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> cos(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, T(-39000), T(39000)))) return {hn::Cos(D(), a.v)};
-  return lane_by_lane([](T x) { return std::cos(x); }, a);
-}
-template <class D>
-HWY_INLINE lanes<D> tanh(lanes<D> a) {
-  using T = hn::TFromD<D>;
-  if (HWY_LIKELY(all_within(a, std::numeric_limits<T>::lowest(), std::numeric_limits<T>::max())))
-    return {hn::Tanh(D(), a.v)};
-  return lane_by_lane([](T x) { return std::tanh(x); }, a);
+HWY_INLINE lanes<D> cosh(lanes<D> a) {
+  return lane_by_lane([](hn::TFromD<D> x) { return std::cosh(x); }, a);
 }
 template <class D>
 HWY_INLINE lanes<D> tan(lanes<D> a) {
