@@ -233,6 +233,17 @@ BOOST_AUTO_TEST_CASE(runtime_extents_do_allocate) {
   BOOST_TEST(after.allocations > before.allocations);
 }
 
+/// The allocations of one gradient of y (a 1000-element target), once warm.
+template <class Y, class X>
+std::size_t gradient_allocations(Y const& y, X const& target) {
+  (void)tl::gradient(y, target);  // warm
+  auto const a = now();
+  auto const g = tl::gradient(y, target);
+  auto const b = now();
+  BOOST_TEST(g.size() == 1000u);
+  return b.allocations - a.allocations;
+}
+
 // x[i] of a var or a let gives its adjoint back in place (index.hpp): reading six elements allocates
 // no more than reading one (before, each read made and zero-filled an array of x's size).
 BOOST_AUTO_TEST_CASE(indexing_allocates_nothing_per_index) {
@@ -240,20 +251,12 @@ BOOST_AUTO_TEST_CASE(indexing_allocates_nothing_per_index) {
   auto l = tl::let(x * 2.0);
   auto one = x[3] * 2.0;
   auto six = x[0] * x[1] + x[5] * x[7] + x(998) * x[999] + l[3] * l[4];
-  auto count = [](auto const& y, auto const& target) {
-    (void)tl::gradient(y, target);  // warm
-    auto const a = now();
-    auto const g = tl::gradient(y, target);
-    auto const b = now();
-    BOOST_TEST(g.size() == 1000u);
-    return b.allocations - a.allocations;
-  };
   auto const g = tl::gradient(six, x);
   BOOST_TEST(g[0] == 0.5);
   BOOST_TEST(g[3] == 2.0);  // d(l3 l4)/dx3 = 2 l4 = 2 (l = 2 x = 1)
   BOOST_TEST(g[999] == 0.5);
   BOOST_TEST(g[2] == 0.0);
-  BOOST_TEST(count(six, x) == count(one, x) + 1);  // the let's own value (x * 2, one array)
+  BOOST_TEST(gradient_allocations(six, x) == gradient_allocations(one, x) + 1);  // the let's own value (x * 2, one array)
 }
 
 // An elementwise tree over runtime extents stores one array, its output, however many nodes it has
@@ -275,6 +278,21 @@ BOOST_AUTO_TEST_CASE(an_elementwise_tree_stores_one_array) {
   BOOST_TEST(std::abs(v4 - (2 * std::exp(0.5) + std::sin(0.5))) <= 1e-15);
   BOOST_TEST(b.allocations > a.allocations);
   BOOST_TEST(c.allocations - b.allocations == b.allocations - a.allocations);
+}
+
+// tl::dot and tl::norm over arrays of float or double are fused sums (reduce.hpp): their gradients
+// allocate what tl::sum(x * y) and tl::sum(tl::square(x)) do, nothing per node (before, the dot node
+// and the norm node each stored their operands' values and built an adjoint array of their own).
+BOOST_AUTO_TEST_CASE(dot_and_norm_are_fused_sums) {
+  tl::var<tl::dvec<double>> x{tl::dvec<double>(1000, 0.5)};  // 8 KB: below the kept-block size
+  tl::var<tl::dvec<double>> y{tl::dvec<double>(1000, 2.0)};
+  BOOST_TEST(gradient_allocations(tl::dot(x, y), x) == gradient_allocations(tl::sum(x * y), x));
+  BOOST_TEST(gradient_allocations(tl::norm(x), x) == gradient_allocations(tl::sum(tl::square(x)), x));
+  BOOST_TEST(gradient_allocations(tl::norm(x * y), x) == gradient_allocations(tl::sum(tl::square(x * y)), x));
+  BOOST_TEST(tl::value(tl::dot(x, y)) == 1000.0);
+  BOOST_TEST(std::abs(tl::value(tl::norm(x)) - 0.5 * std::sqrt(1000.0)) <= 1e-13);
+  auto const g = tl::gradient(tl::norm(x), x);
+  BOOST_TEST(std::abs(g[7] - 1 / std::sqrt(1000.0)) <= 1e-15);
 }
 
 // Large blocks (64 KB and up) freed by one gradient serve the next one of the same shapes

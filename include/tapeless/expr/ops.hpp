@@ -369,6 +369,10 @@ struct multiply {
   template <class X> static X left(X const&, X const& z, X const&, X const& a) { return a * z; }
   template <class X> static X right(X const& x, X const&, X const&, X const& a) { return a * x; }
 };
+/// tl::dot's products: a * b under another name, so that an error in a fused dot names tl::dot.
+struct dot_product : multiply {
+  static constexpr std::string_view name = "tl::dot";
+};
 /// a / b.
 struct divide {
   static constexpr std::string_view name = "tl::operator/";

@@ -14,10 +14,22 @@
 namespace tapeless::detail {
 
 /// A reduction rule R over a child value x has
-///   static std::pair<T, std::size_t> value(x)         the result, and an index it wants to remember
-///   static X adjoint(x, y, index, a)                   the child's adjoint for the result's adjoint a
+///   static std::pair<T, M> value(x)         the result, and what the backward pass wants to remember
+///                                           (M: an index, or logsumexp's shift, sum and exponentials)
+///   static X adjoint(x, y, memo, a)         the child's adjoint for the result's adjoint a
+///   static T tangent(x, y, memo, t)         the result's tangent for the child's tangent t
 struct sum_rule;
 struct mean_rule;
+struct root_sum_rule;
+
+/// The reductions that run as fused SIMD loops over an elementwise tree: a sum, a mean, and the
+/// square root of a sum (tl::norm over the squares). Each is a function f of the sum S of the tree.
+template <class Rule>
+inline constexpr bool sum_like_v =
+    std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule> || std::is_same_v<Rule, root_sum_rule>;
+/// The linear ones, whose backward loop needs no value first (so it can also compute the value).
+template <class Rule>
+inline constexpr bool linear_sum_v = std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>;
 
 template <class Rule, class N>
 struct reduce_node : expr_base<reduce_node<Rule, N>> {
@@ -26,11 +38,12 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   static constexpr bool active = N::active;
   /// A sum or mean of an elementwise tree over float or double runs as fused SIMD loops (detail/fuse.hpp):
   /// no record per node, nothing in memory but the leaves' adjoints.
-  static constexpr bool fused = fusable_v<N> && (std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>);
+  static constexpr bool fused = fusable_v<N> && sum_like_v<Rule>;
+  using memo_type = decltype(Rule::value(std::declval<child_value const&>()).second);
   struct plain_record {
     value_type value;
     record_t<N> child;
-    std::size_t index;
+    memo_type memo;
   };
   struct fused_record {
     mutable value_type value;  // a deferred root's value is set by its backward loop
@@ -42,19 +55,24 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
 
   record forward(sweep& s) const {
     if constexpr (fused) {
-      auto r = forward_deferred(s);
-      r.value = fused_sum(n_, r.prep) * r.scale;
+      auto r = prepare_fused(s);
+      r.value = outer(fused_sum(n_, r.prep) * r.scale);
       return r;
     } else {
       auto c = forward_in(n_, s, Rule::name, 1);
-      auto [y, k] = Rule::value(c.value);
+      auto [y, memo] = Rule::value(c.value);
       check_result_finite(Rule::name, y, c.value);
-      return record{std::move(y), std::move(c), k};
+      return record{std::move(y), std::move(c), std::move(memo)};
     }
   }
   /// For an active root whose backward follows at once: the loop runs only there, computing each
   /// transcendental once per element, and sets the value as it goes.
   record forward_deferred(sweep& s) const
+    requires(fused && linear_sum_v<Rule>)
+  {
+    return prepare_fused(s);
+  }
+  record prepare_fused(sweep& s) const
     requires fused
   {
     auto p = fuse<N>::prepare(n_, s);
@@ -64,21 +82,36 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
     return record{value_type{}, std::move(p), scale};
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
-    if constexpr (fused)
+    if constexpr (fused && linear_sum_v<Rule>)
       r.value = fused_sum_backward(n_, s, r.prep, a * r.scale) * r.scale;
+    else if constexpr (fused)  // d sqrt(S) / dS = 1 / (2 y); the subgradient 0 at y = 0
+      fused_sum_backward(n_, s, r.prep, r.value == value_type{} ? value_type{} : a / (2 * r.value));
     else if constexpr (check_finite) {
-      auto out = Rule::adjoint(r.child.value, r.value, r.index, a);
+      auto out = Rule::adjoint(r.child.value, r.value, r.memo, a);
       check_result_adjoint_finite(Rule::name, 1, out, a, r.child.value);
       backward_in(n_, s, r.child, std::move(out), Rule::name, 1);
     } else {
-      n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.index, a));
+      n_.backward(s, r.child, Rule::adjoint(r.child.value, r.value, r.memo, a));
     }
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
-    if constexpr (fused)
+    if constexpr (fused && linear_sum_v<Rule>)
       return fused_sum_tangent(n_, r.prep, p) * r.scale;
+    else if constexpr (fused)
+      return r.value == value_type{} ? value_type{} : fused_sum_tangent(n_, r.prep, p) / (2 * r.value);
     else
-      return Rule::tangent(r.child.value, r.value, r.index, n_.tangent(p, r.child));
+      return Rule::tangent(r.child.value, r.value, r.memo, n_.tangent(p, r.child));
+  }
+
+ private:
+  /// The result from the (scaled) sum: itself, or its square root for root_sum_rule.
+  static value_type outer(value_type sum) {
+    if constexpr (std::is_same_v<Rule, root_sum_rule>) {
+      using std::sqrt;
+      return sum == value_type{} ? value_type{} : value_type(sqrt(sum));
+    } else {
+      return sum;
+    }
   }
 };
 
@@ -150,6 +183,27 @@ struct norm_rule {
   }
 };
 
+/// sqrt(sum(x)): tl::norm over an elementwise tree of floats or doubles is this rule over the squares,
+/// so that it runs as a fused sum (the plain members are its meaning; reduce_node fuses it).
+struct root_sum_rule : norm_rule {
+  template <class V>
+  static auto value(V const& x) {
+    using std::sqrt;
+    auto const [acc, k] = sum_rule::value(x);
+    if (acc == element_t<V>{}) return std::pair{element_t<V>{}, k};
+    return std::pair{element_t<V>(sqrt(acc)), k};
+  }
+  template <class V, class T>
+  static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
+    T const share = y == T{} ? T{} : a / (2 * y);
+    return gather_adjoint(x, size_of(x), [&](std::size_t) { return share; });
+  }
+  template <class V, class T>
+  static T tangent(V const&, T const& y, std::size_t, V const& t) {
+    return y == T{} ? T{} : sum_rule::value(t).first / (2 * y);
+  }
+};
+
 /// Whether an element (a real, a dual or a jet, by its value) is NaN, or finite.
 template <class T>
 bool is_nan_element(T const& v) {
@@ -203,47 +257,71 @@ struct extreme_rule {
 
 struct logsumexp_rule {
   static constexpr std::string_view name = "tl::logsumexp";
+  /// What the forward pass keeps for the backward one: the shift m, the sum s of exp(x - m), and for
+  /// arrays of float or double the exponentials themselves (the backward pass scales them: no second
+  /// exp per element).
+  template <class V>
+  struct memo {
+    using T = element_t<V>;
+    struct none {};
+    T m;
+    accumulator_t<T> s;
+    [[no_unique_address]] std::conditional_t<simd_array_v<V> && !check_finite, V, none> e;
+  };
   // Shifted by the maximum, so large inputs do not overflow; by 0 when the maximum is not finite (as
   // JAX does), so that all -inf gives -inf, and a +inf gives +inf, not NaN from inf - inf.
   template <class V>
   static auto value(V const& x) {
-    using std::exp;
     using std::log;
+    using T = element_t<V>;
     check_not_empty(x, "tl::logsumexp");
-    auto const [m, k] = extreme_rule<true>::value(x);
-    auto const c = shift(m);
-    return std::pair{element_t<V>(c + element_t<V>(log(shifted_sum(x, c)))), k};
+    memo<V> r{shift(largest(x)), {}, {}};
+    if constexpr (vectorized<V>) {
+      // exp(x - m) once, in a fused SIMD loop that stores it; its sum reads it back.
+      sweep s{sweep::numbers_only_t{}};
+      r.e = std::move(shifted_exp(x, r.m).forward(s).value);
+      constant_ref_node<V> const stored{{}, &r.e};
+      r.s = fused_sum(stored, fuse<constant_ref_node<V>>::prepare(stored, s));
+    } else {
+      using std::exp;
+      for (std::size_t i = 0, n = size_of(x); i < n; ++i) r.s += exp(elem(x, i) - r.m);
+    }
+    T const y = r.m + T(log(r.s));
+    return std::pair{y, std::move(r)};
   }
   // The softmax as exp(x - m) / s, not exp(x - y): y is large where x is, and its rounding would
   // cost float most of its digits.
   template <class V, class T>
-  static V adjoint(V const& x, T const&, std::size_t k, T const& a) {
-    using std::exp;
-    T const m = shift(T(elem(x, k)));
+  static V adjoint(V const& x, T const&, memo<V> const& r, T const& a) {
+    T const scale = a / T(r.s);
     if constexpr (vectorized<V>) {
-      // exp(x - m) once, in a fused SIMD loop; its sum and the scaling read it back (no second exp).
-      auto const e = shifted_exp(x, m);
+      // One pass: the stored exponentials times the scale, in a fused SIMD loop.
+      using scaled = binary_node<op::multiply, constant_ref_node<V>, constant_node<T>>;
       sweep s{sweep::numbers_only_t{}};
-      V g = std::move(e.forward(s).value);
-      constant_ref_node<V> const stored{{}, &g};
-      T const scale = a / T(fused_sum(stored, fuse<constant_ref_node<V>>::prepare(stored, s)));
-      for (auto& v : g) v *= scale;
-      return g;
+      return std::move(scaled{{}, constant_ref_node<V>{{}, &r.e}, constant_node<T>(scale)}.forward(s).value);
     } else {
-      T const scale = a / T(shifted_sum(x, m));
-      return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * exp(elem(x, i) - m); });
+      using std::exp;
+      return gather_adjoint(x, size_of(x), [&](std::size_t i) { return scale * exp(elem(x, i) - r.m); });
     }
   }
   template <class V, class T>
-  static T tangent(V const& x, T const&, std::size_t k, V const& t) {
+  static T tangent(V const& x, T const&, memo<V> const& r, V const& t) {
     using std::exp;
-    T const m = shift(T(elem(x, k)));
     accumulator_t<T> acc{};
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m) * elem(t, i);
-    return T(acc) / T(shifted_sum(x, m));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - r.m) * elem(t, i);
+    return T(acc / r.s);
   }
 
  private:
+  /// The largest element (one SIMD pass for arrays of float or double: no index is needed here); NaN
+  /// if there is one (then the shift is 0, and the NaN reaches the result through the sum).
+  template <class V>
+  static element_t<V> largest(V const& x) {
+    if constexpr (simd_array_v<V>)
+      return simd::extreme<true>(x.data(), size_of(x));
+    else
+      return extreme_rule<true>::value(x).first;
+  }
   template <class T>
   static T shift(T const& m) {
     return is_finite_element(m) ? m : T{};
@@ -259,19 +337,6 @@ struct logsumexp_rule {
   static shifted_exp_node<V> shifted_exp(V const& x, T const& m) {
     using E = element_t<V>;
     return {{}, {{}, constant_ref_node<V>{{}, &x}, constant_node<E>(E(m))}};
-  }
-  template <class V, class T>
-  static accumulator_t<element_t<V>> shifted_sum(V const& x, T const& m) {
-    using std::exp;
-    if constexpr (vectorized<V>) {
-      auto const e = shifted_exp(x, m);
-      sweep s{sweep::numbers_only_t{}};
-      return fused_sum(e, fuse<shifted_exp_node<V>>::prepare(e, s));
-    } else {
-      accumulator_t<element_t<V>> acc{};
-      for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - m);
-      return acc;
-    }
   }
 };
 
@@ -366,7 +431,12 @@ auto mean(A const& e) {
 template <class A>
   requires detail::function_argument<A>
 auto norm(A const& e) {
-  return detail::make_reduce<detail::norm_rule>(e);
+  // Over arrays of float or double, the square root of a fused sum of squares.
+  using S = decltype(detail::make_unary<detail::op::square>(e));
+  if constexpr (!detail::eager_scalar<A> && detail::fusable_v<S>)
+    return detail::reduce_node<detail::root_sum_rule, S>{{}, detail::make_unary<detail::op::square>(e)};
+  else
+    return detail::make_reduce<detail::norm_rule>(e);
 }
 /// The largest element; the derivative goes to the first largest one.
 template <class A>
@@ -402,7 +472,13 @@ auto dot(A const& a, B const& b) {
       static_assert(G::shapes::value, "tl::dot(a, b): a and b must have the same rank (or one must be a scalar)");
     return;
   } else {
-    return detail::make_binary<detail::dot_node_t, void>(a, b);
+    // Over arrays of float or double, the sum of the products: one fused SIMD loop forward and one
+    // backward, nothing stored (the dot node's loops are for duals and small static arrays).
+    using P = decltype(detail::make_binary<detail::binary_node, detail::op::dot_product>(a, b));
+    if constexpr (detail::fusable_v<P>)
+      return detail::reduce_node<detail::sum_rule, P>{{}, detail::make_binary<detail::binary_node, detail::op::dot_product>(a, b)};
+    else
+      return detail::make_binary<detail::dot_node_t, void>(a, b);
   }
 }
 

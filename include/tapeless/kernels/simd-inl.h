@@ -287,10 +287,9 @@ HWY_INLINE lanes<D> abs(lanes<D> a) {
   return {hn::Abs(a.v)};
 }
 
-/// The index of the first largest (or smallest) element of x[0, n), n >= 1, in SIMD passes; n itself
-/// when x holds a NaN (the caller then takes the scalar path, which makes the first NaN the result).
+/// The largest (or smallest) element of x[0, n), n >= 1, in one SIMD pass; NaN when x holds a NaN.
 template <bool Largest, class T>
-HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
+HWY_INLINE T extreme(T const* x, std::size_t n) {
   hn::ScalableTag<T> const d;
   std::size_t const w = hn::Lanes(d);
   auto best = hn::Set(d, x[0]);
@@ -301,14 +300,26 @@ HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
     nan = hn::Or(nan, hn::IsNaN(v));
     best = Largest ? hn::Max(best, v) : hn::Min(best, v);
   }
-  if (!hn::AllFalse(d, nan)) return n;
+  if (!hn::AllFalse(d, nan)) return std::numeric_limits<T>::quiet_NaN();
   T m = Largest ? hn::GetLane(hn::MaxOfLanes(d, best)) : hn::GetLane(hn::MinOfLanes(d, best));
   for (; i < n; ++i) {
-    if (x[i] != x[i]) return n;
+    if (x[i] != x[i]) return x[i];
     if (Largest ? m < x[i] : x[i] < m) m = x[i];
   }
+  return m;
+}
+
+/// The index of the first largest (or smallest) element of x[0, n), n >= 1, in SIMD passes; n itself
+/// when x holds a NaN (the caller then takes the scalar path, which makes the first NaN the result).
+template <bool Largest, class T>
+HWY_INLINE std::size_t first_extreme(T const* x, std::size_t n) {
+  T const m = extreme<Largest>(x, n);
+  if (m != m) return n;
+  hn::ScalableTag<T> const d;
+  std::size_t const w = hn::Lanes(d);
   auto const target = hn::Set(d, m);
-  for (i = 0; i + w <= n; i += w) {
+  std::size_t i = 0;
+  for (; i + w <= n; i += w) {
     auto const hit = hn::Eq(hn::LoadU(d, x + i), target);
     if (!hn::AllFalse(d, hit)) return i + static_cast<std::size_t>(hn::FindFirstTrue(d, hit));
   }
