@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -40,6 +40,12 @@ DESCRIPTIONS = {
     "templated_scalar": "a chain of n particles on a periodic substrate, springs stiffer in compression (a branch on "
                         "a value), written once as `template <class T> T energy(std::vector<T> const&)`; the gradient "
                         "wrt all n positions (size = n)",
+    "lanes_det": "the determinant of an m x m matrix by cofactor (minors) expansion, written once as a template over "
+                 "its scalar; the full Jacobian (the cofactors) on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) "
+                 "passes (size = n = m^2 inputs: m = 4, 5)",
+    "lanes_ode": "the right-hand side of a reaction-diffusion equation on a ring, `k (u[i-1] - 2 u[i] + u[i+1]) + "
+                 "exp(-u[i]^2) u[i+1] - sin(u[i]) u[i-1]`, R^n -> R^n, written once as a template; the full n x n "
+                 "Jacobian on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) passes (size = n)",
 }
 # What an implementation is in one problem, where NOTES does not say it (printed under the problem's table).
 FAMILY_NOTES = {
@@ -91,6 +97,17 @@ FAMILY_NOTES = {
                            "(2^8 components)",
         "adolc": "ADOL-C's `hos_forward` (Taylor coefficients up to order 8) on a tape recorded once",
     },
+    "lanes_det": {
+        "function": "the template on doubles, the determinant only: one pass without tangents",
+        "handwritten": "each cofactor by the same expansion of the (m - 1) x (m - 1) minor (no `jacfwd` row: the "
+                       "recursion is scalar code, and `tl::jacfwd` takes functions of expressions)",
+    },
+    "lanes_ode": {
+        "function": "the template on doubles, the outputs only: one pass without tangents",
+        "handwritten": "the three entries of each row (columns i - 1, i, i + 1 around the ring)",
+        "jacfwd": "`tl::jacfwd` of the same map written on expressions (the neighbours by products with constant "
+                  "shift matrices), `x` a `tl::vec<double, n>`: one evaluation on duals of n lanes",
+    },
 }
 # The problems whose tables also divide by each peer's time (a column per peer present).
 PEER_RATIO_PROBLEMS = ("jacobian", "hessian", "derivative")
@@ -99,6 +116,7 @@ PEERS = ["adolc", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd", "tapeless", "tapeless_static",
                    "tapeless_forward", "tapeless_forward_dynamic", "tapeless_reverse", "tapeless_jet",
                    "tapeless_nested", "tapeless_checkpoints", "tapeless_active", "tapeless_active_vec", "tapeless_dual",
+                   "dual_1", "dual_4", "dual_8", "dual_16", "dual_32", "jacfwd",
                    "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 NOTES = {
     "function": "the value only, plain loops",
@@ -116,6 +134,12 @@ NOTES = {
     "tapeless_active": "tl::active<double>: code templated over its scalar, one recorded statement per assignment",
     "tapeless_active_vec": "tl::active<tl::vec<...>>: one recorded statement per vector assignment",
     "tapeless_dual": "tl::dual forward mode on code templated over its scalar",
+    "dual_1": "`tl::dual<double, 1>` on code templated over its scalar: one pass per input",
+    "dual_4": "`tl::dual<double, 4>`: ceil(n / 4) passes",
+    "dual_8": "`tl::dual<double, 8>`: ceil(n / 8) passes",
+    "dual_16": "`tl::dual<double, 16>`: ceil(n / 16) passes",
+    "dual_32": "`tl::dual<double, 32>`: ceil(n / 32) passes",
+    "jacfwd": "tl::jacfwd, which picks its own lane count",
     "adolc": "ADOL-C driver (gradient; jacobian, hessian, hos_forward) on a tape recorded once",
     "adolc_taping": "ADOL-C: recording the tape (not a gradient)",
     "sacado": "Sacado::Rad reverse mode",

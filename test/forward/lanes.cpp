@@ -1,14 +1,16 @@
 // tl::dual<T, N>'s tangent lanes (Highway vectors for float and double) at lane counts that leave
 // SIMD tails, against the same rules lane by lane; products of plain constants with duals (matmul),
-// which scale the tangents instead of promoting the constants.
+// which scale the tangents instead of promoting the constants; tl::simd_lanes_v and tl::simd_dual.
 #define BOOST_TEST_MODULE forward_lanes
 #include <boost/test/unit_test.hpp>
 
 #include <cmath>
+#include <cstdint>
 #include <tuple>
 #include <type_traits>
+#include <vector>
 
-#include <tapeless/tapeless.hpp>
+#include <tapeless/tapeless.hpp>  // and Highway, configured as tapeless/kernels/highway.h needs
 
 namespace {
 
@@ -249,4 +251,120 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(element_by_element_evaluation_equals_node_by_node,
   BOOST_TEST(zd.size() == n);
   for (std::size_t i = 0; i < n; ++i)
     for (std::size_t k = 0; k < L; ++k) BOOST_TEST(close(zd[i].tangent[k], zn[i].tangent[k]));
+}
+
+namespace {
+
+/// A determinant by cofactor expansion along the first row, each minor copied out: scalar code
+/// written once over its scalar, as users write it for tl::dual.
+template <class T>
+T det(std::vector<T> const& a, std::size_t m) {
+  if (m == 1) return a[0];
+  T s(0.0);
+  for (std::size_t c = 0; c < m; ++c) {
+    std::vector<T> minor;
+    for (std::size_t i = 1; i < m; ++i)
+      for (std::size_t j = 0; j < m; ++j)
+        if (j != c) minor.push_back(a[i * m + j]);
+    T const term = a[c] * det(minor, m - 1);
+    s = c % 2 ? s - term : s + term;
+  }
+  return s;
+}
+
+/// The gradient of det at x (m x m) by ceil(m^2 / N) passes on duals D of N lanes, N = D::lanes.
+template <class D>
+std::vector<double> det_gradient(std::vector<double> const& x, std::size_t m) {
+  constexpr std::size_t N = D::lanes;
+  std::size_t const n = x.size();
+  std::vector<double> g(n);
+  std::vector<D> xd(n);
+  for (std::size_t j0 = 0; j0 < n; j0 += N) {
+    for (std::size_t i = 0; i < n; ++i) {
+      xd[i] = D(x[i]);
+      if (i >= j0 && i - j0 < N) xd[i].tangent[i - j0] = 1.0;
+    }
+    D const y = det(xd, m);
+    for (std::size_t k = 0; k < N && j0 + k < n; ++k) g[j0 + k] = y.tangent[k];
+  }
+  return g;
+}
+
+std::vector<double> matrix(std::size_t m) {
+  std::vector<double> x(m * m);
+  for (std::size_t i = 0; i < x.size(); ++i) x[i] = std::sin(1.7 * double(i) + 0.3);
+  return x;
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_CASE_TEMPLATE(simd_lanes_are_the_targets_vector_width, T, reals) {
+  namespace hn = hwy::HWY_NAMESPACE;
+  std::size_t const at_run_time = hn::Lanes(hn::ScalableTag<T>());
+  if constexpr (HWY_HAVE_SCALABLE)
+    BOOST_TEST(tl::simd_lanes_v<T> >= at_run_time);  // an upper bound where the width is chosen at run time
+  else
+    BOOST_TEST(tl::simd_lanes_v<T> == at_run_time);
+  static_assert(tl::simd_lanes_v<T> >= 1);
+  static_assert(tl::simd_lanes_v<tl::dual<T>> == tl::simd_lanes_v<T>);
+  static_assert(tl::simd_lanes_v<tl::dual<tl::dual<T, 3>>> == tl::simd_lanes_v<T>);
+  static_assert(tl::simd_lanes_v<tl::jet<T, 2>> == tl::simd_lanes_v<T>);
+  static_assert(tl::simd_dual<T>::lanes == tl::simd_lanes_v<T>);
+  static_assert(std::is_same_v<tl::simd_dual<T>, tl::dual<T, tl::simd_lanes_v<T>>>);
+  // The default stays one lane: a nested dual for a second derivative has 4 components, not 81.
+  static_assert(tl::dual<T>::lanes == 1);
+  static_assert(sizeof(tl::dual<tl::dual<T>>) == 4 * sizeof(T));
+}
+
+BOOST_AUTO_TEST_CASE(a_jacobian_on_simd_duals_equals_one_lane_at_a_time) {
+  // Each lane's tangent is the same sum of the same products whatever the lane count (tangent-inl.h
+  // multiplies and adds separately, as the scalar loop does).
+  for (std::size_t m : {3u, 4u}) {
+    auto const x = matrix(m);
+    auto const one = det_gradient<tl::dual<double, 1>>(x, m);
+    auto const wide = det_gradient<tl::simd_dual<double>>(x, m);
+    auto const wider = det_gradient<tl::dual<double, 2 * tl::simd_lanes_v<double> + 1>>(x, m);  // a tail too
+    for (std::size_t j = 0; j < x.size(); ++j) {
+      BOOST_TEST(wide[j] == one[j], "m = " << m << ", entry " << j);
+      BOOST_TEST(wider[j] == one[j], "m = " << m << ", entry " << j);
+    }
+  }
+  // The 2 x 2 case in closed form: d(ad - bc) = (d, -c, -b, a).
+  std::vector<double> const x{1.5, -2.0, 0.25, 3.0};
+  auto const g = det_gradient<tl::simd_dual<double>>(x, 2);
+  BOOST_TEST(g == (std::vector<double>{3.0, -0.25, 2.0, 1.5}), boost::test_tools::per_element());
+}
+
+BOOST_AUTO_TEST_CASE(simd_duals_nest) {
+  // A second derivative over many directions: the outer lane along input p, the inner simd lanes along
+  // inputs 0 ... L - 1, so y.tangent[0].tangent[k] = d2 det / dx_p dx_k, against one lane at each level.
+  constexpr std::size_t m = 4, p = 5, L = tl::simd_lanes_v<double>;
+  auto const x = matrix(m);
+  using Wide = tl::dual<tl::simd_dual<double>>;
+  using One = tl::dual<tl::dual<double>>;
+  std::vector<Wide> xw(x.size());
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    xw[i] = Wide(tl::simd_dual<double>(x[i]));
+    if (i < L) xw[i].value.tangent[i] = 1.0;
+    if (i == p) xw[i].tangent[0] = tl::simd_dual<double>(1.0);
+  }
+  Wide const yw = det(xw, m);
+  for (std::size_t k = 0; k < L && k < x.size(); ++k) {
+    std::vector<One> xo(x.size());
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      xo[i] = One(tl::dual<double>(x[i]));
+      if (i == k) xo[i].value.tangent[0] = 1.0;
+      if (i == p) xo[i].tangent[0] = tl::dual<double>(1.0);
+    }
+    One const yo = det(xo, m);
+    BOOST_TEST(close(yw.tangent[0].tangent[k], yo.tangent[0].tangent[0]), "lane " << k);
+    BOOST_TEST(close(yw.value.tangent[k], yo.value.tangent[0]), "lane " << k);
+  }
+  BOOST_TEST(close(yw.value.value, det(x, m)));
+  // The other way round: simd lanes of nested duals.
+  tl::simd_dual<tl::dual<double>> z(tl::dual<double>(2.0, {1.0}));
+  z.tangent[0] = tl::dual<double>(1.0);
+  auto const c = z * z * z;  // d2/dt ds (t + s + 2)^3 = 6 (2) = 12
+  BOOST_TEST(c.tangent[0].tangent[0] == 12.0);
+  static_assert(decltype(c)::lanes == tl::simd_lanes_v<double>);
 }

@@ -17,7 +17,10 @@ namespace tapeless {
 namespace detail {
 
 /// Tangent lanes per forward pass of jacfwd: a static x of up to 64 elements in one pass, otherwise
-/// one 64-byte vector of lanes (8 doubles, 16 floats) per pass.
+/// 64 bytes of lanes (8 doubles, 16 floats) per pass on every target, not tl::simd_lanes_v: each pass
+/// repeats f's own work (values, calls, branches), so lanes past one vector still pay where vectors
+/// are narrow (bench/lanes.cpp built for SSE2: 8 lanes took about 0.65x the time of 4; docs/design.md,
+/// "Dual numbers at speed").
 template <class X>
 constexpr std::size_t jacfwd_lanes() {
   if constexpr (rank_v<X> == 0) {

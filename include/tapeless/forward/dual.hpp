@@ -109,6 +109,29 @@ constexpr bool exactly_zero(T const& x) {
 /// nested duals, single lanes and constant evaluation.
 namespace tk = kernels::HWY_NAMESPACE;
 
+}  // namespace detail
+
+/// The number of T in one native SIMD vector of the target the file is compiled for (Highway's static
+/// target): 8 doubles or 16 floats under AVX-512, 4 or 8 under AVX2, 2 or 4 under SSE2 and NEON, 1
+/// without SIMD; Highway's upper bound on SVE and RVV, whose width is known only at run time. For a
+/// dual or a jet it is that of the real type at the bottom (`tl::simd_lanes_v<tl::dual<float>>` is
+/// `tl::simd_lanes_v<float>`). It depends on the ISA flags, like the kernels (docs/guide.md, "SIMD and
+/// build flags"). Tangent updates run in vectors of this many lanes and the lanes left over one at a
+/// time, so an N below it, or a multiple of it, wastes no work.
+template <class T>
+  requires std::is_floating_point_v<typename element_base<T>::type>
+inline constexpr std::size_t simd_lanes_v = detail::tk::vector_lanes<typename element_base<T>::type>;
+
+/// A dual with one native SIMD vector of tangent lanes, `tl::dual<T, tl::simd_lanes_v<T>>`: the
+/// narrowest dual whose tangent updates fill a vector, for many directions at once (docs/guide.md,
+/// "How many lanes"). tl::dual<T>'s own default stays 1 lane: one direction, and nesting, cost no
+/// more than they need.
+///
+///     tl::simd_dual<double> x{2.0, {1.0}};   // 8 lanes under AVX-512: lane 0 seeded, the rest zero
+template <class T>
+using simd_dual = dual<T, simd_lanes_v<T>>;
+
+namespace detail {
 template <class T, std::size_t N, class F>
 constexpr dual<T, N> chain(T const& v, dual<T, N> const& x, F const& dv) {
   // value v, tangent dv * dx for a unary function whose derivative at x is dv.

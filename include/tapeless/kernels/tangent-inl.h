@@ -26,6 +26,11 @@
 
 TAPELESS_KERNELS_BEGIN
 
+/// The lanes of T in one vector of the target compiled for (tl::simd_lanes_v): exact where the width
+/// is fixed, Highway's upper bound where it is known only at run time (SVE, RVV).
+template <class T>
+inline constexpr std::size_t vector_lanes = hn::MaxLanes(hn::ScalableTag<T>());
+
 /// Runs vec(d, k) over the full vectors of N lanes (float and double, N >= 2, at run time) and one(k)
 /// over the lanes left over (all of them otherwise).
 template <class T, std::size_t N, class Vec, class One>
