@@ -250,6 +250,13 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fuzzer_findings, T, reals) {
   auto const [gx, gd] = tl::gradient(tl::sum(x / d * tiny), tl::wrt(x, d));
   BOOST_TEST(gx[1] == tiny / tiny);
   BOOST_TEST(!std::isnan(gd));
+  // The same in full SIMD chunks (17 elements: two AVX-512 vectors of doubles and a tail), value and
+  // gradient: the loop multiplies by 1 / (d 2^60) and by 2^60.
+  tl::var<tl::dvec<T>> many{tl::dvec<T>(17, tiny)};
+  auto const qm = tl::value(many / d);
+  for (std::size_t i = 0; i < 17; ++i) BOOST_TEST(qm[i] == T(1));
+  auto const gm = tl::gradient(tl::sum(many / d * tiny), many);
+  for (std::size_t i = 0; i < 17; ++i) BOOST_TEST(gm[i] == T(1));
 }
 
 }  // namespace

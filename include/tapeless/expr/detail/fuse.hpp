@@ -228,7 +228,10 @@ struct fuse<unary_node<Op, N>> {
 
 /// x / s with a scalar s runs as x * (1 / s), the reciprocal taken once per loop: a division per
 /// element costs several multiplications. (The value differs from x / s by a rounding.) Where 1 / s
-/// overflows (a denormal s) the loop divides: x * inf would give inf and NaN where x / s is finite.
+/// overflows (a denormal s) x * inf would give inf and NaN where x / s is finite; there the loop
+/// takes r = 1 / (s c) with c = 2^60 and multiplies the rule's results by c: (x r) c. Elsewhere c = 1,
+/// an exact multiplication. (The rule is chosen at compile time: a run-time choice between dividing
+/// and multiplying per chunk made GCC copy each chunk's record through memory, 30x slower.)
 template <class Op, class R>
 inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v<typename R::value_type> == 0;
 
@@ -253,8 +256,8 @@ struct fuse<binary_node<Op, L, R>> {
   struct prep {
     typename FL::prep left;
     typename FR::prep right;
-    T reciprocal;  // 1 / right, when Rule is times_reciprocal
-    bool by_reciprocal;  // false where 1 / right overflows: then the loop divides
+    T reciprocal;  // 1 / (right c), when the loop multiplies by a reciprocal
+    T scale;       // c: 1, or 2^60 where 1 / right overflows
     extents<rank_v<V>> shape() const {
       constexpr std::size_t ra = rank_v<typename L::value_type>;
       constexpr std::size_t rb = rank_v<typename R::value_type>;
@@ -280,28 +283,32 @@ struct fuse<binary_node<Op, L, R>> {
     auto l = FL::prepare(n.l_, s);
     auto r = FR::prepare(n.r_, s);
     T inv{};
-    bool by = false;
+    T c{1};
     if constexpr (reciprocal) {
       T const z = r.rec.value;
       inv = T(1) / z;
-      by = !(std::isfinite(z) && z != T(0) && std::isinf(inv));
+      if (std::isfinite(z) && z != T(0) && std::isinf(inv)) {  // a denormal z
+        c = T(1152921504606846976.0);                           // 2^60
+        inv = T(1) / (z * c);
+      }
     }
-    return {std::move(l), std::move(r), inv, by};
+    return {std::move(l), std::move(r), inv, c};
   }
-  /// f(rule): the reciprocal's rules, or division's where the loop divides.
-  template <class F>
-  static decltype(auto) with_rule(prep const& p, F&& f) {
+  using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
+  /// A result of the rule, times c when the loop multiplies by a reciprocal.
+  template <class D>
+  static simd::lanes<D> scaled(D d, prep const& p, simd::lanes<D> v) {
     if constexpr (reciprocal)
-      if (p.by_reciprocal) return f(times_reciprocal{});
-    return f(Op{});
+      if (p.scale != T(1)) [[unlikely]]
+        return v * simd::splat(d, p.scale);
+    return v;
   }
   template <class D>
   static chunk_type<D> chunk(Node const& n, D d, std::size_t i, prep const& p) {
     auto l = FL::chunk(n.l_, d, i, p.left);
     auto r = FR::chunk(n.r_, d, i, p.right);
-    if constexpr (reciprocal)
-      if (p.by_reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
-    return {with_rule(p, [&](auto rule) { return op::evaluate<decltype(rule)>(l.value, r.value); }), l, r};
+    if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
+    return {scaled(d, p, op::evaluate<Rule>(l.value, r.value)), l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
@@ -311,13 +318,11 @@ struct fuse<binary_node<Op, L, R>> {
   static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a,
                    Acc& acc) {
     if constexpr (L::active)
-      FL::template back<S>(n.l_, d, i, p.left, c.left, with_rule(p, [&](auto rule) {
-                             return lane_left<decltype(rule)>(c.left.value, c.right.value, c.value, a);
-                           }), acc);
+      FL::template back<S>(n.l_, d, i, p.left, c.left,
+                           scaled(d, p, lane_left<Rule>(c.left.value, c.right.value, c.value, a)), acc);
     if constexpr (R::active)
-      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right, with_rule(p, [&](auto rule) {
-                                         return lane_right<decltype(rule)>(c.left.value, c.right.value, c.value, a);
-                                       }), acc);
+      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right,
+                                       scaled(d, p, lane_right<Rule>(c.left.value, c.right.value, c.value, a)), acc);
   }
   template <std::size_t S, class Totals>
   static void finish(Node const& n, sweep& s, prep const& p, Totals const& t) {
