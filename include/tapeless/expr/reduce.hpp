@@ -31,6 +31,14 @@ inline constexpr bool sum_like_v =
 template <class Rule>
 inline constexpr bool linear_sum_v = std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>;
 
+/// The norm from its sum of squares: sqrt(sum), and 0 at 0 without calling sqrt, for duals too
+/// (sqrt's derivative there would make their tangents NaN).
+template <class T>
+T root_or_zero(T const& sum) {
+  using std::sqrt;
+  return sum == T{} ? T{} : T(sqrt(sum));
+}
+
 template <class Rule, class N>
 struct reduce_node : expr_base<reduce_node<Rule, N>> {
   using child_value = typename N::value_type;
@@ -84,8 +92,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   void backward(sweep& s, record const& r, value_type const& a) const {
     if constexpr (fused && linear_sum_v<Rule>)
       r.value = fused_sum_backward(n_, s, r.prep, a * r.scale) * r.scale;
-    else if constexpr (fused)  // d sqrt(S) / dS = 1 / (2 y); the subgradient 0 at y = 0
-      fused_sum_backward(n_, s, r.prep, r.value == value_type{} ? value_type{} : a / (2 * r.value));
+    else if constexpr (fused)
+      fused_sum_backward(n_, s, r.prep, Rule::through_root(r.value, a));
     else if constexpr (check_finite) {
       auto out = Rule::adjoint(r.child.value, r.value, r.memo, a);
       check_result_adjoint_finite(Rule::name, 1, out, a, r.child.value);
@@ -98,7 +106,7 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
     if constexpr (fused && linear_sum_v<Rule>)
       return fused_sum_tangent(n_, r.prep, p) * r.scale;
     else if constexpr (fused)
-      return r.value == value_type{} ? value_type{} : fused_sum_tangent(n_, r.prep, p) / (2 * r.value);
+      return Rule::through_root(r.value, value_type(fused_sum_tangent(n_, r.prep, p)));
     else
       return Rule::tangent(r.child.value, r.value, r.memo, n_.tangent(p, r.child));
   }
@@ -106,12 +114,10 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
  private:
   /// The result from the (scaled) sum: itself, or its square root for root_sum_rule.
   static value_type outer(value_type sum) {
-    if constexpr (std::is_same_v<Rule, root_sum_rule>) {
-      using std::sqrt;
-      return sum == value_type{} ? value_type{} : value_type(sqrt(sum));
-    } else {
+    if constexpr (std::is_same_v<Rule, root_sum_rule>)
+      return root_or_zero(sum);
+    else
       return sum;
-    }
   }
 };
 
@@ -160,12 +166,9 @@ struct norm_rule {
   static constexpr std::string_view name = "tl::norm";
   template <class V>
   static auto value(V const& x) {
-    using std::sqrt;
     element_t<V> acc{};
     for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += elem(x, i) * elem(x, i);
-    // At 0 the subgradient 0, for duals too (sqrt's derivative there would make their tangents NaN).
-    if (acc == element_t<V>{}) return std::pair{element_t<V>{}, std::size_t{0}};
-    return std::pair{element_t<V>(sqrt(acc)), std::size_t{0}};
+    return std::pair{root_or_zero(acc), std::size_t{0}};
   }
   // At x = 0 the norm has no derivative; the subgradient 0 is used (JAX gives NaN there).
   template <class V, class T>
@@ -184,23 +187,18 @@ struct norm_rule {
 };
 
 /// sqrt(sum(x)): tl::norm over an elementwise tree of floats or doubles is this rule over the squares,
-/// so that it runs as a fused sum (the plain members are its meaning; reduce_node fuses it).
+/// and reduce_node runs it only fused: y = root_or_zero(S) of the fused sum S, and the sum's adjoint
+/// (and tangent) is the result's times dy/dS.
 struct root_sum_rule : norm_rule {
   template <class V>
   static auto value(V const& x) {
-    using std::sqrt;
     auto const [acc, k] = sum_rule::value(x);
-    if (acc == element_t<V>{}) return std::pair{element_t<V>{}, k};
-    return std::pair{element_t<V>(sqrt(acc)), k};
+    return std::pair{root_or_zero(acc), k};
   }
-  template <class V, class T>
-  static V adjoint(V const& x, T const& y, std::size_t, T const& a) {
-    T const share = y == T{} ? T{} : a / (2 * y);
-    return gather_adjoint(x, size_of(x), [&](std::size_t) { return share; });
-  }
-  template <class V, class T>
-  static T tangent(V const&, T const& y, std::size_t, V const& t) {
-    return y == T{} ? T{} : sum_rule::value(t).first / (2 * y);
+  /// a dy/dS = a / (2 y), and the subgradient 0 at y = 0.
+  template <class T>
+  static T through_root(T const& y, T const& a) {
+    return y == T{} ? T{} : a / (2 * y);
   }
 };
 
@@ -308,7 +306,12 @@ struct logsumexp_rule {
   static T tangent(V const& x, T const&, memo<V> const& r, V const& t) {
     using std::exp;
     accumulator_t<T> acc{};
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) acc += exp(elem(x, i) - r.m) * elem(t, i);
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) {
+      if constexpr (vectorized<V>)
+        acc += elem(r.e, i) * elem(t, i);  // the exponentials the forward pass stored
+      else
+        acc += exp(elem(x, i) - r.m) * elem(t, i);
+    }
     return T(acc / r.s);
   }
 
