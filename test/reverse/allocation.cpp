@@ -259,6 +259,32 @@ BOOST_AUTO_TEST_CASE(indexing_allocates_nothing_per_index) {
   BOOST_TEST(gradient_allocations(six, x) == gradient_allocations(one, x) + 1);  // the let's own value (x * 2, one array)
 }
 
+// tl::max and tl::min of a var or a let give the adjoint to the extreme element in place (reduce.hpp),
+// as x[i] does: no array of x's size (before, each made and zero-filled one).
+BOOST_AUTO_TEST_CASE(max_and_min_give_back_one_element) {
+  tl::var<tl::dvec<double>> x{tl::dvec<double>(1000, 0.5)};  // 8 KB: below the kept-block size
+  x = [] {
+    tl::dvec<double> v(1000, 0.5);
+    v[7] = 3.0;
+    v[998] = -2.0;
+    return v;
+  }();
+  auto l = tl::let(x * 2.0);
+  auto top = tl::max(x) * 2.0;
+  auto both = tl::max(x) - tl::min(x) + tl::max(l);
+  auto const g = tl::gradient(both, x);
+  BOOST_TEST(g[7] == 3.0);     // 1 from max(x), 2 from max(2 x)
+  BOOST_TEST(g[998] == -1.0);  // from -min(x)
+  BOOST_TEST(g[0] == 0.0);
+  BOOST_TEST(tl::value(both) == 11.0);
+  BOOST_TEST(gradient_allocations(top, x) == gradient_allocations(x[7] * 2.0, x));
+  BOOST_TEST(gradient_allocations(both, x) == gradient_allocations(x[7] * 2.0, x) + 1);  // the let's own value
+  // Forward mode reads the one element's tangent, and agrees.
+  auto const J = tl::jacobian(both, x, tl::forward_mode);
+  BOOST_TEST(J.size() == 1000u);
+  BOOST_TEST((J == g));
+}
+
 // An elementwise tree over runtime extents stores one array, its output, however many nodes it has
 // (expr/fuse.hpp, fused_map_*): evaluating a four-node tree allocates as much as one node.
 BOOST_AUTO_TEST_CASE(an_elementwise_tree_stores_one_array) {

@@ -31,6 +31,14 @@ inline constexpr bool sum_like_v =
 template <class Rule>
 inline constexpr bool linear_sum_v = std::is_same_v<Rule, sum_rule> || std::is_same_v<Rule, mean_rule>;
 
+template <bool Largest>
+struct extreme_rule;
+/// The reductions whose derivative is one element's (max and min: the memo is its index).
+template <class Rule>
+inline constexpr bool picks_one_v = false;
+template <bool Largest>
+inline constexpr bool picks_one_v<extreme_rule<Largest>> = true;
+
 /// The norm from its sum of squares: sqrt(sum), and 0 at 0 without calling sqrt, for duals too
 /// (sqrt's derivative there would make their tangents NaN).
 template <class T>
@@ -47,6 +55,9 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   /// A sum or mean of an elementwise tree over float or double runs as fused SIMD loops (detail/fuse.hpp):
   /// no record per node, nothing in memory but the leaves' adjoints.
   static constexpr bool fused = fusable_v<N> && sum_like_v<Rule>;
+  /// max and min of a var, a let or an index of them give the adjoint back to the one element in
+  /// place, and read its tangent alone (index.hpp), with no array of the operand's size.
+  static constexpr bool picks_block = picks_one_v<Rule> && requires { N::adds_blocks; };
   using memo_type = decltype(Rule::value(std::declval<child_value const&>()).second);
   struct plain_record {
     value_type value;
@@ -94,6 +105,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       r.value = fused_sum_backward(n_, s, r.prep, a * r.scale) * r.scale;
     else if constexpr (fused)
       fused_sum_backward(n_, s, r.prep, Rule::through_root(r.value, a));
+    else if constexpr (picks_block)
+      n_.backward_block(s, r.child, r.memo, a);
     else if constexpr (check_finite) {
       auto out = Rule::adjoint(r.child.value, r.value, r.memo, a);
       check_result_adjoint_finite(Rule::name, 1, out, a, r.child.value);
@@ -107,6 +120,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       return fused_sum_tangent(n_, r.prep, p) * r.scale;
     else if constexpr (fused)
       return Rule::through_root(r.value, value_type(fused_sum_tangent(n_, r.prep, p)));
+    else if constexpr (picks_block)
+      return n_.template tangent_block<value_type>(p, r.child, r.memo, extents<0>{});
     else
       return Rule::tangent(r.child.value, r.value, r.memo, n_.tangent(p, r.child));
   }
