@@ -194,10 +194,18 @@ R make_broadcast(V const&... v) {
   if constexpr (is_static_v<R>) {
     return R{};
   } else {
-    extents<rank_v<R>> e{};
-    e.fill(1);
+    constexpr std::size_t K = rank_v<R>;
+    extents<K> e{};
+    bool first = true;
     auto pick = [&](auto const& x) {
-      if constexpr (rank_v<std::remove_cvref_t<decltype(x)>> != 0) broadcast_into(e, e, extents_of(x));
+      constexpr std::size_t RX = rank_v<std::remove_cvref_t<decltype(x)>>;
+      if constexpr (RX != 0) {
+        if (first)
+          for (std::size_t axis = 0; axis < K; ++axis) e[axis] = aligned_extent<K>(extents_of(x), axis);
+        else
+          broadcast_into(e, e, extents_of(x));
+        first = false;
+      }
     };
     (pick(v), ...);
     return make_value<R>(e);
