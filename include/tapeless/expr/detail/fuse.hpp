@@ -97,6 +97,8 @@ struct fuse {
   };
 
   static prep prepare(N const& n, sweep& s) { return prep{n.forward(s)}; }
+  /// Whether an operand below spreads over a runtime matrix in this evaluation (see fuse_spread).
+  static bool spreads(prep const&) { return false; }
 
   template <class D>
   static simd::lanes<D> load(D d, std::size_t i, V const& v) {
@@ -168,6 +170,7 @@ struct fuse<var_ref<V>> {
     n.forward(s);  // first sight in this sweep zeroes the adjoint
     return {&n.value(), n.adjoint_storage().data(), &n};
   }
+  static bool spreads(prep const&) { return false; }
   template <class D>
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
     return {simd::load(d, p.value->data() + i)};
@@ -202,6 +205,7 @@ struct fuse<unary_node<Op, N>> {
     typename C::template chunk_type<D> child;
   };
   static prep prepare(unary_node<Op, N> const& n, sweep& s) { return {C::prepare(n.n_, s)}; }
+  static bool spreads(prep const& p) { return C::spreads(p.child); }
   template <class D>
   static chunk_type<D> chunk(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p) {
     auto c = C::chunk(n.n_, d, i, p.child);
@@ -315,6 +319,7 @@ struct fuse<binary_node<Op, L, R>> {
     if constexpr (spread_operand_v<R, V>) FR::bind(n.r_, r, out);
     return {std::move(l), std::move(r), inv, c, out};
   }
+  static bool spreads(prep const& p) { return FL::spreads(p.left) || FR::spreads(p.right); }
   using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
   /// A result of the rule, times c when the loop multiplies by a reciprocal.
   template <class D>
@@ -361,6 +366,19 @@ struct fuse<binary_node<Op, L, R>> {
     return {y, tan};
   }
 };
+
+/// The loop of the fused kernels over n elements of the tree F prepared in p: simd::for_each_chunk,
+/// or one lane at a time when an operand spreads over a runtime matrix in this evaluation (only
+/// one-lane chunks read such operands at the spread indices: see fuse_spread).
+template <class F, class T, class Body>
+inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& body) {
+  if (F::spreads(p)) [[unlikely]] {
+    simd::tail_tag<T> const d1;
+    for (std::size_t i = 0; i < n; ++i) body(d1, i, simd::slot<2>{});
+  } else {
+    simd::for_each_chunk<T>(n, body);
+  }
+}
 
 template <class V>
 std::size_t flat_size(extents<rank_v<V>> const& e) {
@@ -412,7 +430,7 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
   r.value = make_value<V>(r.prep.shape());  // the shape check throws before any adjoint moves
   T* y = r.value.data();
-  simd::for_each_chunk<T>(size_of(r.value), [&](auto d, std::size_t i, auto) {
+  for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(r.value), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::chunk(n, d, i, r.prep).value, d, y + i);
   });
   return r;
@@ -427,7 +445,7 @@ void fused_backward_loop(Node const& n, sweep& s, typename fuse<Node>::prep cons
   using T = element_t<typename Node::value_type>;
   F::begin(p);
   accumulator_sets<T, F::slots> acc;
-  simd::for_each_chunk<T>(size, [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
     F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), simd::load(d, ap + i), acc[slot]);
   });
   F::template finish<0>(n, s, p, sum_accumulators<T, F::slots>(acc));
@@ -463,13 +481,27 @@ struct fuse_spread {
     mutable std::uint64_t tangent_id = 0;
     extents<rank_v<V>> shape() const { return inner.shape(); }
   };
-  struct none {};
+  // A spread chunk is the inner tree's chunk with only its value set (back does not read the rest).
   template <class D>
-  struct chunk_type {
+  struct spread_chunk {
     simd::lanes<D> value;
-    [[no_unique_address]] std::conditional_t<always, none, typename F::template chunk_type<D>> inner{};
   };
+  template <class D>
+  using chunk_type = std::conditional_t<always, spread_chunk<D>, typename F::template chunk_type<D>>;
   static prep prepare(N const& n, sweep& s) { return prep{F::prepare(n, s)}; }
+  static bool spreads(prep const& p) { return !always && (p.spread || F::spreads(p.inner)); }
+  /// Whether chunks of descriptor D read the operand spread: always-spread operands in every chunk;
+  /// the others (runtime matrices) only in one-lane chunks, since a loop where one of them spreads runs
+  /// one lane at a time (for_each_chunk_of), so full chunks need no run-time choice.
+  template <class D>
+  static bool spread_in(D, prep const& p) {
+    if constexpr (always)
+      return true;
+    else if constexpr (std::is_same_v<D, simd::tail_tag<T>>)
+      return p.spread;
+    else
+      return false;
+  }
   /// Once the result's extents are known: where the operand is read, and its value if spread.
   static void bind(N const& n, prep& p, extents<K> const& out) {
     p.map = spread_map<K>::of(p.inner.shape(), out);
@@ -481,7 +513,7 @@ struct fuse_spread {
   static V own_loop(N const&, prep const& p, G const& f) {
     V v = make_value<V>(p.inner.shape());
     T* y = v.data();
-    simd::for_each_chunk<T>(size_of(v), [&](auto d, std::size_t i, auto) { simd::store(f(d, i), d, y + i); });
+    for_each_chunk_of<F, T>(p.inner, size_of(v), [&](auto d, std::size_t i, auto) { simd::store(f(d, i), d, y + i); });
     return v;
   }
   template <class D>
@@ -494,12 +526,11 @@ struct fuse_spread {
   template <class D>
   static chunk_type<D> chunk(N const& n, D d, std::size_t i, prep const& p) {
     if constexpr (!always) {
-      if (!p.spread) {
-        auto c = F::chunk(n, d, i, p.inner);
-        return {c.value, c};
-      }
+      if (!spread_in(d, p)) return F::chunk(n, d, i, p.inner);
     }
-    return {gather(d, i, p, p.value.data()), {}};
+    chunk_type<D> c{};
+    c.value = gather(d, i, p, p.value.data());
+    return c;
   }
   static void begin(prep const& p) {
     if (p.spread) {
@@ -512,8 +543,8 @@ struct fuse_spread {
   static void back(N const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a, Acc& acc) {
     if constexpr (N::active) {
       if constexpr (!always) {
-        if (!p.spread) {
-          F::template back<S>(n, d, i, p.inner, c.inner, a, acc);
+        if (!spread_in(d, p)) {
+          F::template back<S>(n, d, i, p.inner, c, a, acc);
           return;
         }
       }
@@ -536,7 +567,7 @@ struct fuse_spread {
   }
   template <class D>
   static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
-    if (!p.spread) return F::jvp(n, d, i, p.inner, t);
+    if (!spread_in(d, p)) return F::jvp(n, d, i, p.inner, t);
     if constexpr (N::active) {
       if (p.tangent_id != t.id()) {
         p.tangent = own_loop(n, p, [&](auto e, std::size_t j) { return F::jvp(n, e, j, p.inner, t).tangent; });
@@ -556,7 +587,7 @@ typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p
   using T = element_t<V>;
   V t = make_value<V>(extents_of(r.value));
   T* out = t.data();
-  simd::for_each_chunk<T>(size_of(t), [&](auto d, std::size_t i, auto) {
+  for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(t), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::jvp(n, d, i, r.prep, p).tangent, d, out + i);
   });
   return t;
@@ -567,7 +598,7 @@ template <class N>
 auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
   using T = element_t<typename N::value_type>;
   simd::per_slot<T, lanes_of> sum;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     sum[slot] = sum[slot] + fuse<N>::chunk(n, d, i, p).value;
   });
   return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
@@ -582,7 +613,7 @@ auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, e
   fuse<N>::begin(p);
   simd::per_slot<T, lanes_of> sum;
   accumulator_sets<T, fuse<N>::slots> acc;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     auto const c = fuse<N>::chunk(n, d, i, p);
     fuse<N>::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
     sum[slot] = sum[slot] + c.value;
@@ -597,7 +628,7 @@ template <class N>
 auto fused_sum_tangent(N const& n, typename fuse<N>::prep const& p, tangent_pass const& t) {
   using T = element_t<typename N::value_type>;
   simd::per_slot<T, lanes_of> sum;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     sum[slot] = sum[slot] + fuse<N>::jvp(n, d, i, p, t).tangent;
   });
   return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
