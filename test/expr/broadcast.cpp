@@ -225,6 +225,9 @@ BOOST_AUTO_TEST_CASE(runtime_shapes_that_do_not_broadcast) {
   BOOST_TEST(shape_error_of([&] { tl::value(tl::where(a > 0.0, a, row5)); }) ==
              "tl::where: operand shapes (3, 4) and (1, 5) differ");
   BOOST_TEST(shape_error_of([&] { tl::value(a < v5); }) == "tl::operator<: operand shapes (3, 4) and (5) differ");
+  // tl::dot takes operands of one shape (its fused loop over doubles, its plain loop over duals).
+  tl::var<tl::dmat<double>> row4{tl::dmat<double>(1, 4)};
+  BOOST_TEST(shape_error_of([&] { tl::value(tl::dot(a, row4)); }) == "tl::dot: operand shapes (3, 4) and (1, 4) differ");
   // A vector's one extent is not stretched: a dvec of 1 is not a scalar.
   tl::var<tl::dvec<double>> v1{tl::dvec<double>(1)};
   BOOST_TEST(shape_error_of([&] { tl::value(v5 + v1); }) == "tl::operator+: operand shapes (5) and (1) differ");
@@ -232,6 +235,8 @@ BOOST_AUTO_TEST_CASE(runtime_shapes_that_do_not_broadcast) {
   tl::var<tl::dmat<D>> ad{tl::dmat<D>(3, 4)};
   tl::var<tl::dmat<D>> rd{tl::dmat<D>(1, 5)};
   BOOST_TEST(shape_error_of([&] { tl::value(ad * rd); }) == "tl::operator*: operand shapes (3, 4) and (1, 5) differ");
+  tl::var<tl::dmat<D>> r4{tl::dmat<D>(1, 4)};
+  BOOST_TEST(shape_error_of([&] { tl::value(tl::dot(ad, r4)); }) == "tl::dot: operand shapes (3, 4) and (1, 4) differ");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -151,7 +151,7 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
       return plain_record(*this, s);
   }
   static value_type apply(left_value const& x, right_value const& z) {
-    check_extents(Op::name, x, z);
+    check_broadcast(Op::name, x, z);
     value_type y = make_broadcast<value_type>(x, z);
     auto const xs = spread_of(x, extents_of(y));
     auto const zs = spread_of(z, extents_of(y));

@@ -26,7 +26,7 @@ struct compare_node : expr_base<compare_node<Op, L, R>> {
   record forward(sweep& s) const {
     auto l = l_.forward(s);
     auto r = r_.forward(s);
-    check_extents(Op::name, l.value, r.value);
+    check_broadcast(Op::name, l.value, r.value);
     value_type y = make_broadcast<value_type>(l.value, r.value);
     auto const ls = spread_of(l.value, extents_of(y));
     auto const rs = spread_of(r.value, extents_of(y));
@@ -66,8 +66,8 @@ struct where_node : expr_base<where_node<M, A, B>> {
     auto m = m_.forward(s);
     auto a = a_.forward(s);
     auto b = b_.forward(s);
-    check_extents("tl::where", m.value, a.value, b.value);
-    check_extents("tl::where", a.value, b.value);
+    check_broadcast("tl::where", m.value, a.value, b.value);
+    check_broadcast("tl::where", a.value, b.value);
     value_type y = make_broadcast<value_type>(m.value, a.value, b.value);
     auto const e = extents_of(y);
     auto const ms = spread_of(m.value, e);

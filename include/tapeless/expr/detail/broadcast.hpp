@@ -175,10 +175,22 @@ extents<K> broadcast_extents(std::string_view where, extents<RA> const& a, exten
   return out;
 }
 
+/// Operands that must have equal extents (tl::dot): compared when either side is dynamic and neither
+/// is a scalar.
 template <class V, class... W>
 void check_extents(std::string_view where, V const& v, W const&... w) {
-  // Runtime extents are compared when either side is dynamic and neither is a scalar (pairwise is
-  // enough: along each axis the extents that are not spread must all be equal).
+  auto one = [&](auto const& x) {
+    using X = std::remove_cvref_t<decltype(x)>;
+    if constexpr (rank_v<V> != 0 && rank_v<X> != 0 && !(is_static_v<V> && is_static_v<X>))
+      if (extents_of(v) != extents_of(x)) throw_shapes(where, "operand shapes", extents_of(v), extents_of(x));
+  };
+  (one(w), ...);
+}
+
+/// Operands of an elementwise operation: their runtime extents must broadcast (pairwise is enough:
+/// along each axis the extents that are not spread must all be equal).
+template <class V, class... W>
+void check_broadcast(std::string_view where, V const& v, W const&... w) {
   auto one = [&](auto const& x) {
     using X = std::remove_cvref_t<decltype(x)>;
     constexpr std::size_t K = rank_v<V> > rank_v<X> ? rank_v<V> : rank_v<X>;

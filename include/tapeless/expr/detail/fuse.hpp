@@ -292,7 +292,10 @@ struct fuse<binary_node<Op, L, R>> {
       return r.shape();
     else if constexpr (rank_v<typename R::value_type> == 0)
       return l.shape();
-    else
+    else if constexpr (std::is_same_v<Op, op::dot_product>) {  // tl::dot does not broadcast
+      if (l.shape() != r.shape()) throw_shapes(Op::name, "operand shapes", l.shape(), r.shape());
+      return l.shape();
+    } else
       return broadcast_extents<rank_v<V>>(Op::name, l.shape(), r.shape());
   }
   template <class D>
