@@ -143,6 +143,31 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(newton_residual_with_stack, T, float_types) {
   BOOST_TEST(support::close_all(r, {x[0] * x[0] + x[1] * x[1] - 4, x[0] * x[1] - 1, x[2] - x[0]}, support::tol<T>.value));
 }
 
+// Second derivatives (forward over reverse: duals through the reverse sweep) through stack, slice and
+// reshape, and through a broadcast: f(x) = x0 x1^2 + x1 x2^2 + sum_ij reshape(x)(i, j) x_j.
+BOOST_AUTO_TEST_CASE_TEMPLATE(hessians_through_building_and_broadcasting, T, float_types) {
+  auto const f = [](auto const& x) {
+    return tl::sum(tl::stack(x[0] * x[1], x[1] * x[2]) * tl::slice<1, 2>(x)) +
+           tl::sum(tl::reshape<tl::shape<2, 3>>(x) * tl::slice<0, 3>(x));
+  };
+  tl::vec<T, 6> const x{T(0.5), T(-1), T(2), T(1.5), T(0.25), T(-0.75)};
+  tl::mat<T, 6, 6> exact{};
+  exact(0, 1) = exact(1, 0) = 2 * x[1];
+  exact(1, 1) = 2 * x[0];
+  exact(1, 2) = exact(2, 1) = 2 * x[2];
+  exact(2, 2) = 2 * x[1];
+  for (std::size_t j = 0; j < 3; ++j) {
+    exact(j, j) += 2;  // x_j x_j from row 0
+    exact(j, j + 3) += 1;
+    exact(j + 3, j) += 1;  // x_{3+j} x_j from row 1
+  }
+  BOOST_TEST(support::close_all(tl::hessian(f)(x), exact, support::tol<T>.analytic));
+  tl::vec<T, 6> const v{T(1), T(0), T(0), T(0), T(0), T(1)};
+  tl::vec<T, 6> want{};
+  for (std::size_t i = 0; i < 6; ++i) want[i] = exact(i, 0) + exact(i, 5);
+  BOOST_TEST(support::close_all(tl::hvp(f, x, v), want, support::tol<T>.analytic));
+}
+
 BOOST_AUTO_TEST_SUITE(errors)
 
 template <class F>
