@@ -10,6 +10,10 @@
 //   void   back<S>(n, d, i, prep const&, chunk const&, lanes adjoint, acc&)   back-propagates that chunk
 //   void   begin(prep const&) / finish<S>(n, sweep&, prep const&, totals)   around each backward loop
 //   pair   jvp(n, d, i, prep const&, tangent_pass const&)           value and tangent of the chunk
+//   bool   spreads(prep const&)               whether an operand below spreads over a runtime matrix in
+//                                             this evaluation: the loop then runs one lane at a time
+// An operand broadcast over its node's result (a row, a column, a vector against a matrix) is a leaf of
+// the loop read at spread indices (fuse_spread).
 // Elementwise nodes (unary_node, binary_node over float or double, not scalars) recurse into their
 // children with the same op rules as everywhere else, called on simd lanes; every other node is a leaf
 // of the loop: evaluated once by prepare, read chunk by chunk, its adjoint handed to its own backward
