@@ -10,6 +10,7 @@
 #include "forward/jet.hpp"
 #include "expr/active.hpp"
 #include "expr/base.hpp"
+#include "expr/build.hpp"
 #include "expr/custom.hpp"
 #include "expr/elementwise.hpp"
 #include "expr/index.hpp"

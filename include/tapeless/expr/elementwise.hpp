@@ -151,9 +151,11 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
       return plain_record(*this, s);
   }
   static value_type apply(left_value const& x, right_value const& z) {
-    check_extents(Op::name, x, z);
+    check_broadcast(Op::name, x, z);
     value_type y = make_broadcast<value_type>(x, z);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = op::evaluate<Op>(elem(x, i), elem(z, i));
+    auto const xs = spread_of(x, extents_of(y));
+    auto const zs = spread_of(z, extents_of(y));
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = op::evaluate<Op>(xs(i), zs(i));
     return y;
   }
   void backward(sweep& s, record const& rec, value_type const& a) const {
@@ -166,14 +168,16 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
     auto const& y = rec.value;
-    std::size_t const n = size_of(y);
+    auto const e = extents_of(y);
+    auto const xs = spread_of(x, e);
+    auto const zs = spread_of(z, e);
     if constexpr (L::active) {
-      auto out = gather_adjoint(x, n, [&](std::size_t i) { return Op::left(elem(x, i), elem(z, i), elem(y, i), elem(a, i)); });
+      auto out = gather_adjoint(x, e, [&](std::size_t i) { return Op::left(xs(i), zs(i), elem(y, i), elem(a, i)); });
       check_operand_adjoint(1, out, a, x, z);
       backward_in(l_, s, rec.left, std::move(out), Op::name, 1);
     }
     if constexpr (R::active) {
-      auto out = gather_adjoint(z, n, [&](std::size_t i) { return Op::right(elem(x, i), elem(z, i), elem(y, i), elem(a, i)); });
+      auto out = gather_adjoint(z, e, [&](std::size_t i) { return Op::right(xs(i), zs(i), elem(y, i), elem(a, i)); });
       check_operand_adjoint(2, out, a, x, z);
       backward_in(r_, s, rec.right, std::move(out), Op::name, 2);
     }
@@ -200,13 +204,18 @@ struct binary_node : expr_base<binary_node<Op, L, R>> {
     auto const& z = rec.right.value;
     value_type t = zeros_like(rec.value);
     std::size_t const n = size_of(t);
+    auto const e = extents_of(t);
+    auto const xs = spread_of(x, e);
+    auto const zs = spread_of(z, e);
     if constexpr (L::active) {
       auto const tx = l_.tangent(p, rec.left);
-      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::left(elem(x, i), elem(z, i), elem(rec.value, i), elem(tx, i));
+      auto const txs = spread_of(tx, e);
+      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::left(xs(i), zs(i), elem(rec.value, i), txs(i));
     }
     if constexpr (R::active) {
       auto const tz = r_.tangent(p, rec.right);
-      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::right(elem(x, i), elem(z, i), elem(rec.value, i), elem(tz, i));
+      auto const tzs = spread_of(tz, e);
+      for (std::size_t i = 0; i < n; ++i) elem(t, i) += Op::right(xs(i), zs(i), elem(rec.value, i), tzs(i));
     }
     return t;
   }

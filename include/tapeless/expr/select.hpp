@@ -26,9 +26,11 @@ struct compare_node : expr_base<compare_node<Op, L, R>> {
   record forward(sweep& s) const {
     auto l = l_.forward(s);
     auto r = r_.forward(s);
-    check_extents(Op::name, l.value, r.value);
+    check_broadcast(Op::name, l.value, r.value);
     value_type y = make_broadcast<value_type>(l.value, r.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(elem(l.value, i), elem(r.value, i));
+    auto const ls = spread_of(l.value, extents_of(y));
+    auto const rs = spread_of(r.value, extents_of(y));
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = Op::value(ls(i), rs(i));
     return {std::move(y)};
   }
   void backward(sweep&, record const&, value_type const&) const noexcept {}
@@ -64,28 +66,34 @@ struct where_node : expr_base<where_node<M, A, B>> {
     auto m = m_.forward(s);
     auto a = a_.forward(s);
     auto b = b_.forward(s);
-    check_extents("tl::where", m.value, a.value, b.value);
-    check_extents("tl::where", a.value, b.value);
+    check_broadcast("tl::where", m.value, a.value, b.value);
+    check_broadcast("tl::where", a.value, b.value);
     value_type y = make_broadcast<value_type>(m.value, a.value, b.value);
-    for (std::size_t i = 0, n = size_of(y); i < n; ++i)
-      elem(y, i) = elem(m.value, i) ? elem(a.value, i) : elem(b.value, i);
+    auto const e = extents_of(y);
+    auto const ms = spread_of(m.value, e);
+    auto const as = spread_of(a.value, e);
+    auto const bs = spread_of(b.value, e);
+    for (std::size_t i = 0, n = size_of(y); i < n; ++i) elem(y, i) = ms(i) ? as(i) : bs(i);
     return record{std::move(y), std::move(m), std::move(a), std::move(b)};
   }
   void backward(sweep& s, record const& rec, value_type const& g) const {
     using T = element_t<value_type>;
-    std::size_t const n = size_of(rec.value);
-    auto const& m = rec.mask.value;
+    auto const e = extents_of(rec.value);
+    auto const m = spread_of(rec.mask.value, e);
     if constexpr (A::active)
-      a_.backward(s, rec.a, gather_adjoint(rec.a.value, n, [&](std::size_t i) { return elem(m, i) ? T(elem(g, i)) : T{}; }));
+      a_.backward(s, rec.a, gather_adjoint(rec.a.value, e, [&](std::size_t i) { return m(i) ? T(elem(g, i)) : T{}; }));
     if constexpr (B::active)
-      b_.backward(s, rec.b, gather_adjoint(rec.b.value, n, [&](std::size_t i) { return elem(m, i) ? T{} : T(elem(g, i)); }));
+      b_.backward(s, rec.b, gather_adjoint(rec.b.value, e, [&](std::size_t i) { return m(i) ? T{} : T(elem(g, i)); }));
   }
   value_type tangent(tangent_pass const& p, record const& rec) const {
     value_type t = zeros_like(rec.value);
-    auto const& m = rec.mask.value;
+    auto const e = extents_of(t);
+    auto const m = spread_of(rec.mask.value, e);
     auto const ta = tangent_of(a_, p, rec.a);
     auto const tb = tangent_of(b_, p, rec.b);
-    for (std::size_t i = 0, n = size_of(t); i < n; ++i) elem(t, i) = elem(m, i) ? elem(ta, i) : elem(tb, i);
+    auto const as = spread_of(ta, e);
+    auto const bs = spread_of(tb, e);
+    for (std::size_t i = 0, n = size_of(t); i < n; ++i) elem(t, i) = m(i) ? as(i) : bs(i);
     return t;
   }
 };
@@ -160,7 +168,8 @@ auto where(M const& mask, A const& a, B const& b) {
   using AN = decltype(detail::node_of<T>(a));
   using BN = decltype(detail::node_of<T>(b));
   static_assert(detail::check_elementwise<typename AN::value_type, typename BN::value_type>());
-  static_assert(detail::check_elementwise<detail::rebind_t<typename MN::value_type, T>, typename AN::value_type>());
+  static_assert(detail::check_elementwise<detail::rebind_t<typename MN::value_type, T>,
+                                           detail::broadcast_t<typename AN::value_type, typename BN::value_type>>());
   return detail::where_node<MN, AN, BN>{{}, detail::as_node(mask), detail::node_of<T>(a), detail::node_of<T>(b)};
 }
 

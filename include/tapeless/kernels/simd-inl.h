@@ -82,6 +82,25 @@ template <class D>
 HWY_INLINE hn::TFromD<D> sum_of_lanes(D d, lanes<D> a) {
   return hn::GetLane(hn::SumOfLanes(d, a.v));
 }
+/// The number of lanes of descriptor d.
+template <class D>
+HWY_INLINE std::size_t lane_count(D d) {
+  return hn::Lanes(d);
+}
+/// Lane k from p[at(k)]: an operand broadcast over a result, read at the result's flat indices.
+template <class D, class At>
+HWY_INLINE lanes<D> load_at(D d, hn::TFromD<D> const* p, At const& at) {
+  HWY_ALIGN hn::TFromD<D> buf[HWY_MAX_BYTES / sizeof(hn::TFromD<D>)];
+  for (std::size_t k = 0, n = hn::Lanes(d); k < n; ++k) buf[k] = p[at(k)];
+  return {hn::Load(d, buf)};
+}
+/// p[at(k)] += lane k of a (the adjoint of such an operand; several lanes may add to one element).
+template <class D, class At>
+HWY_INLINE void add_at(lanes<D> a, D d, hn::TFromD<D>* p, At const& at) {
+  HWY_ALIGN hn::TFromD<D> buf[HWY_MAX_BYTES / sizeof(hn::TFromD<D>)];
+  hn::Store(a.v, d, buf);
+  for (std::size_t k = 0, n = hn::Lanes(d); k < n; ++k) p[at(k)] += buf[k];
+}
 
 // ---- the loop driver ---------------------------------------------------------------------------
 

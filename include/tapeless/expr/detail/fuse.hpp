@@ -10,6 +10,10 @@
 //   void   back<S>(n, d, i, prep const&, chunk const&, lanes adjoint, acc&)   back-propagates that chunk
 //   void   begin(prep const&) / finish<S>(n, sweep&, prep const&, totals)   around each backward loop
 //   pair   jvp(n, d, i, prep const&, tangent_pass const&)           value and tangent of the chunk
+//   bool   spreads(prep const&)               whether an operand below spreads over a runtime matrix in
+//                                             this evaluation: the loop then runs one lane at a time
+// An operand broadcast over its node's result (a row, a column, a vector against a matrix) is a leaf of
+// the loop read at spread indices (fuse_spread).
 // Elementwise nodes (unary_node, binary_node over float or double, not scalars) recurse into their
 // children with the same op rules as everywhere else, called on simd lanes; every other node is a leaf
 // of the loop: evaluated once by prepare, read chunk by chunk, its adjoint handed to its own backward
@@ -97,6 +101,8 @@ struct fuse {
   };
 
   static prep prepare(N const& n, sweep& s) { return prep{n.forward(s)}; }
+  /// Whether an operand below spreads over a runtime matrix in this evaluation (see fuse_spread).
+  static bool spreads(prep const&) { return false; }
 
   template <class D>
   static simd::lanes<D> load(D d, std::size_t i, V const& v) {
@@ -168,6 +174,7 @@ struct fuse<var_ref<V>> {
     n.forward(s);  // first sight in this sweep zeroes the adjoint
     return {&n.value(), n.adjoint_storage().data(), &n};
   }
+  static bool spreads(prep const&) { return false; }
   template <class D>
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
     return {simd::load(d, p.value->data() + i)};
@@ -202,6 +209,7 @@ struct fuse<unary_node<Op, N>> {
     typename C::template chunk_type<D> child;
   };
   static prep prepare(unary_node<Op, N> const& n, sweep& s) { return {C::prepare(n.n_, s)}; }
+  static bool spreads(prep const& p) { return C::spreads(p.child); }
   template <class D>
   static chunk_type<D> chunk(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p) {
     auto c = C::chunk(n.n_, d, i, p.child);
@@ -243,14 +251,35 @@ struct times_reciprocal {
   template <class X> static X right(X const&, X const& r, X const& y, X const& a) { return -(a * r) * y; }
 };
 
+/// An operand broadcast over its node's result (a row, a column, a vector against a matrix): a leaf of
+/// the loop, read and its adjoint gathered at the result's flat indices (defined below).
+template <class N, class Result>
+struct fuse_spread;
+/// Whether operand N of an elementwise node with value type Result may be spread over it: a rank
+/// below the result's, static shapes that differ, or matrices with runtime extents (decided then).
+template <class N, class Result>
+inline constexpr bool spread_operand_v = [] {
+  using O = typename N::value_type;
+  if constexpr (rank_v<O> == 0)
+    return false;
+  else if constexpr (rank_v<O> != rank_v<Result>)
+    return true;
+  else if constexpr (is_static_v<O> && is_static_v<Result>)
+    return !std::is_same_v<shape_t<O>, shape_t<Result>>;
+  else
+    return rank_v<O> >= 2;
+}();
+template <class N, class Result>
+using operand_fuse = std::conditional_t<spread_operand_v<N, Result>, fuse_spread<N, Result>, fuse<N>>;
+
 template <class Op, class L, class R>
   requires elementwise_array_v<binary_node<Op, L, R>>
 struct fuse<binary_node<Op, L, R>> {
   using Node = binary_node<Op, L, R>;
-  using FL = fuse<L>;
-  using FR = fuse<R>;
   using V = typename Node::value_type;
   using T = element_t<V>;
+  using FL = operand_fuse<L, V>;
+  using FR = operand_fuse<R, V>;
   static constexpr std::size_t slots = FL::slots + FR::slots;
   static constexpr bool reciprocal = by_reciprocal_v<Op, R>;
   struct prep {
@@ -258,21 +287,21 @@ struct fuse<binary_node<Op, L, R>> {
     typename FR::prep right;
     T reciprocal;  // 1 / (right c), when the loop multiplies by a reciprocal
     T scale;       // c: 1, or 2^60 where 1 / right overflows
-    extents<rank_v<V>> shape() const {
-      constexpr std::size_t ra = rank_v<typename L::value_type>;
-      constexpr std::size_t rb = rank_v<typename R::value_type>;
-      auto const a = left.shape();
-      auto const b = right.shape();
-      if constexpr (ra == rb && ra != 0) {
-        if (a != b) throw_shapes(Op::name, "operand shapes", a, b);
-        return a;
-      } else if constexpr (ra != 0) {
-        return a;
-      } else {
-        return b;
-      }
-    }
+    extents<rank_v<V>> out;
+    extents<rank_v<V>> shape() const { return out; }
   };
+  /// The result's extents (operand extents checked here, before any loop runs).
+  static extents<rank_v<V>> result_extents(typename FL::prep const& l, typename FR::prep const& r) {
+    if constexpr (rank_v<typename L::value_type> == 0)
+      return r.shape();
+    else if constexpr (rank_v<typename R::value_type> == 0)
+      return l.shape();
+    else if constexpr (std::is_same_v<Op, op::dot_product>) {  // tl::dot does not broadcast
+      if (l.shape() != r.shape()) throw_shapes(Op::name, "operand shapes", l.shape(), r.shape());
+      return l.shape();
+    } else
+      return broadcast_extents<rank_v<V>>(Op::name, l.shape(), r.shape());
+  }
   template <class D>
   struct chunk_type {
     simd::lanes<D> value;
@@ -292,8 +321,12 @@ struct fuse<binary_node<Op, L, R>> {
         inv = T(1) / (z * c);
       }
     }
-    return {std::move(l), std::move(r), inv, c};
+    auto const out = result_extents(l, r);
+    if constexpr (spread_operand_v<L, V>) FL::bind(n.l_, l, out);
+    if constexpr (spread_operand_v<R, V>) FR::bind(n.r_, r, out);
+    return {std::move(l), std::move(r), inv, c, out};
   }
+  static bool spreads(prep const& p) { return FL::spreads(p.left) || FR::spreads(p.right); }
   using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
   /// A result of the rule, times c when the loop multiplies by a reciprocal.
   template <class D>
@@ -340,6 +373,19 @@ struct fuse<binary_node<Op, L, R>> {
     return {y, tan};
   }
 };
+
+/// The loop of the fused kernels over n elements of the tree F prepared in p: simd::for_each_chunk,
+/// or one lane at a time when an operand spreads over a runtime matrix in this evaluation (only
+/// one-lane chunks read such operands at the spread indices: see fuse_spread).
+template <class F, class T, class Body>
+inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& body) {
+  if (F::spreads(p)) [[unlikely]] {
+    simd::tail_tag<T> const d1;
+    for (std::size_t i = 0; i < n; ++i) body(d1, i, simd::slot<2>{});
+  } else {
+    simd::for_each_chunk<T>(n, body);
+  }
+}
 
 template <class V>
 std::size_t flat_size(extents<rank_v<V>> const& e) {
@@ -391,25 +437,155 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
   r.value = make_value<V>(r.prep.shape());  // the shape check throws before any adjoint moves
   T* y = r.value.data();
-  simd::for_each_chunk<T>(size_of(r.value), [&](auto d, std::size_t i, auto) {
+  for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(r.value), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::chunk(n, d, i, r.prep).value, d, y + i);
   });
   return r;
 }
 
-/// One loop back-propagates the adjoint array `a`, recomputing each chunk's inner values in registers.
+/// One loop over the n elements of the tree prepared in p back-propagates the adjoints ap[0, n),
+/// recomputing each chunk's inner values in registers.
 template <class Node>
-void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a) {
+void fused_backward_loop(Node const& n, sweep& s, typename fuse<Node>::prep const& p,
+                         element_t<typename Node::value_type> const* ap, std::size_t size) {
   using F = fuse<Node>;
   using T = element_t<typename Node::value_type>;
-  T const* ap = a.data();
-  F::begin(r.prep);
+  F::begin(p);
   accumulator_sets<T, F::slots> acc;
-  simd::for_each_chunk<T>(size_of(r.value), [&](auto d, std::size_t i, auto slot) {
-    F::template back<0>(n, d, i, r.prep, F::chunk(n, d, i, r.prep), simd::load(d, ap + i), acc[slot]);
+  for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
+    F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), simd::load(d, ap + i), acc[slot]);
   });
-  F::template finish<0>(n, s, r.prep, sum_accumulators<T, F::slots>(acc));
+  F::template finish<0>(n, s, p, sum_accumulators<T, F::slots>(acc));
 }
+
+/// One loop back-propagates the adjoint array `a`.
+template <class Node>
+void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a) {
+  fused_backward_loop(n, s, r.prep, a.data(), size_of(r.value));
+}
+
+/// An operand spread over its node's result. Its own tree (a leaf, or an elementwise subtree) runs in
+/// loops of its own size: its value is computed into an array once per evaluation, each chunk of the
+/// result reads it at the spread indices (one load or one splat when the chunk lies within a row of
+/// the result, else lane by lane), and the chunk's adjoint is added back there; after the result's
+/// loop, its own backward loop takes the gathered adjoint. Matrices with runtime extents that turn out
+/// to match the result run fused as before (`spread` false): the choice is one branch per chunk.
+template <class N, class Result>
+struct fuse_spread {
+  using F = fuse<N>;
+  using V = typename N::value_type;
+  using T = element_t<V>;
+  static constexpr std::size_t K = rank_v<Result>;
+  static constexpr bool always = rank_v<V> != K || (is_static_v<V> && is_static_v<Result>);
+  static constexpr std::size_t slots = F::slots;
+  struct prep {
+    typename F::prep inner;
+    spread_map<K> map{};
+    bool spread = true;
+    V value{};                             // the operand's value, when spread
+    mutable V adjoint{};                   // and its adjoint, gathered by the result's loop
+    mutable V tangent{};
+    mutable std::uint64_t tangent_id = 0;
+    extents<rank_v<V>> shape() const { return inner.shape(); }
+  };
+  // A spread chunk is the inner tree's chunk with only its value set (back does not read the rest).
+  template <class D>
+  struct spread_chunk {
+    simd::lanes<D> value;
+  };
+  template <class D>
+  using chunk_type = std::conditional_t<always, spread_chunk<D>, typename F::template chunk_type<D>>;
+  static prep prepare(N const& n, sweep& s) { return prep{F::prepare(n, s)}; }
+  static bool spreads(prep const& p) { return !always && (p.spread || F::spreads(p.inner)); }
+  /// Whether chunks of descriptor D read the operand spread: always-spread operands in every chunk;
+  /// the others (runtime matrices) only in one-lane chunks, since a loop where one of them spreads runs
+  /// one lane at a time (for_each_chunk_of), so full chunks need no run-time choice.
+  template <class D>
+  static bool spread_in(D, prep const& p) {
+    if constexpr (always)
+      return true;
+    else if constexpr (std::is_same_v<D, simd::tail_tag<T>>)
+      return p.spread;
+    else
+      return false;
+  }
+  /// Once the result's extents are known: where the operand is read, and its value if spread.
+  static void bind(N const& n, prep& p, extents<K> const& out) {
+    p.map = spread_map<K>::of(p.inner.shape(), out);
+    p.spread = always || !p.map.identity;
+    if (p.spread) p.value = own_loop(n, p, [&](auto d, std::size_t i) { return F::chunk(n, d, i, p.inner).value; });
+  }
+  /// An array of the operand's extents, chunk by chunk from f(d, i).
+  template <class G>
+  static V own_loop(N const&, prep const& p, G const& f) {
+    V v = make_value<V>(p.inner.shape());
+    T* y = v.data();
+    for_each_chunk_of<F, T>(p.inner, size_of(v), [&](auto d, std::size_t i, auto) { simd::store(f(d, i), d, y + i); });
+    return v;
+  }
+  template <class D>
+  static simd::lanes<D> gather(D d, std::size_t i, prep const& p, T const* from) {
+    auto const [off, step] = p.map.run(i, simd::lane_count(d));
+    if (step == 1) return simd::load(d, from + off);
+    if (step == 0) return simd::splat(d, from[off]);
+    return simd::load_at(d, from, [&](std::size_t k) { return p.map(i + k); });
+  }
+  template <class D>
+  static chunk_type<D> chunk(N const& n, D d, std::size_t i, prep const& p) {
+    if constexpr (!always) {
+      if (!spread_in(d, p)) return F::chunk(n, d, i, p.inner);
+    }
+    chunk_type<D> c{};
+    c.value = gather(d, i, p, p.value.data());
+    return c;
+  }
+  static void begin(prep const& p) {
+    if (p.spread) {
+      if constexpr (N::active) zero_like(p.adjoint, p.value);
+    } else {
+      F::begin(p.inner);
+    }
+  }
+  template <std::size_t S, class D, class Acc>
+  static void back(N const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a, Acc& acc) {
+    if constexpr (N::active) {
+      if constexpr (!always) {
+        if (!spread_in(d, p)) {
+          F::template back<S>(n, d, i, p.inner, c, a, acc);
+          return;
+        }
+      }
+      T* q = p.adjoint.data();
+      auto const [off, step] = p.map.run(i, simd::lane_count(d));
+      if (step == 1)
+        simd::add_into(a, d, q + off);
+      else if (step == 0)
+        q[off] += simd::sum_of_lanes(d, a);
+      else
+        simd::add_at(a, d, q, [&](std::size_t k) { return p.map(i + k); });
+    }
+  }
+  template <std::size_t S, class Totals>
+  static void finish(N const& n, sweep& s, prep const& p, Totals const& t) {
+    if (!p.spread)
+      F::template finish<S>(n, s, p.inner, t);
+    else if constexpr (N::active)
+      fused_backward_loop(n, s, p.inner, p.adjoint.data(), size_of(p.adjoint));
+  }
+  template <class D>
+  static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    if (!spread_in(d, p)) return F::jvp(n, d, i, p.inner, t);
+    if constexpr (N::active) {
+      if (p.tangent_id != t.id()) {
+        p.tangent = own_loop(n, p, [&](auto e, std::size_t j) { return F::jvp(n, e, j, p.inner, t).tangent; });
+        p.tangent_id = t.id();
+      }
+      return {gather(d, i, p, p.value.data()), gather(d, i, p, p.tangent.data())};
+    } else {
+      return {gather(d, i, p, p.value.data()), {}};
+    }
+  }
+};
 
 /// One loop gives the tangent of the whole tree.
 template <class Node>
@@ -418,7 +594,7 @@ typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p
   using T = element_t<V>;
   V t = make_value<V>(extents_of(r.value));
   T* out = t.data();
-  simd::for_each_chunk<T>(size_of(t), [&](auto d, std::size_t i, auto) {
+  for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(t), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::jvp(n, d, i, r.prep, p).tangent, d, out + i);
   });
   return t;
@@ -429,7 +605,7 @@ template <class N>
 auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
   using T = element_t<typename N::value_type>;
   simd::per_slot<T, lanes_of> sum;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     sum[slot] = sum[slot] + fuse<N>::chunk(n, d, i, p).value;
   });
   return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
@@ -444,7 +620,7 @@ auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, e
   fuse<N>::begin(p);
   simd::per_slot<T, lanes_of> sum;
   accumulator_sets<T, fuse<N>::slots> acc;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     auto const c = fuse<N>::chunk(n, d, i, p);
     fuse<N>::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
     sum[slot] = sum[slot] + c.value;
@@ -459,7 +635,7 @@ template <class N>
 auto fused_sum_tangent(N const& n, typename fuse<N>::prep const& p, tangent_pass const& t) {
   using T = element_t<typename N::value_type>;
   simd::per_slot<T, lanes_of> sum;
-  simd::for_each_chunk<T>(flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     sum[slot] = sum[slot] + fuse<N>::jvp(n, d, i, p, t).tangent;
   });
   return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +

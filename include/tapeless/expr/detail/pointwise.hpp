@@ -64,29 +64,33 @@ struct pointwise<binary_node<Op, L, R>> {
   using N = binary_node<Op, L, R>;
   using V = typename N::value_type;
   using E = element_t<V>;
+  static constexpr std::size_t K = rank_v<V>;
   struct prep {
     typename pointwise<L>::prep left;
     typename pointwise<R>::prep right;
+    extents<K> out{};
+    spread_map<K> left_map{}, right_map{};  // where element i of the result reads each operand
   };
   static prep prepare(N const& n, sweep& s) {
     prep p{pointwise<L>::prepare(n.l_, s), pointwise<R>::prepare(n.r_, s)};
-    shape(p);  // the operands' extents are checked before any element is computed
-    return p;
-  }
-  static extents<rank_v<V>> shape(prep const& p) {
+    // The operands' extents are checked before any element is computed.
     auto const l = pointwise<L>::shape(p.left);
     auto const r = pointwise<R>::shape(p.right);
     if constexpr (rank_v<typename L::value_type> == 0) {
-      return r;
+      p.out = r;
     } else if constexpr (rank_v<typename R::value_type> == 0) {
-      return l;
+      p.out = l;
     } else {
-      if (l != r) throw_shapes(Op::name, "operand shapes", l, r);
-      return l;
+      p.out = broadcast_extents<K>(Op::name, l, r);
+      p.left_map = spread_map<K>::of(l, p.out);
+      p.right_map = spread_map<K>::of(r, p.out);
     }
+    return p;
   }
+  static extents<K> shape(prep const& p) { return p.out; }
   static E at(N const& n, prep const& p, std::size_t i) {
-    return op::evaluate<Op>(E(pointwise<L>::at(n.l_, p.left, i)), E(pointwise<R>::at(n.r_, p.right, i)));
+    return op::evaluate<Op>(E(pointwise<L>::at(n.l_, p.left, p.left_map(i))),
+                            E(pointwise<R>::at(n.r_, p.right, p.right_map(i))));
   }
 };
 
