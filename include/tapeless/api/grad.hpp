@@ -17,14 +17,24 @@ template <class F, class Transform = transform::grad>
 struct grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (input_structure<std::remove_cvref_t<X>> && ...))
+    requires(sizeof...(X) >= 1 && ((input_structure<std::remove_cvref_t<X>> || std_container_input<X>) && ...))
   auto operator()(X&&... x) const {
-    return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
+    if constexpr ((std_container_input<X> || ...)) {
+      auto g = (*this)(as_function_input(std::forward<X>(x))...);
+      if constexpr (sizeof...(X) == 1)
+        return as_argument_type<X...>(std::move(g));
+      else
+        return [&]<std::size_t... I>(std::index_sequence<I...>) {
+          return std::tuple{as_argument_type<X>(std::get<I>(std::move(g)))...};
+        }(std::index_sequence_for<X...>{});
+    } else {
+      return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
       if constexpr (sizeof...(v) == 1)
         return gradient(y, v...);
       else
         return gradient(y, wrt(v...));
     }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
+    }
   }
 };
 
@@ -47,7 +57,8 @@ struct value_and_grad_fn {
 }  // namespace detail
 
 /// The gradient of f, as a function: `tl::grad(f)(x)` has x's shape; with several arguments,
-/// `auto [gx, gy] = tl::grad(f)(x, y)`. A non-scalar output's gradient is summed over its elements,
+/// `auto [gx, gy] = tl::grad(f)(x, y)`. A std::vector, std::array or std::span argument is seen by f
+/// as a var of a tl::dvec or tl::vec, and its gradient comes back as a std::vector or std::array. A non-scalar output's gradient is summed over its elements,
 /// as tl::gradient does (JAX requires a scalar output; here the sum is the rule, as in TensorFlow).
 template <class F>
 auto grad(F f) {
