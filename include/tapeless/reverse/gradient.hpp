@@ -488,7 +488,16 @@ auto destination_extents(D const& d) {
     return source_traits<D>::extents(d);
 }
 template <class D>
-using destination_value_t = std::conditional_t<value_type<D>, D, source_value_t<D>>;
+struct destination_value {
+  using type = D;
+};
+template <class D>
+  requires(!value_type<D>)
+struct destination_value<D> {
+  using type = source_value_t<D>;
+};
+template <class D>
+using destination_value_t = typename destination_value<D>::type;
 
 template <class D, class G>
 void check_destination(D const& d, G const& g) {
