@@ -169,7 +169,8 @@ struct var_ref : expr_base<var_ref<V>> {
       if (s.statement_recording()) [[unlikely]]
         in_statement();
       take_epoch(v_->epoch_, s.epoch(), "a tl::var");
-      v_->refresh();  // a view reads the caller's memory again, where it is now
+      if (v_->view_.refresh) [[unlikely]]
+        refresh_view(v_);  // a view reads the caller's memory again, where it is now
       check_leaf_finite("a tl::var", v_->value_);
       zero_like(v_->adjoint_, v_->value_);
     }
@@ -184,6 +185,9 @@ struct var_ref : expr_base<var_ref<V>> {
     add_block_into(v_->adjoint_, offset, a);
   }
   [[noreturn, gnu::noinline, gnu::cold]] static void gone() { outlived("a tl::var"); }
+  /// Out of line and cold, as gone(): the first-sight block of a var that is not a view keeps one
+  /// load and a branch not taken.
+  [[gnu::noinline, gnu::cold]] static void refresh_view(var<V> const* v) noexcept { v->refresh(); }
   /// Checked where a sweep first sees the var, not in backward(): a test there (even of a cold call)
   /// cost the fused loops their inlining (normal_logpdf, N = 256: 35 ns became 125 ns).
   [[noreturn, gnu::noinline, gnu::cold]] static void in_statement() {
