@@ -257,6 +257,31 @@ BOOST_AUTO_TEST_CASE(std_containers_as_vars_and_grad_arguments) {
   static_assert(std::is_same_v<std::remove_const_t<decltype(g1)>, std::vector<double>>);
   BOOST_TEST(support::close_all(g1, std::vector<double>(7, 2.0), 0.0));
   BOOST_TEST(support::close(g2, std::accumulate(x.begin(), x.end(), 0.0), 1e-15));
+  auto const [value, gv] = tl::value_and_grad(f)(x);
+  static_assert(std::is_same_v<std::remove_const_t<decltype(gv)>, std::vector<double>>);
+  BOOST_TEST(support::close(value, tl::value(objective(tl::constant(x))), 1e-15));
+  BOOST_TEST(support::close_all(gv, gx, 0.0));
+}
+
+namespace {
+struct samples {  // a user's contiguous range: begin() and end() are pointers
+  float* first;
+  std::size_t n;
+  float* begin() const { return first; }
+  float* end() const { return first + n; }
+};
+}  // namespace
+
+BOOST_AUTO_TEST_CASE(other_contiguous_ranges) {
+  std::vector<float> x = data_of<float>(9);
+  samples const tail{x.data() + 2, 7};
+  auto const c = tl::constant_ref(tail);
+  static_assert(std::is_same_v<decltype(tl::value(c)), tl::dvec<float>>);
+  BOOST_TEST(tl::value(c).size() == 7u);
+  x[2] = 8.0f;
+  BOOST_TEST(tl::value(c)[0] == 8.0f);
+  auto v = tl::var_view(tail);
+  BOOST_TEST(support::close_all(tl::gradient(objective(v), v), exact_gradient(x.data() + 2, 7), support::tol<float>.analytic));
 }
 
 BOOST_AUTO_TEST_CASE(view_lifetime_and_assignment) {

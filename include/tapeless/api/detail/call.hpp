@@ -75,6 +75,17 @@ auto as_argument_type(G&& g) {
   }
 }
 
+/// The gradients g of arguments X... (one, or a std::tuple of one per argument) in their own types.
+template <class... X, class G>
+auto as_argument_types(G&& g) {
+  if constexpr (sizeof...(X) == 1)
+    return as_argument_type<X...>(std::forward<G>(g));
+  else
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple{as_argument_type<X>(std::get<I>(std::forward<G>(g)))...};
+    }(std::index_sequence_for<X...>{});
+}
+
 /// The vars standing for an argument: a var, or the same hana structure with var leaves.
 template <class X>
 struct vars_of {

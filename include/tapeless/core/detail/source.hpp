@@ -5,6 +5,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <iterator>
 #include <ranges>
@@ -35,15 +36,20 @@ concept eigen_dense = requires(S const& s) {
   s.outerStride();
 };
 
-/// The extent a contiguous range has at compile time: std::array, T[N] and std::span<T, N>; else
-/// std::dynamic_extent.
+template <class S>
+struct is_std_array : std::false_type {};
+template <class T, std::size_t N>
+struct is_std_array<std::array<T, N>> : std::true_type {};
+
+/// The extent a contiguous range has at compile time: std::array, T[N] and std::span<T, N> (not any
+/// tuple-like range: a std::ranges::subrange has a tuple_size of 2); else std::dynamic_extent.
 template <class S>
 constexpr std::size_t static_extent() {
   if constexpr (std::is_bounded_array_v<S>)
     return std::extent_v<S>;
   else if constexpr (requires { S::extent; })
     return S::extent;
-  else if constexpr (requires { std::tuple_size<S>::value; })
+  else if constexpr (is_std_array<S>::value)
     return std::tuple_size<S>::value;
   else
     return std::dynamic_extent;
