@@ -21,6 +21,7 @@
 #include "expr/select.hpp"
 #include "expr/stop_gradient.hpp"
 #include "expr/var.hpp"
+#include "expr/view.hpp"
 #include "reverse/gradient.hpp"
 #include "reverse/jacobian.hpp"
 #include "api/derivative.hpp"

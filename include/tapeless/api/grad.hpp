@@ -17,14 +17,18 @@ template <class F, class Transform = transform::grad>
 struct grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (input_structure<std::remove_cvref_t<X>> && ...))
+    requires(sizeof...(X) >= 1 && ((input_structure<std::remove_cvref_t<X>> || std_container_input<X>) && ...))
   auto operator()(X&&... x) const {
-    return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
-      if constexpr (sizeof...(v) == 1)
-        return gradient(y, v...);
-      else
-        return gradient(y, wrt(v...));
-    }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
+    if constexpr ((std_container_input<X> || ...)) {
+      return as_argument_types<X...>((*this)(as_function_input(std::forward<X>(x))...));
+    } else {
+      return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
+        if constexpr (sizeof...(v) == 1)
+          return gradient(y, v...);
+        else
+          return gradient(y, wrt(v...));
+      }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
+    }
   }
 };
 
@@ -32,29 +36,36 @@ template <class F>
 struct value_and_grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && (input_structure<X> && ...))
+    requires(sizeof...(X) >= 1 && ((input_structure<X> || std_container_input<X>) && ...))
   auto operator()(X const&... x) const {
-    return with_vars<transform::value_and_grad>(f, [](auto const& y, auto const&... v) {
-      auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
-      if constexpr (sizeof...(v) == 1)
-        return std::pair{std::move(value), std::get<0>(std::move(g))};
-      else
-        return std::pair{std::move(value), std::move(g)};
-    }, x...);
+    if constexpr ((std_container_input<X> || ...)) {
+      auto [value, g] = (*this)(as_function_input(x)...);
+      return std::pair{std::move(value), as_argument_types<X...>(std::move(g))};
+    } else {
+      return with_vars<transform::value_and_grad>(f, [](auto const& y, auto const&... v) {
+        auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
+        if constexpr (sizeof...(v) == 1)
+          return std::pair{std::move(value), std::get<0>(std::move(g))};
+        else
+          return std::pair{std::move(value), std::move(g)};
+      }, x...);
+    }
   }
 };
 
 }  // namespace detail
 
 /// The gradient of f, as a function: `tl::grad(f)(x)` has x's shape; with several arguments,
-/// `auto [gx, gy] = tl::grad(f)(x, y)`. A non-scalar output's gradient is summed over its elements,
+/// `auto [gx, gy] = tl::grad(f)(x, y)`. A std::vector, std::array or std::span argument is seen by f
+/// as a var of a tl::dvec or tl::vec, and its gradient comes back as a std::vector or std::array. A non-scalar output's gradient is summed over its elements,
 /// as tl::gradient does (JAX requires a scalar output; here the sum is the rule, as in TensorFlow).
 template <class F>
 auto grad(F f) {
   return detail::grad_fn<F>{std::move(f)};
 }
 
-/// `auto [v, g] = tl::value_and_grad(f)(x)`: the value of f and its gradient from one sweep.
+/// `auto [v, g] = tl::value_and_grad(f)(x)`: the value of f and its gradient from one sweep (std
+/// containers as tl::grad takes them).
 template <class F>
 auto value_and_grad(F f) {
   return detail::value_and_grad_fn<F>{std::move(f)};

@@ -17,6 +17,10 @@
 
 namespace tapeless {
 
+namespace detail {
+struct borrow_access;
+}  // namespace detail
+
 /// Gives back the large blocks (64 KB and up) this thread keeps for reuse between gradients over
 /// runtime extents (see docs/guide.md, "What runs fast"): after a large computation whose shapes will
 /// not come again.
@@ -36,7 +40,8 @@ class dvec {
   static constexpr std::size_t rank = 1;
 
   /// Empty; `dvec(n)` n zeros; `dvec(n, fill)`; `{1.0, 2.0}` the listed elements; `dvec(span)` a copy of
-  /// a std::span<T const> (explicit); a tl::vec<T, N> converts implicitly.
+  /// a std::span<T const>'s elements (explicit, as it copies: tl::constant_ref(span) and
+  /// tl::var_view(span) read the caller's memory instead); a tl::vec<T, N> converts implicitly.
   dvec() = default;
   explicit dvec(std::size_t n) : buf_(n) {}
   dvec(std::size_t n, T const& fill) : buf_(n) { std::fill(begin(), end(), fill); }
@@ -68,6 +73,9 @@ class dvec {
   }
 
  private:
+  friend struct detail::borrow_access;
+  struct borrowing {};
+  dvec(borrowing, T const* p, std::size_t n) { buf_.borrow(p, n); }
   detail::buffer<T> buf_;
 };
 
@@ -139,9 +147,34 @@ class dmat {
   }
 
  private:
+  friend struct detail::borrow_access;
+  struct borrowing {};
+  dmat(borrowing, T const* p, std::size_t r, std::size_t c) : r_(r), c_(c) { buf_.borrow(p, r * c); }
   std::size_t r_ = 0, c_ = 0;
   detail::buffer<T> buf_;
 };
+
+namespace detail {
+/// Points a dvec or dmat at the caller's elements (row-major), without a copy: what views over the
+/// caller's memory read through (expr/view.hpp). A copy or move of it owns its elements (buffer).
+struct borrow_access {
+  /// A new dvec or dmat over the caller's elements (a prvalue: returned without a move).
+  template <class V, class T, class... N>
+  static V borrowed(T const* p, N... extents) {
+    return V(typename V::borrowing{}, p, extents...);
+  }
+  template <class T>
+  static void borrow(dvec<T>& v, T const* p, std::size_t n) noexcept {
+    v.buf_.borrow(p, n);
+  }
+  template <class T>
+  static void borrow(dmat<T>& m, T const* p, std::size_t r, std::size_t c) noexcept {
+    m.buf_.borrow(p, r * c);
+    m.r_ = r;
+    m.c_ = c;
+  }
+};
+}  // namespace detail
 
 /// Prints row-major with rows separated by ';' (`[1, 2; 3, 4]`); an empty dvec or dmat prints `[]`.
 template <class T>

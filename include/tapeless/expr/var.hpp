@@ -5,8 +5,10 @@
 #include <cstddef>
 #include <initializer_list>
 #include <optional>
+#include <stdexcept>
 #include <type_traits>
 
+#include "../core/detail/source.hpp"
 #include "base.hpp"
 
 namespace tapeless {
@@ -17,6 +19,12 @@ struct differentiable_value : std::false_type {};
 template <class V>
   requires value_type<V>
 struct differentiable_value<V> : std::bool_constant<element<element_t<V>>> {};
+struct view_access;
+[[noreturn, gnu::cold, gnu::noinline]] inline void view_assigned() {
+  throw std::logic_error(
+      "tl::var_view: assigning to a var made by tl::var_view would be lost at its next evaluation, which reads the "
+      "caller's memory; write the new values into that memory instead");
+}
 }  // namespace detail
 
 /// A differentiable leaf that owns its value. Expressions refer to it, so it must outlive them.
@@ -60,6 +68,14 @@ class var : public expr_base<var<V>> {
   var(std::initializer_list<std::initializer_list<element_type>> rows)
     requires std::same_as<V, dmat<element_type>>
       : value_(rows) {}
+  /// A copy of the caller's elements: a std::vector, std::array, std::span, other contiguous range or
+  /// row-major Eigen object (`tl::var x{std::vector{1.0, 2.0}};` is a var of a tl::dvec<double>; a
+  /// std::array<double, 3> gives a tl::vec<double, 3>). tl::var_view reads them in place instead.
+  template <detail::source S>
+    requires std::same_as<detail::source_value_t<S>, V>
+  var(S const& s) : value_(detail::copied_value(s, "tl::var")) {
+    static_assert(detail::layout_readable<detail::called::var, S>());
+  }
 
   /// Expressions refer to a var, so a copy would be a different leaf that nothing refers to (a
   /// var passed by value is differentiated as a stranger). Vars are therefore not copyable; they
@@ -68,36 +84,68 @@ class var : public expr_base<var<V>> {
   var& operator=(var const&) = delete;
   /// The moved-to var is a new leaf; expressions that refer to the moved-from one throw
   /// tl::lifetime_error when evaluated.
-  var(var&& o) noexcept : value_(std::move(o.value_)) { detail::end_identity(o.alive_); }
+  /// A var made by tl::var_view stays a view of the same memory.
+  var(var&& o) noexcept : value_(std::move(o.value_)), view_(o.view_) {
+    detail::end_identity(o.alive_);
+    refresh();
+  }
   var& operator=(var&& o) noexcept {
     if (this != &o) {
       value_ = std::move(o.value_);
+      view_ = o.view_;
       alive_ = detail::alive_mark;
       detail::end_identity(o.alive_);
+      refresh();
     }
     return *this;
   }
-  /// Replaces the value; expressions see it at their next evaluation (no history is recorded).
+  /// Replaces the value; expressions see it at their next evaluation (no history is recorded). A
+  /// var made by tl::var_view reads the caller's memory: write there instead (this throws
+  /// std::logic_error).
   var& operator=(V v) {
+    if (view_.refresh) [[unlikely]]
+      detail::view_assigned();
     value_ = std::move(v);
     return *this;
   }
 
-  /// The current value.
-  V const& value() const noexcept { return value_; }
+  /// The current value (for a var made by tl::var_view, the caller's current elements, read in
+  /// place for runtime extents).
+  V const& value() const noexcept {
+    refresh();
+    return value_;
+  }
 
  private:
   template <class>
   friend struct detail::var_ref;
-  V value_{};
+  friend struct detail::view_access;
+  /// Where a var made by tl::var_view reads its value: `refresh` points value_ at the caller's
+  /// current elements (or copies them, for static extents) from `object` (the source, or a span's
+  /// data with its `extent`). Null for a var that owns its value.
+  struct view_source {
+    void (*refresh)(var const&) = nullptr;
+    void const* object = nullptr;
+    std::size_t extent = 0;
+  };
+  var(view_source src) : view_(src) { refresh(); }
+  void refresh() const noexcept {
+    if (view_.refresh) [[unlikely]]
+      view_.refresh(*this);
+  }
+  mutable V value_{};  // mutable for views, which refresh it from the caller's memory
+  view_source view_{};
   mutable V adjoint_{};
   mutable std::uint64_t epoch_ = 0;
   std::uint64_t alive_ = detail::alive_mark;  // cleared when destroyed or moved from (base.hpp)
 };
 
-/// `tl::var x{v};` deduces the value type of v.
+/// `tl::var x{v};` deduces the value type of v; for a std::vector, std::array, std::span or Eigen
+/// object, the value type it is read as (tl::dvec, tl::vec, tl::dmat, tl::mat).
 template <class V>
 var(V) -> var<V>;
+template <detail::source S>
+var(S) -> var<detail::source_value_t<S>>;
 
 namespace detail {
 
@@ -121,6 +169,8 @@ struct var_ref : expr_base<var_ref<V>> {
       if (s.statement_recording()) [[unlikely]]
         in_statement();
       take_epoch(v_->epoch_, s.epoch(), "a tl::var");
+      if (v_->view_.refresh) [[unlikely]]
+        refresh_view(v_);  // a view reads the caller's memory again, where it is now
       check_leaf_finite("a tl::var", v_->value_);
       zero_like(v_->adjoint_, v_->value_);
     }
@@ -135,6 +185,9 @@ struct var_ref : expr_base<var_ref<V>> {
     add_block_into(v_->adjoint_, offset, a);
   }
   [[noreturn, gnu::noinline, gnu::cold]] static void gone() { outlived("a tl::var"); }
+  /// Out of line and cold, as gone(): the first-sight block of a var that is not a view keeps one
+  /// load and a branch not taken.
+  [[gnu::noinline, gnu::cold]] static void refresh_view(var<V> const* v) noexcept { v->refresh(); }
   /// Checked where a sweep first sees the var, not in backward(): a test there (even of a cold call)
   /// cost the fused loops their inlining (normal_logpdf, N = 256: 35 ns became 125 ns).
   [[noreturn, gnu::noinline, gnu::cold]] static void in_statement() {
@@ -159,7 +212,7 @@ struct var_ref : expr_base<var_ref<V>> {
     return std::nullopt;
   }
   /// What an input the output does not depend on gets.
-  V zero_adjoint() const { return zeros_like(v_->value_); }
+  V zero_adjoint() const { return zeros_like(v_->value()); }
   void clear_adjoint(sweep const& s) const {
     if (v_->epoch_ == s.epoch()) set_zero(v_->adjoint_);
   }

@@ -20,6 +20,7 @@
 #include "../expr/elementwise.hpp"
 #include "../expr/let.hpp"
 #include "../expr/var.hpp"
+#include "../expr/view.hpp"
 
 namespace tapeless {
 
@@ -474,6 +475,97 @@ auto gradient(Y const& y, X const& x, Opt const&... opt) {
 template <class Y, class X, class... Opt>
 auto value_and_gradient(Y const& y, X const& x, Opt const&... opt) {
   return detail::when_gradient_arguments_fit([](auto const&... a) { return detail::run_value_and_gradient_call(a...); }, y, x, opt...);
+}
+
+namespace detail {
+
+/// A gradient's destination, `dest`: its extents as the value type it stands for, and its elements.
+template <class D>
+auto destination_extents(D const& d) {
+  if constexpr (value_type<D>)
+    return extents_of(d);
+  else
+    return source_traits<D>::extents(d);
+}
+template <class D>
+struct destination_value {
+  using type = D;
+};
+template <class D>
+  requires(!value_type<D>)
+struct destination_value<D> {
+  using type = source_value_t<D>;
+};
+template <class D>
+using destination_value_t = typename destination_value<D>::type;
+
+template <class D, class G>
+void check_destination(D const& d, G const& g) {
+  using DV = destination_value_t<D>;
+  static_assert(std::is_same_v<element_t<DV>, element_t<G>>,
+                "tl::gradient_into(dest, ...): dest's elements must have the gradient's element type");
+  if constexpr (is_static_v<DV> && is_static_v<G>)
+    static_assert(shapes_agree<shape_t<DV>, shape_t<G>>::value,
+                  "tl::gradient_into(dest, ...): dest's shape differs from the gradient's");
+  else {
+    if constexpr (!value_type<D>) source_traits<D>::check(d, "tl::gradient_into(dest, ...)");
+    auto const de = destination_extents(d);
+    auto const ge = extents_of(g);
+    bool same = de.size() == ge.size();
+    for (std::size_t i = 0; same && i < de.size(); ++i) same = de[i] == ge[i];
+    if (!same) throw_shapes("tl::gradient_into(dest, ...)", "dest's and the gradient's shapes", de, ge);
+  }
+}
+template <class D, class G>
+void write_destination(D& d, G const& g) {
+  if constexpr (rank_v<G> == 0)
+    d = g;
+  else if constexpr (value_type<D>)
+    std::copy_n(g.data(), g.size(), d.data());
+  else
+    std::copy_n(g.data(), g.size(), mutable_data(d));
+}
+
+template <class D>
+struct is_std_tuple : std::false_type {};
+template <class... D>
+struct is_std_tuple<std::tuple<D...>> : std::true_type {};
+
+/// A destination for one gradient: a writable source, a value type (a number or a tl::vec ...), or
+/// for a tl::wrt(...) of several targets a std::tuple of them (std::tie).
+template <class D>
+concept gradient_destination = writable_source<D> || value_type<std::remove_cvref_t<D>>;
+
+}  // namespace detail
+
+/// `tl::gradient_into(dest, y, x, ...)`: tl::gradient(y, x, ...) written into dest, the caller's
+/// memory (a std::span, std::vector, std::array, Eigen object, or a value type); for
+/// `tl::wrt(a, b)`, dest is a std::tuple of destinations (`std::tie(ga, gb)`). Every destination's
+/// extents are checked before any is written: a static mismatch does not compile, a runtime one
+/// throws tl::shape_error and writes nothing. A std::vector is not resized.
+///
+///     std::vector<double> g(x.size());
+///     tl::gradient_into(g, tl::sum(v * v), v);
+template <class D, class Y, class X, class... Opt>
+  requires(detail::gradient_destination<D> || detail::is_std_tuple<std::remove_cvref_t<D>>::value)
+void gradient_into(D&& dest, Y const& y, X const& x, Opt const&... opt) {
+  auto g = gradient(y, x, opt...);
+  if constexpr (detail::is_std_tuple<std::remove_cvref_t<D>>::value) {
+    static_assert(std::tuple_size_v<std::remove_cvref_t<D>> == std::tuple_size_v<decltype(g)>,
+                  "tl::gradient_into(dest, y, tl::wrt(...)): dest must be a std::tuple with one destination per "
+                  "target (std::tie(ga, gb))");
+    std::apply([&](auto&... d) {
+      std::apply([&](auto const&... gi) {
+        (detail::check_destination(d, gi), ...);
+        (detail::write_destination(d, gi), ...);
+      }, g);
+    }, dest);
+  } else {
+    using R = std::remove_cvref_t<D>;
+    if constexpr (!value_type<R>) static_assert(detail::layout_readable<detail::called::gradient_into, R>());
+    detail::check_destination(dest, g);
+    detail::write_destination(dest, g);
+  }
 }
 
 /// Evaluates an expression and returns its value (a number or a value type). Other arguments are

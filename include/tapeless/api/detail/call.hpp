@@ -3,7 +3,11 @@
 // called), and the arguments seeded as dual numbers.
 #pragma once
 
+#include <algorithm>
+#include <array>
 #include <cstddef>
+#include <span>
+#include <vector>
 #include <string_view>
 #include <tuple>
 #include <type_traits>
@@ -30,6 +34,57 @@ template <class... X>
 struct is_input_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_input_structure<X>::value && ...)> {};
 template <class X>
 concept input_structure = is_input_structure<X>::value;
+
+/// A std::vector, std::array or std::span of float or double as an argument of tl::grad: f sees a
+/// var of the value type it stands for (tl::dvec, tl::vec; a copy), and the gradient comes back in
+/// the argument's own container (a std::vector for a std::span of dynamic extent, a std::array for a
+/// static one).
+template <class X>
+struct is_std_container_input : std::false_type {};
+template <class T, class A>
+struct is_std_container_input<std::vector<T, A>> : std::bool_constant<element<T>> {};
+template <class T, std::size_t N>
+struct is_std_container_input<std::array<T, N>> : std::bool_constant<element<T>> {};
+template <class T, std::size_t N>
+struct is_std_container_input<std::span<T, N>> : std::bool_constant<element<std::remove_const_t<T>>> {};
+template <class X>
+concept std_container_input = is_std_container_input<std::remove_cvref_t<X>>::value;
+
+template <class X>
+decltype(auto) as_function_input(X&& x) {
+  if constexpr (std_container_input<X>)
+    return copied_value(x, "tl::grad(f)");
+  else
+    return std::forward<X>(x);
+}
+/// The gradient g of argument X in X's own container type.
+template <class X, class G>
+auto as_argument_type(G&& g) {
+  using R = std::remove_cvref_t<X>;
+  if constexpr (!std_container_input<R>) {
+    return std::forward<G>(g);
+  } else {
+    using T = element_t<std::remove_cvref_t<G>>;
+    if constexpr (is_static_v<std::remove_cvref_t<G>>) {
+      std::array<T, std::remove_cvref_t<G>::size()> a{};
+      std::copy(g.begin(), g.end(), a.begin());
+      return a;
+    } else {
+      return std::vector<T>(g.begin(), g.end());
+    }
+  }
+}
+
+/// The gradients g of arguments X... (one, or a std::tuple of one per argument) in their own types.
+template <class... X, class G>
+auto as_argument_types(G&& g) {
+  if constexpr (sizeof...(X) == 1)
+    return as_argument_type<X...>(std::forward<G>(g));
+  else
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple{as_argument_type<X>(std::get<I>(std::forward<G>(g)))...};
+    }(std::index_sequence_for<X...>{});
+}
 
 /// The vars standing for an argument: a var, or the same hana structure with var leaves.
 template <class X>

@@ -111,34 +111,68 @@ struct buffer_storage {
   };
 };
 
-/// Owning contiguous storage; unlike std::vector it has data() for bool too (masks).
+/// Contiguous storage; unlike std::vector it has data() for bool too (masks). It owns its elements,
+/// or, after `borrow`, it reads the caller's (a view over a std::vector or a std::span: no copy).
+/// A borrowed buffer never leaves the library as one: copying or moving it makes an owning copy of
+/// the elements, so a value handed to the user (tl::value of a view, a record's value moved out)
+/// owns its storage and cannot outlive the caller's memory. Only references to it are taken.
 template <class T>
 class buffer {
  public:
   buffer() = default;
-  explicit buffer(std::size_t n)
-      : n_(n), p_(n ? buffer_storage<T>::allocate(n) : nullptr, typename buffer_storage<T>::deleter{n}) {}
-  buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_.get(), o.p_.get() + n_, p_.get()); }
-  buffer(buffer&& o) noexcept : n_(std::exchange(o.n_, 0)), p_(std::move(o.p_)) {}
+  explicit buffer(std::size_t n) : p_(n ? buffer_storage<T>::allocate(n) : nullptr), n_(n) {}
+  buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_, o.p_ + n_, p_); }
+  // A borrowed buffer's move allocates (a copy); the library moves borrowed buffers only where a
+  // value leaves it, and an allocation failure there ends the program as any noexcept move would.
+  buffer(buffer&& o) noexcept : buffer() {
+    if (o.borrowed_)
+      *this = static_cast<buffer const&>(o);
+    else
+      take(o);
+  }
   buffer& operator=(buffer const& o) {
     if (this != &o) {
-      if (n_ != o.n_) *this = buffer(o.n_);
-      std::copy(o.p_.get(), o.p_.get() + n_, p_.get());
+      if (n_ != o.n_ || borrowed_) *this = buffer(o.n_);
+      std::copy(o.p_, o.p_ + n_, p_);
     }
     return *this;
   }
   buffer& operator=(buffer&& o) noexcept {
-    n_ = std::exchange(o.n_, 0);
-    p_ = std::move(o.p_);
+    if (this == &o) return *this;
+    if (o.borrowed_) return *this = static_cast<buffer const&>(o);
+    free();
+    take(o);
     return *this;
   }
-  T* data() noexcept { return p_.get(); }
-  T const* data() const noexcept { return p_.get(); }
+  ~buffer() { free(); }
+  /// Reads the caller's n elements at p from now on, neither copying nor freeing them (what it held
+  /// before is freed).
+  void borrow(T const* p, std::size_t n) noexcept {
+    free();
+    p_ = const_cast<T*>(p);  // borrowed storage is only read: references to it are const
+    n_ = n;
+    borrowed_ = true;
+  }
+  bool is_borrowed() const noexcept { return borrowed_; }
+  T* data() noexcept { return p_; }
+  T const* data() const noexcept { return p_; }
   std::size_t size() const noexcept { return n_; }
 
  private:
+  void free() noexcept {
+    if (p_ && !borrowed_) typename buffer_storage<T>::deleter{n_}(p_);
+    p_ = nullptr;
+    n_ = 0;
+    borrowed_ = false;
+  }
+  void take(buffer& o) noexcept {
+    p_ = std::exchange(o.p_, nullptr);
+    n_ = std::exchange(o.n_, 0);
+    borrowed_ = false;
+  }
+  T* p_ = nullptr;
   std::size_t n_ = 0;
-  std::unique_ptr<T[], typename buffer_storage<T>::deleter> p_{nullptr, typename buffer_storage<T>::deleter{0}};
+  bool borrowed_ = false;
 };
 }  // namespace detail
 
