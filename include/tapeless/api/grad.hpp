@@ -26,6 +26,18 @@ struct grad_fn {
         return gradient(y, wrt(v...));
     }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
   }
+  /// Arguments of another library's types (tapeless/eigen.hpp): gradients in those types.
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (foreign_input<X> || ...) &&
+             ((foreign_input<X> || input_structure<std::remove_cvref_t<X>>) && ...))
+  auto operator()(X const&... x) const {
+    return through_foreign(*this, [](auto&& g) {
+      if constexpr (sizeof...(X) == 1)
+        return argument_gradient<X...>(std::move(g));
+      else
+        return std::apply([](auto&&... gi) { return std::tuple{argument_gradient<X>(std::move(gi))...}; }, std::move(g));
+    }, x...);
+  }
 };
 
 template <class F>
@@ -40,6 +52,20 @@ struct value_and_grad_fn {
         return std::pair{std::move(value), std::get<0>(std::move(g))};
       else
         return std::pair{std::move(value), std::move(g)};
+    }, x...);
+  }
+  /// Arguments of another library's types (tapeless/eigen.hpp): gradients in those types.
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (foreign_input<X> || ...) && ((foreign_input<X> || input_structure<X>) && ...))
+  auto operator()(X const&... x) const {
+    return through_foreign(*this, [](auto&& vg) {
+      auto&& [value, g] = vg;
+      if constexpr (sizeof...(X) == 1)
+        return std::pair{std::move(value), argument_gradient<X...>(std::move(g))};
+      else
+        return std::pair{std::move(value), std::apply([](auto&&... gi) {
+          return std::tuple{argument_gradient<X>(std::move(gi))...};
+        }, std::move(g))};
     }, x...);
   }
 };

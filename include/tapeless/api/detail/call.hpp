@@ -31,6 +31,42 @@ struct is_input_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_inp
 template <class X>
 concept input_structure = is_input_structure<X>::value;
 
+/// Customisation point for arguments of another library's array types (tapeless/eigen.hpp specialises
+/// it for Eigen matrices). A specialisation derives from std::true_type and has `value_of(x)` (the
+/// tapeless value f runs on, a copy), `gradient(g)` (a gradient back in the argument's type) and
+/// `jacobian(j)` (a Jacobian or Hessian, shape(y) ++ shape(x), as that library's matrix).
+template <class X>
+struct foreign_argument : std::false_type {};
+template <class X>
+concept foreign_input = foreign_argument<std::remove_cvref_t<X>>::value;
+
+/// An argument as the transforms take it: a foreign one as its tapeless copy, anything else as it is.
+template <class X>
+decltype(auto) tapeless_argument(X const& x) {
+  if constexpr (foreign_input<X>)
+    return foreign_argument<X>::value_of(x);
+  else
+    return (x);
+}
+/// A gradient for the argument type X: in X's own type when X is foreign.
+template <class X, class G>
+decltype(auto) argument_gradient(G&& g) {
+  if constexpr (foreign_input<X>)
+    return foreign_argument<X>::gradient(g);
+  else
+    return std::forward<G>(g);
+}
+/// Calls `t(tapeless arguments...)` and gives back what `back(result)` makes of it; a failed check of f
+/// (a void result: the assertion has said what is wrong) gives void.
+template <class T, class Back, class... X>
+auto through_foreign(T const& t, Back const& back, X const&... x) {
+  using R = decltype(t(tapeless_argument(x)...));
+  if constexpr (std::is_void_v<R>)
+    return;
+  else
+    return back(t(tapeless_argument(x)...));
+}
+
 /// The vars standing for an argument: a var, or the same hana structure with var leaves.
 template <class X>
 struct vars_of {
