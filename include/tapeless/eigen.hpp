@@ -34,6 +34,12 @@ namespace tapeless {
 
 namespace detail {
 
+/// The real type of a tapeless number (float or double): element_base's, and an active's value's.
+template <class X>
+struct eigen_real : element_base<X> {};
+template <class T>
+struct eigen_real<active<T>> : element_base<T> {};
+
 /// Eigen's description of a tapeless number X (a dual, a jet or an active) whose real type is R:
 /// not complex, signed, needing construction (Eigen must not memcpy it), and the limits of R. The
 /// costs steer Eigen's choice between evaluating a subexpression once into a temporary and
@@ -44,7 +50,7 @@ struct eigen_number_traits {
   using Real = X;
   using NonInteger = X;
   using Nested = X;
-  using Literal = typename element_base<X>::type;
+  using Literal = typename eigen_real<X>::type;
   enum {
     IsComplex = 0,
     IsInteger = 0,
@@ -77,7 +83,7 @@ inline constexpr int eigen_reals_v<jet<T, K>> = int(K + 1);
 /// Whether a tapeless number X and a number U mix in Eigen's binary operations (giving X): U is X's
 /// real type, or the inner type of a dual (the level below it in a nest).
 template <class X, class U>
-inline constexpr bool eigen_mixes_v = std::is_same_v<U, typename element_base<X>::type>;
+inline constexpr bool eigen_mixes_v = std::is_same_v<U, typename eigen_real<X>::type>;
 template <class T, std::size_t N, class U>
 inline constexpr bool eigen_mixes_v<dual<T, N>, U> =
     std::is_same_v<U, T> || std::is_same_v<U, typename element_base<T>::type>;
@@ -185,7 +191,9 @@ template <int R, int C>
 struct eigen_shape {};
 /// `eigen_shapes_fit<shape<...>, eigen_shape<...>, ok>` in a static_assert prints both shapes.
 template <class A, class B, bool Ok>
-struct eigen_shapes_fit : std::bool_constant<Ok> {};
+struct eigen_shapes_fit {
+  static constexpr bool value = Ok;
+};
 
 inline std::string eigen_extent_text(int e) { return e == Eigen::Dynamic ? "dynamic" : std::to_string(e); }
 
