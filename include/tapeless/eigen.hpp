@@ -17,6 +17,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <Eigen/Core>
 
 #include "api/function.hpp"
@@ -40,8 +41,8 @@ struct eigen_real : element_base<X> {};
 template <class T>
 struct eigen_real<active<T>> : element_base<T> {};
 
-/// Eigen's description of a tapeless number X (a dual, a jet or an active) whose real type is R:
-/// not complex, signed, needing construction (Eigen must not memcpy it), and the limits of R. The
+/// Eigen's description of a tapeless number X (a dual, a jet or an active): not complex, signed,
+/// needing construction (Eigen must not memcpy it), and the limits of its real type (Literal). The
 /// costs steer Eigen's choice between evaluating a subexpression once into a temporary and
 /// recomputing it per use: a dual costs about a real per tangent lane, a jet a real per coefficient
 /// pair, and an active records a statement per operation (so nothing is recomputed).

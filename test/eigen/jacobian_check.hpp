@@ -1,17 +1,10 @@
-// tapeless numbers as Eigen scalars (tapeless/eigen.hpp): one function templated over its scalar,
-// written with Eigen (mixed real/dual products, a norm, a dot product, array functions, an LLT and a
-// PartialPivLU solve), run on tl::dual gives the Jacobian that central differences and reverse mode
-// (the same function on tl::active) give; nested duals give the Hessian of a scalar Eigen function,
-// jets its higher derivatives along a line. Float and double, static and dynamic Eigen sizes (a
-// dynamic size of 9 takes Eigen's general matrix product).
-#define BOOST_TEST_MODULE eigen_scalars
-#include <boost/test/unit_test.hpp>
+// test/eigen/jacobian_check.hpp: the Jacobian of eigen_cases::residual by duals (columns in chunks of
+// L lanes) and by reverse mode (the same function on tl::active), checked against each other and
+// against central differences in double.
+#pragma once
 
-#include <cmath>
 #include <cstddef>
-#include <limits>
 #include <tuple>
-#include <type_traits>
 #include <vector>
 
 #include <tapeless/eigen.hpp>
@@ -20,9 +13,7 @@
 #include "functions.hpp"
 #include "support/compare.hpp"
 
-namespace {
-
-using namespace eigen_cases;
+namespace eigen_cases {
 
 /// The Jacobian of residual by duals of L lanes, columns j0 ... j0 + L - 1 per evaluation.
 template <std::size_t L, class T, int N>
@@ -88,32 +79,4 @@ void check_jacobian(Eigen::Index n) {
   }
 }
 
-}  // namespace
-
-// Each Eigen instantiation on a new scalar type costs seconds of compile time: float runs a static
-// size on duals, double dynamic sizes on duals and actives.
-BOOST_AUTO_TEST_CASE(jacobian_of_an_eigen_function_on_duals_and_actives_float_static) { check_jacobian<float, 3, false>(3); }
-BOOST_AUTO_TEST_CASE(jacobian_of_an_eigen_function_on_duals_and_actives_double_dynamic) {
-  for (Eigen::Index n : {1, 5, 9}) check_jacobian<double, Eigen::Dynamic, true>(n);
-}
-
-BOOST_AUTO_TEST_CASE(eigen_types_of_mixed_operations) {
-  using D = tl::dual<double, 2>;
-  using DD = tl::dual<D>;
-  static_assert(std::is_same_v<std::remove_cv_t<decltype((Eigen::Matrix2d() * Eigen::Matrix<D, 2, 1>()).eval())>, Eigen::Matrix<D, 2, 1>>);
-  static_assert(std::is_same_v<std::remove_cv_t<decltype((Eigen::Matrix<D, 2, 2>() * Eigen::Vector2d()).eval())>, Eigen::Matrix<D, 2, 1>>);
-  static_assert(std::is_same_v<std::remove_cv_t<decltype((Eigen::Matrix<DD, 2, 2>() * Eigen::Matrix<D, 2, 1>()).eval())>,
-                               Eigen::Matrix<DD, 2, 1>>);
-  static_assert(std::is_same_v<std::remove_cv_t<decltype((Eigen::Array2f() * Eigen::Array<tl::jet<float, 2>, 2, 1>()).eval())>,
-                               Eigen::Array<tl::jet<float, 2>, 2, 1>>);
-  static_assert(std::is_same_v<Eigen::NumTraits<DD>::Literal, double>);
-  static_assert(std::is_same_v<Eigen::NumTraits<tl::active<float>>::Literal, float>);
-  static_assert(std::is_same_v<std::remove_cv_t<decltype((Eigen::Matrix<tl::active<double>, 2, 2>() * Eigen::Vector2d()).eval())>,
-                               Eigen::Matrix<tl::active<double>, 2, 1>>);
-  BOOST_TEST(Eigen::NumTraits<D>::epsilon().value == std::numeric_limits<double>::epsilon());
-  BOOST_TEST(std::isinf(Eigen::NumTraits<tl::jet<float, 2>>::infinity().c[0]));
-  BOOST_TEST(std::isnan(Eigen::NumTraits<tl::active<double>>::quiet_NaN().value()));
-  // A dual matrix filled by Eigen starts at zero tangents (RequireInitialization).
-  Eigen::Matrix<D, Eigen::Dynamic, Eigen::Dynamic> z = Eigen::Matrix<D, Eigen::Dynamic, Eigen::Dynamic>::Zero(3, 2);
-  for (Eigen::Index k = 0; k < z.size(); ++k) BOOST_TEST((z(k).value == 0 && z(k).tangent[0] == 0 && z(k).tangent[1] == 0));
-}
+}  // namespace eigen_cases
