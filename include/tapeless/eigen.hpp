@@ -97,6 +97,11 @@ inline constexpr bool eigen_number_v = is_dual<X>::value || is_jet<X>::value;
 template <class T>
 inline constexpr bool eigen_number_v<active<T>> = rank_v<T> == 0;
 
+/// Whether an Eigen product of scalars A and B mixes a tapeless number with a real type (either side).
+template <class A, class B>
+inline constexpr bool eigen_mixed_v =
+    (eigen_number_v<A> && eigen_mixes_v<A, B>) || (eigen_number_v<B> && eigen_mixes_v<B, A>);
+
 }  // namespace detail
 }  // namespace tapeless
 
@@ -131,6 +136,25 @@ struct ScalarBinaryOpTraits<U, X, Op> {
   using ReturnType = X;
 };
 
+namespace internal {
+
+/// A matrix-matrix product of a tapeless number and a real type (`Eigen::MatrixXd * X` with X a matrix
+/// of duals) is evaluated coefficient by coefficient, as Eigen does for small sizes, at every size:
+/// Eigen's blocked kernel for mixed scalar types assigns the product to the real operand's type when
+/// the target has no fused multiply-add (Eigen 3.4, GeneralBlockPanelKernel.h, gebp_traits::madd),
+/// which does not compile for a dual. A tapeless number gains nothing from that kernel's SIMD anyway.
+template <class Lhs, class Rhs>
+  requires(tapeless::detail::eigen_mixed_v<typename Lhs::Scalar, typename Rhs::Scalar>)
+struct generic_product_impl<Lhs, Rhs, DenseShape, DenseShape, GemmProduct>
+    : generic_product_impl<Lhs, Rhs, DenseShape, DenseShape, CoeffBasedProductMode> {
+  using Scalar = typename Product<Lhs, Rhs>::Scalar;
+  template <class Dst>
+  static void scaleAndAddTo(Dst& dst, Lhs const& lhs, Rhs const& rhs, Scalar const& alpha) {
+    dst += alpha * lhs.lazyProduct(rhs);
+  }
+};
+
+}  // namespace internal
 }  // namespace Eigen
 
 namespace tapeless {
