@@ -1,7 +1,7 @@
 // Higher derivatives of a scalar function written with Eigen (tapeless/eigen.hpp): nested tl::duals
 // give its Hessian (against central differences of its gradient by duals, and symmetric), tl::jets its
 // derivatives along a line up to the third (against three nested one-lane duals, and central
-// differences of the second).
+// differences of the second). One element type per case: double for the Hessian, float for the jets.
 #define BOOST_TEST_MODULE eigen_higher
 #include <boost/test/unit_test.hpp>
 
@@ -31,14 +31,15 @@ BOOST_AUTO_TEST_CASE(hessian_of_an_eigen_function_by_nested_duals_double) {
   }
   DD const e = energy(xd);
   BOOST_TEST(support::close(e.value.value, energy(x), support::tol<T>.value));
-  // The gradient by one level of duals, differentiated by central differences in double.
+  // The gradient (the inner level's tangents, the same type seeded once), differentiated by central
+  // differences.
   auto gradient_at = [](Eigen::Vector3d const& xr) {
-    Eigen::Matrix<tl::dual<double, 3>, 3, 1> xg;
+    Eigen::Matrix<DD, 3, 1> xg;
     for (int i = 0; i < 3; ++i) {
-      xg(i) = tl::dual<double, 3>(xr(i));
-      xg(i).tangent[std::size_t(i)] = 1.0;
+      xg(i) = DD(D(xr(i)));
+      xg(i).value.tangent[std::size_t(i)] = 1.0;
     }
-    return energy(xg).tangent;
+    return energy(xg).value.tangent;
   };
   Eigen::Vector3d const xr = x.template cast<double>();
   for (int k = 0; k < 3; ++k) {
@@ -81,13 +82,13 @@ BOOST_AUTO_TEST_CASE(higher_derivatives_of_an_eigen_function_by_jets_float) {
   BOOST_TEST(support::close(gj.derivative(1), gd.value.value.tangent[0], support::tol<T>.value));
   BOOST_TEST(support::close(gj.derivative(2), gd.value.tangent[0].tangent[0], support::tol<T>.value));
   BOOST_TEST(support::close(gj.derivative(3), gd.tangent[0].tangent[0].tangent[0], support::tol<T>.value));
-  // and the third derivative against central differences of the second, in double
-  auto second = [&](double t) {
-    Eigen::Matrix<tl::jet<double, 2>, Eigen::Dynamic, 1> xt(4);
-    for (int i = 0; i < 4; ++i) xt(i) = tl::jet<double, 2>(std::array<double, 3>{double(x(i)) + t * double(v(i)), double(v(i)), 0.0});
+  // and the third derivative against central differences of the second, in the jet's own type
+  auto second = [&](T t) {
+    Eigen::Matrix<J, Eigen::Dynamic, 1> xt(4);
+    for (int i = 0; i < 4; ++i) xt(i) = J(std::array<T, 4>{x(i) + t * v(i), v(i), T(0), T(0)});
     return energy(xt).derivative(2);
   };
-  double const h = 1e-5;
-  BOOST_TEST(support::close(gj.derivative(3), (second(h) - second(-h)) / (2 * h), support::tol<T>.fd));
+  T const h = T(support::tol<T>.own_fd_step);
+  BOOST_TEST(support::close(gj.derivative(3), (second(h) - second(-h)) / (2 * h), support::tol<T>.fd_own));
 }
 
