@@ -12,4 +12,4 @@ tapeless_install() {
   $sudo apt-get update -q
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
-TAPELESS_BUILD_PACKAGES=(g++ meson ninja-build pkg-config python3 libboost-dev libboost-test-dev libhwy-dev cmake make git)
+TAPELESS_BUILD_PACKAGES=(g++ meson ninja-build pkg-config python3 libboost-dev libboost-test-dev libhwy-dev libeigen3-dev cmake make git)

@@ -17,18 +17,27 @@ template <class F, class Transform = transform::grad>
 struct grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && ((input_structure<std::remove_cvref_t<X>> || std_container_input<X>) && ...))
+    requires(sizeof...(X) >= 1 && (input_structure<std::remove_cvref_t<X>> && ...))
   auto operator()(X&&... x) const {
-    if constexpr ((std_container_input<X> || ...)) {
-      return as_argument_types<X...>((*this)(as_function_input(std::forward<X>(x))...));
-    } else {
-      return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
-        if constexpr (sizeof...(v) == 1)
-          return gradient(y, v...);
-        else
-          return gradient(y, wrt(v...));
-      }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
-    }
+    return with_vars<Transform>(f, [](auto const& y, auto const&... v) {
+      if constexpr (sizeof...(v) == 1)
+        return gradient(y, v...);
+      else
+        return gradient(y, wrt(v...));
+    }, std::forward<X>(x)...);  // hessian's duals are moved into their vars
+  }
+  /// Arguments of standard containers or another library's types (tapeless/eigen.hpp): gradients in
+  /// those types.
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (foreign_input<X> || ...) &&
+             ((foreign_input<X> || input_structure<std::remove_cvref_t<X>>) && ...))
+  auto operator()(X const&... x) const {
+    return through_foreign(*this, [](auto&& g) {
+      if constexpr (sizeof...(X) == 1)
+        return argument_gradient<X...>(std::move(g));
+      else
+        return std::apply([](auto&&... gi) { return std::tuple{argument_gradient<X>(std::move(gi))...}; }, std::move(g));
+    }, x...);
   }
 };
 
@@ -36,20 +45,30 @@ template <class F>
 struct value_and_grad_fn {
   F f;
   template <class... X>
-    requires(sizeof...(X) >= 1 && ((input_structure<X> || std_container_input<X>) && ...))
+    requires(sizeof...(X) >= 1 && (input_structure<X> && ...))
   auto operator()(X const&... x) const {
-    if constexpr ((std_container_input<X> || ...)) {
-      auto [value, g] = (*this)(as_function_input(x)...);
-      return std::pair{std::move(value), as_argument_types<X...>(std::move(g))};
-    } else {
-      return with_vars<transform::value_and_grad>(f, [](auto const& y, auto const&... v) {
-        auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
-        if constexpr (sizeof...(v) == 1)
-          return std::pair{std::move(value), std::get<0>(std::move(g))};
-        else
-          return std::pair{std::move(value), std::move(g)};
-      }, x...);
-    }
+    return with_vars<transform::value_and_grad>(f, [](auto const& y, auto const&... v) {
+      auto [value, g] = value_and_adjoints(y, wrt_targets(wrt(v...)), seeds_of());
+      if constexpr (sizeof...(v) == 1)
+        return std::pair{std::move(value), std::get<0>(std::move(g))};
+      else
+        return std::pair{std::move(value), std::move(g)};
+    }, x...);
+  }
+  /// Arguments of standard containers or another library's types (tapeless/eigen.hpp): gradients in
+  /// those types.
+  template <class... X>
+    requires(sizeof...(X) >= 1 && (foreign_input<X> || ...) && ((foreign_input<X> || input_structure<X>) && ...))
+  auto operator()(X const&... x) const {
+    return through_foreign(*this, [](auto&& vg) {
+      auto&& [value, g] = vg;
+      if constexpr (sizeof...(X) == 1)
+        return std::pair{std::move(value), argument_gradient<X...>(std::move(g))};
+      else
+        return std::pair{std::move(value), std::apply([](auto&&... gi) {
+          return std::tuple{argument_gradient<X>(std::move(gi))...};
+        }, std::move(g))};
+    }, x...);
   }
 };
 
@@ -57,7 +76,8 @@ struct value_and_grad_fn {
 
 /// The gradient of f, as a function: `tl::grad(f)(x)` has x's shape; with several arguments,
 /// `auto [gx, gy] = tl::grad(f)(x, y)`. A std::vector, std::array or std::span argument is seen by f
-/// as a var of a tl::dvec or tl::vec, and its gradient comes back as a std::vector or std::array. A non-scalar output's gradient is summed over its elements,
+/// as a var of a tl::dvec or tl::vec, and its gradient comes back as a std::vector or std::array (an
+/// Eigen one, with tapeless/eigen.hpp, as its Eigen type). A non-scalar output's gradient is summed over its elements,
 /// as tl::gradient does (JAX requires a scalar output; here the sum is the rule, as in TensorFlow).
 template <class F>
 auto grad(F f) {

@@ -71,6 +71,13 @@ struct hessian_fn {
       return h;
     }
   }
+  /// A standard container argument (the Hessian a tapeless matrix) or one of another library's types
+  /// (tapeless/eigen.hpp: the Hessian as that library's matrix).
+  template <class X>
+    requires foreign_input<X>
+  auto operator()(X const& x) const {
+    return through_foreign(*this, [](auto const& h) { return foreign_argument<X>::jacobian(h); }, x);
+  }
 };
 
 }  // namespace detail

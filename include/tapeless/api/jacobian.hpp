@@ -124,6 +124,13 @@ struct jac_fn {
       return with_vars<Transform>(f, [](auto const& y, auto const& v) { return jacobian(y, v, reverse_mode); }, x);
     }
   }
+  /// A standard container argument (the Jacobian a tapeless matrix) or one of another library's types
+  /// (tapeless/eigen.hpp: the Jacobian as that library's matrix).
+  template <class X>
+    requires foreign_input<X>
+  auto operator()(X const& x) const {
+    return through_foreign(*this, [](auto const& j) { return foreign_argument<X>::jacobian(j); }, x);
+  }
 };
 
 template <class F, class X>

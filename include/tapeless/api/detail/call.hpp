@@ -35,10 +35,7 @@ struct is_input_structure<boost::hana::tuple<X...>> : std::bool_constant<(is_inp
 template <class X>
 concept input_structure = is_input_structure<X>::value;
 
-/// A std::vector, std::array or std::span of float or double as an argument of tl::grad: f sees a
-/// var of the value type it stands for (tl::dvec, tl::vec; a copy), and the gradient comes back in
-/// the argument's own container (a std::vector for a std::span of dynamic extent, a std::array for a
-/// static one).
+/// A std::vector, std::array or std::span of float or double as an argument of a transform.
 template <class X>
 struct is_std_container_input : std::false_type {};
 template <class T, class A>
@@ -50,40 +47,65 @@ struct is_std_container_input<std::span<T, N>> : std::bool_constant<element<std:
 template <class X>
 concept std_container_input = is_std_container_input<std::remove_cvref_t<X>>::value;
 
+/// Customisation point for arguments of another library's array types (tapeless/eigen.hpp specialises
+/// it for Eigen matrices). A specialisation derives from std::true_type and has `value_of(x)` (the
+/// tapeless value f runs on, a copy), `gradient(g)` (a gradient back in the argument's type) and
+/// `jacobian(j)` (a Jacobian or Hessian, shape(y) ++ shape(x), as that library's matrix).
 template <class X>
-decltype(auto) as_function_input(X&& x) {
-  if constexpr (std_container_input<X>)
-    return copied_value(x, "tl::grad(f)");
-  else
-    return std::forward<X>(x);
-}
-/// The gradient g of argument X in X's own container type.
-template <class X, class G>
-auto as_argument_type(G&& g) {
-  using R = std::remove_cvref_t<X>;
-  if constexpr (!std_container_input<R>) {
-    return std::forward<G>(g);
-  } else {
-    using T = element_t<std::remove_cvref_t<G>>;
-    if constexpr (is_static_v<std::remove_cvref_t<G>>) {
-      std::array<T, std::remove_cvref_t<G>::size()> a{};
+struct foreign_argument : std::false_type {};
+template <class X>
+concept foreign_input = foreign_argument<std::remove_cvref_t<X>>::value;
+
+/// Standard containers as arguments: f sees a var of the value type the container stands for
+/// (tl::dvec, tl::vec; a copy), a gradient comes back in the argument's own container (a std::vector
+/// for a std::span of dynamic extent, a std::array for a static one), a Jacobian or Hessian as the
+/// tapeless matrix.
+template <class X>
+  requires std_container_input<X>
+struct foreign_argument<X> : std::true_type {
+  static auto value_of(X const& x) { return copied_value(x, "tl::grad(f)"); }
+  template <class G>
+  static auto gradient(G const& g) {
+    using T = element_t<G>;
+    if constexpr (is_static_v<G>) {
+      std::array<T, G::size()> a{};
       std::copy(g.begin(), g.end(), a.begin());
       return a;
     } else {
       return std::vector<T>(g.begin(), g.end());
     }
   }
-}
+  template <class J>
+  static J jacobian(J j) {
+    return j;
+  }
+};
 
-/// The gradients g of arguments X... (one, or a std::tuple of one per argument) in their own types.
-template <class... X, class G>
-auto as_argument_types(G&& g) {
-  if constexpr (sizeof...(X) == 1)
-    return as_argument_type<X...>(std::forward<G>(g));
+/// An argument as the transforms take it: a foreign one as its tapeless copy, anything else as it is.
+template <class X>
+decltype(auto) tapeless_argument(X const& x) {
+  if constexpr (foreign_input<X>)
+    return foreign_argument<X>::value_of(x);
   else
-    return [&]<std::size_t... I>(std::index_sequence<I...>) {
-      return std::tuple{as_argument_type<X>(std::get<I>(std::forward<G>(g)))...};
-    }(std::index_sequence_for<X...>{});
+    return (x);
+}
+/// A gradient for the argument type X: in X's own type when X is foreign.
+template <class X, class G>
+decltype(auto) argument_gradient(G&& g) {
+  if constexpr (foreign_input<X>)
+    return foreign_argument<X>::gradient(g);
+  else
+    return std::forward<G>(g);
+}
+/// Calls `t(tapeless arguments...)` and gives back what `back(result)` makes of it; a failed check of f
+/// (a void result: the assertion has said what is wrong) gives void.
+template <class T, class Back, class... X>
+auto through_foreign(T const& t, Back const& back, X const&... x) {
+  using R = decltype(t(tapeless_argument(x)...));
+  if constexpr (std::is_void_v<R>)
+    return;
+  else
+    return back(t(tapeless_argument(x)...));
 }
 
 /// The vars standing for an argument: a var, or the same hana structure with var leaves.
