@@ -163,7 +163,7 @@ namespace detail {
 
 /// Whether E is an Eigen dense matrix or array type (a plain object, an expression, a Map or a Ref).
 template <class E>
-concept eigen_dense = std::is_base_of_v<Eigen::DenseBase<E>, E>;
+concept eigen_object = std::is_base_of_v<Eigen::DenseBase<E>, E>;
 
 /// Whether E's shape is a vector's at compile time (one row or one column).
 template <class E>
@@ -239,9 +239,9 @@ template <class E = void, class V>
   requires(value_type<V> && (detail::rank_v<V> == 1 || detail::rank_v<V> == 2))
 auto to_eigen(V const& x) {
   using D = std::conditional_t<std::is_void_v<E>, typename detail::eigen_type_of<V>::type, E>;
-  static_assert(std::is_void_v<E> || detail::eigen_dense<D>,
+  static_assert(std::is_void_v<E> || detail::eigen_object<D>,
                 "tl::to_eigen<E>(x): E must be an Eigen matrix or array type, such as Eigen::Matrix<double, 3, 1>");
-  if constexpr (detail::eigen_dense<D>) {
+  if constexpr (detail::eigen_object<D>) {
     using T = detail::element_t<V>;
     static_assert(std::is_same_v<typename D::Scalar, T>,
                   "tl::to_eigen<E>(x): E's scalar type must be x's element type");
@@ -306,7 +306,7 @@ typename tapeless_value_of_eigen<E>::type from_eigen(Eigen::DenseBase<E> const& 
 /// a tapeless copy; a gradient comes back in the argument's plain type, a Jacobian or Hessian as an
 /// Eigen::Matrix.
 template <class E>
-  requires(eigen_dense<E> && element<typename E::Scalar>)
+  requires(eigen_object<E> && element<typename E::Scalar>)
 struct foreign_argument<E> : std::true_type {
   using plain = typename E::PlainObject;
   using tapeless_type = typename tapeless_value_of_eigen<E>::type;
