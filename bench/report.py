@@ -178,7 +178,7 @@ def load_runs(results_dir):
         for b in doc["benchmarks"]:
             if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
                 continue
-            name = b.get("run_name", b["name"]).removesuffix("/real_time")
+            name = re.sub(r"(/process_time)?(/real_time)?$", "", b.get("run_name", b["name"]))
             problem, impl, size = name.split("/")
             t = b["real_time" if problem in REAL_TIME_PROBLEMS else STAT] * scale[b["time_unit"]]
             times.setdefault(problem, {}).setdefault(impl, {})[int(size)] = t

@@ -4,7 +4,9 @@
 // parts (examples/threads.cpp shows the pattern). Size = the number of threads, 1 to
 // hardware_concurrency(). The threads are a team started once per benchmark and woken by a barrier
 // for each gradient, as a thread pool or an OpenMP runtime would do, so a gradient does not pay for
-// starting threads; the time is wall-clock time (real_time), which is what more threads shorten.
+// starting threads. The time is wall-clock time (real_time), which is what more threads shorten; the
+// JSON's cpu_time is the whole process's CPU time (every thread's), which shows what the split costs in
+// work and does not depend on what else the machine runs.
 #include <atomic>
 #include <barrier>
 #include <cstddef>
@@ -125,7 +127,7 @@ void add(char const* implementation, void (*fn)(benchmark::State&, char const*))
                                          [fn, implementation](benchmark::State& s) { fn(s, implementation); });
   std::int64_t const most = std::max<std::int64_t>(1, std::thread::hardware_concurrency());
   for (std::int64_t t = 1; t <= most; ++t) b->Arg(t);
-  b->UseRealTime();
+  b->UseRealTime()->MeasureProcessCPUTime();
 }
 
 int const registered = [] {
