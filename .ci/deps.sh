@@ -13,3 +13,5 @@ tapeless_install() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
 }
 TAPELESS_BUILD_PACKAGES=(g++ meson ninja-build pkg-config python3 libboost-dev libboost-test-dev libhwy-dev libeigen3-dev cmake make git)
+# MPI for examples/mpi_data_parallel (its test is skipped without them): .ci/run installs these.
+TAPELESS_MPI_PACKAGES=(libopenmpi-dev openmpi-bin)

@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -43,6 +43,10 @@ DESCRIPTIONS = {
     "lanes_det": "the determinant of an m x m matrix by cofactor (minors) expansion, written once as a template over "
                  "its scalar; the full Jacobian (the cofactors) on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) "
                  "passes (size = n = m^2 inputs: m = 4, 5)",
+    "threads": "the logistic log-loss of examples/logistic_model.hpp (4 weights and a bias) over 65536 rows split "
+               "into one shard per thread, the parts of the gradient summed (size = number of threads, up to the "
+               "machine's); wall-clock time (`real_time`), not CPU time, and `x handwritten` compares at the same "
+               "thread count",
     "lanes_ode": "the right-hand side of a reaction-diffusion equation on a ring, `k (u[i-1] - 2 u[i] + u[i+1]) + "
                  "exp(-u[i]^2) u[i+1] - sin(u[i]) u[i-1]`, R^n -> R^n, written once as a template; the full n x n "
                  "Jacobian on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) passes (size = n)",
@@ -102,6 +106,12 @@ FAMILY_NOTES = {
         "handwritten": "each cofactor by the same expansion of the (m - 1) x (m - 1) minor (no `jacfwd` row: the "
                        "recursion is scalar code, and `tl::jacfwd` takes functions of expressions)",
     },
+    "threads": {
+        "handwritten": "the gradient by hand on each thread's shard",
+        "tapeless": "each thread its own `tl::var`s and `tl::gradient` over its shard (the vars and the expression "
+                    "made for each gradient)",
+        "tapeless_grad": "`tl::grad(f)(w, b)` on each thread, `f` the loss over its shard",
+    },
     "lanes_ode": {
         "function": "the template on doubles, the outputs only: one pass without tangents",
         "handwritten": "the three entries of each row (columns i - 1, i, i + 1 around the ring)",
@@ -153,6 +163,8 @@ COLOURS = {"function": "#1f77b4", "function_simd": "#6baed6", "handwritten_simd"
            "adolc": "#8c564b", "adolc_taping": "#c49c94", "sacado": "#7f7f7f", "sacado_fad": "#bcbd22",
            "eigen_autodiff": "#17becf", "ceres_jet": "#9467bd"}
 STAT = "cpu_time"  # median over repetitions of the CPU time per iteration
+# Problems timed by the wall clock (they run on several threads; the main thread's CPU time is not the work).
+REAL_TIME_PROBLEMS = ("threads",)
 
 
 def load_runs(results_dir):
@@ -166,9 +178,9 @@ def load_runs(results_dir):
         for b in doc["benchmarks"]:
             if b.get("run_type") == "aggregate" and b.get("aggregate_name") != "median":
                 continue
-            name = b.get("run_name", b["name"])
+            name = re.sub(r"(/process_time)?(/real_time)?$", "", b.get("run_name", b["name"]))
             problem, impl, size = name.split("/")
-            t = b[STAT] * scale[b["time_unit"]]
+            t = b["real_time" if problem in REAL_TIME_PROBLEMS else STAT] * scale[b["time_unit"]]
             times.setdefault(problem, {}).setdefault(impl, {})[int(size)] = t
     return times, contexts
 
@@ -457,7 +469,7 @@ def main():
         w(f"Packages: {packages}.")
     w("")
     w("Times are medians over repetitions of the CPU time of one gradient (one Jacobian, Hessian or set of "
-      "derivatives in the last three problems; one value, for `function`); `x function`, `x handwritten` and "
+      "derivatives in the last three problems; one value, for `function`; wall-clock time for `threads`); `x function`, `x handwritten` and "
       "`x <peer>` are that time divided by the same size's `function`, `handwritten` or peer time (below 1: "
       "faster). Every implementation's answer was checked against the reference (relative 1e-9: `handwritten`; "
       "for `derivative`, nested duals checked against Taylor recurrences in long double) before it was timed.")
