@@ -18,22 +18,14 @@
 #include <tapeless/tapeless.hpp>
 
 #include "support/compare.hpp"
+#include "support/errors.hpp"
 
 namespace {
 
 using support::float_types;
 using support::printed;
 
-/// The message of the tl::shape_error that f throws ("" if it throws none).
-template <class F>
-std::string shape_error_of(F const& f) {
-  try {
-    f();
-  } catch (tl::shape_error const& e) {
-    return e.what();
-  }
-  return "";
-}
+using support::shape_error_of;
 
 }  // namespace
 

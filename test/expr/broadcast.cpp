@@ -17,6 +17,7 @@
 
 #include "law/check.hpp"
 #include "support/compare.hpp"
+#include "support/errors.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;
@@ -198,15 +199,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(mlp_layer_gradient_of_bias, T, float_types) {
 
 BOOST_AUTO_TEST_SUITE(errors)
 
-template <class F>
-std::string shape_error_of(F const& f) {
-  try {
-    f();
-  } catch (tl::shape_error const& e) {
-    return e.what();
-  }
-  return "";
-}
+using support::shape_error_of;
 
 // Each runtime mismatch names both shapes, on the fused path (double), the plain one (duals) and in
 // the selection nodes.

@@ -15,6 +15,7 @@
 
 #include "law/check.hpp"
 #include "support/compare.hpp"
+#include "support/errors.hpp"
 
 using float_types = std::tuple<float, double>;
 using dvec = std::vector<double>;
@@ -170,15 +171,7 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(hessians_through_building_and_broadcasting, T, flo
 
 BOOST_AUTO_TEST_SUITE(errors)
 
-template <class F>
-std::string shape_error_of(F const& f) {
-  try {
-    f();
-  } catch (tl::shape_error const& e) {
-    return e.what();
-  }
-  return "";
-}
+using support::shape_error_of;
 
 BOOST_AUTO_TEST_CASE(runtime_mistakes_name_both_shapes) {
   tl::var<tl::dvec<double>> x{tl::dvec<double>(5)};
