@@ -263,6 +263,24 @@ BOOST_AUTO_TEST_CASE(std_containers_as_vars_and_grad_arguments) {
   BOOST_TEST(support::close_all(gv, gx, 0.0));
 }
 
+// The other transforms take standard containers too (one customisation point with Eigen's,
+// api/detail/call.hpp): the Jacobian or Hessian comes back as the tapeless matrix, equal to the one for
+// the same values as a tl::dvec or tl::vec.
+BOOST_AUTO_TEST_CASE(std_containers_as_jacobian_and_hessian_arguments) {
+  auto const map = [](auto const& x) { return tl::exp(x) * x; };
+  auto const f = [](auto const& x) { return objective(x); };
+  std::vector<double> const x = data_of<double>(5);
+  tl::dvec<double> const xd(std::span<double const>(x.data(), x.size()));
+  tl::dmat<double> const jf = tl::jacfwd(map)(x);
+  BOOST_TEST((jf == tl::jacfwd(map)(xd)));
+  BOOST_TEST((tl::dmat<double>(tl::jacrev(map)(x)) == tl::jacrev(map)(xd)));
+  std::array<double, 3> const xa{0.5, 1.0, 1.5};
+  tl::vec<double, 3> const xv{0.5, 1.0, 1.5};
+  tl::mat<double, 3, 3> const h = tl::hessian(f)(xa);
+  BOOST_TEST((h == tl::hessian(f)(xv)));
+  BOOST_TEST(h(1, 1) != 0.0);
+}
+
 namespace {
 struct samples {  // a user's contiguous range: begin() and end() are pointers
   float* first;
