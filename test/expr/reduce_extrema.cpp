@@ -72,9 +72,127 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(logsumexp_of_expression, T, float_types) {
       law::uniform(-5, 5));
 }
 
+// Of an elementwise tree (the fused path: the backward pass runs the tree at the one element).
+BOOST_AUTO_TEST_CASE_TEMPLATE(max_of_expression, T, float_types) {
+  law::dense<T, 4>(
+      "tl::max(tl::sin(x) * 2 + x)", [](auto const& x) { return tl::max(tl::sin(x) * 2 + x); },
+      [](dvec const& x) {
+        double m = -1e300;
+        for (double v : x) m = std::max(m, std::sin(v) * 2 + v);
+        return dvec{m};
+      },
+      [](dvec const& x, dvec const& s) {
+        dvec y(x);
+        for (double& v : y) v = std::sin(v) * 2 + v;
+        dvec g = first_extremum_seeded(y, s, true);
+        for (std::size_t i = 0; i < x.size(); ++i) g[i] *= 2 * std::cos(x[i]) + 1;
+        return g;
+      },
+      law::uniform(-3, 3));
+}
+BOOST_AUTO_TEST_CASE_TEMPLATE(min_of_expression, T, float_types) {
+  law::dense<T, 5>(
+      "tl::min(tl::exp(x) - 3 * x)", [](auto const& x) { return tl::min(tl::exp(x) - 3 * x); },
+      [](dvec const& x) {
+        double m = 1e300;
+        for (double v : x) m = std::min(m, std::exp(v) - 3 * v);
+        return dvec{m};
+      },
+      [](dvec const& x, dvec const& s) {
+        dvec y(x);
+        for (double& v : y) v = std::exp(v) - 3 * v;
+        dvec g = first_extremum_seeded(y, s, false);
+        for (std::size_t i = 0; i < x.size(); ++i) g[i] *= std::exp(x[i]) - 3;
+        return g;
+      },
+      law::uniform(-2, 2));
+}
+
 BOOST_AUTO_TEST_SUITE_END()
 
 BOOST_AUTO_TEST_SUITE(edges)
+
+// max and min of an elementwise tree give the derivative to one element and nothing to the others,
+// even where the tree's own derivative is infinite (sqrt at 0: 0 times inf would be NaN): the backward
+// pass runs the tree at the one element. With a broadcast row, a scalar var, a let and an index leaf.
+BOOST_AUTO_TEST_CASE_TEMPLATE(extremum_of_tree_touches_one_element, T, float_types) {
+  tl::var<tl::dvec<T>> x{T(0), T(4), T(0), T(9), T(1), T(0), T(2), T(0), T(0), T(3)};
+  auto const g = tl::gradient(tl::max(tl::sqrt(x)), x);
+  auto const h = tl::gradient(tl::min(-tl::sqrt(x)), x);
+  for (std::size_t i = 0; i < 10; ++i) {
+    if (i == 3) continue;
+    BOOST_TEST(g[i] == T(0));
+    BOOST_TEST(h[i] == T(0));
+  }
+  BOOST_TEST(double(g[3]) == 1.0 / 6, boost::test_tools::tolerance(1e-6));  // d sqrt(x) at 9
+  BOOST_TEST(double(h[3]) == -1.0 / 6, boost::test_tools::tolerance(1e-6));
+  // Forward mode reads the one element's tangent, and agrees.
+  auto const J = tl::jacobian(tl::max(tl::sqrt(x)), x, tl::forward_mode);
+  for (std::size_t i = 0; i < 10; ++i) BOOST_TEST(J[i] == g[i]);
+  // An index and a slice of the tree likewise.
+  auto const gi = tl::gradient(tl::sqrt(x)[3] + tl::sum(tl::slice(tl::sqrt(x), 1, 1)), x);
+  auto const Ji = tl::jacobian(tl::sqrt(x)[3] + tl::sum(tl::slice(tl::sqrt(x), 1, 1)), x, tl::forward_mode);
+  for (std::size_t i = 0; i < 10; ++i) {
+    BOOST_TEST(gi[i] == T(i == 3 ? 1.0 / 6 : i == 1 ? 0.25 : 0), boost::test_tools::tolerance(T(1e-6)));
+    BOOST_TEST(Ji[i] == gi[i]);
+  }
+
+  // A row spread over a matrix, a scalar var, a let: each gets what its element contributed.
+  tl::var<tl::dmat<T>> m{{T(1), T(-2), T(3)}, {T(0.5), T(5), T(-1)}};
+  tl::var<tl::dvec<T>> row{T(1), T(2), T(3)};
+  tl::var<T> c{T(2)};
+  auto const l = tl::let(m * c);
+  auto const y = tl::max(l + row * c);  // (1, 2) holds 5 * 2 + 2 * 2 = 14
+  BOOST_TEST(tl::value(y) == T(14));
+  auto const [gm, grow, gc] = tl::gradient(y, tl::wrt(m, row, c));
+  for (std::size_t i = 0; i < 6; ++i) BOOST_TEST(gm.data()[i] == T(i == 4 ? 2 : 0));
+  BOOST_TEST(grow == (tl::dvec<T>{T(0), T(2), T(0)}));
+  BOOST_TEST(gc == T(5 + 2));
+  // Forward mode agrees along c.
+  BOOST_TEST(tl::jacobian(y, c, tl::forward_mode) == gc);
+  // An index leaf: max(x[i] * x) gives back to x at i and at the extreme element.
+  tl::var<tl::dvec<T>> z{T(1), T(-3), T(2)};
+  auto const gz = tl::gradient(tl::max(z[1] * z), z);  // -3 * (1, -3, 2): 9 at element 1
+  BOOST_TEST(gz == (tl::dvec<T>{T(0), T(-6), T(0)}));
+}
+
+// A var's adjoint is not zero-filled when a sweep first sees it: its first contribution is stored and
+// later ones added. Whatever the order of its contributions (a fused loop, an index, a whole-array
+// one, none at all), the gradient is the sum of them, and a stale adjoint of an earlier sweep never
+// leaks into a later one.
+BOOST_AUTO_TEST_CASE_TEMPLATE(var_adjoints_start_from_their_first_contribution, T, float_types) {
+  tl::var<tl::dvec<T>> x{T(1), T(2), T(3), T(4), T(5), T(6), T(7), T(8), T(9), T(10), T(11)};
+  auto const twice = [](tl::dvec<T> const& g) {
+    tl::dvec<T> r(g);
+    for (auto& v : r) v *= 2;
+    return r;
+  };
+  auto const want_sq = twice(x.value());  // d sum(x * x)
+  // One fused loop, x twice in it; two loops; a loop and an index, in both orders; a non-fused node.
+  BOOST_TEST(tl::gradient(tl::sum(x * x), x) == want_sq);
+  auto g = tl::gradient(tl::sum(x * x) + tl::sum(x * 3), x);
+  for (std::size_t i = 0; i < 11; ++i) BOOST_TEST(g[i] == want_sq[i] + T(3));
+  g = tl::gradient(x[4] + tl::sum(x * x), x);
+  for (std::size_t i = 0; i < 11; ++i) BOOST_TEST(g[i] == want_sq[i] + T(i == 4 ? 1 : 0));
+  g = tl::gradient(tl::sum(x * x) + x[4], x);
+  for (std::size_t i = 0; i < 11; ++i) BOOST_TEST(g[i] == want_sq[i] + T(i == 4 ? 1 : 0));
+  g = tl::gradient(tl::logsumexp(x) * 0 + tl::sum(x * x) + tl::max(x), x);
+  for (std::size_t i = 0; i < 11; ++i) BOOST_TEST(g[i] == want_sq[i] + T(i == 10 ? 1 : 0));
+  // Named twice, both get the whole gradient; then reached with no contribution: zeros, not the last.
+  auto const [a, b] = tl::gradient(tl::sum(x * x), tl::wrt(x, x));
+  BOOST_TEST(a == want_sq);
+  BOOST_TEST(b == want_sq);
+  auto const z = tl::gradient(tl::sum(tl::stop_gradient(x)), x);
+  for (std::size_t i = 0; i < 11; ++i) BOOST_TEST(z[i] == T(0));
+  BOOST_TEST(tl::gradient(tl::sum(x * x), x) == want_sq);
+  // A reverse-mode Jacobian reads one row per sweep.
+  auto const J = tl::jacobian(x * x + x[0], x, tl::reverse_mode);
+  auto const Jf = tl::jacobian(x * x + x[0], x, tl::forward_mode);
+  BOOST_TEST(J == Jf);
+  BOOST_TEST(J(3, 3) == T(8));
+  BOOST_TEST(J(3, 0) == T(1));
+  BOOST_TEST(J(0, 0) == T(3));
+}
 
 // The whole derivative goes to the FIRST extremal element, in reverse and forward mode.
 BOOST_AUTO_TEST_CASE_TEMPLATE(first_extremum_gets_the_derivative, T, float_types) {

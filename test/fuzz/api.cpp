@@ -341,13 +341,12 @@ void family_index(source& in) {
               terms.push_back(mul(e, xj));
               direct.push_back(mul(exact(1), xj));
             }
-            std::vector<ref> by_xj, through_exp;
+            std::vector<ref> by_xj;
             for (ref const& e : a) by_xj.push_back(mul(exact(1), e));
-            // The index's adjoint is 1 at i and 0 elsewhere, and exp's backward multiplies all of it:
-            // 0 times exp(+inf) is NaN.
-            for (std::size_t q = 0; q < n; ++q)
-              through_exp.push_back(mul(exact(q == std::size_t(i) ? 1 : 0), exp_r(a[q])));
-            return expected{{add(sum_r(terms), ei)}, {total({direct, unit(n, j, sum_r(by_xj)), through_exp})}};
+            // The index runs exp's backward at element i alone: every other element gets exactly 0,
+            // also where exp(x) is +inf (a one-hot adjoint through the whole exp gave 0 * inf = NaN).
+            return expected{{add(sum_r(terms), ei)},
+                            {total({direct, unit(n, j, sum_r(by_xj)), unit(n, i, mul(exact(1), exp_r(a[std::size_t(i)])))})}};
           },
           x);
       return;

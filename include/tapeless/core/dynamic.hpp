@@ -44,6 +44,8 @@ class dvec {
   /// tl::var_view(span) read the caller's memory instead); a tl::vec<T, N> converts implicitly.
   dvec() = default;
   explicit dvec(std::size_t n) : buf_(n) {}
+  /// n elements left unset, for the library's loops that write every one (not zero-filled).
+  dvec(std::size_t n, detail::for_overwrite_t t) : buf_(n, t) {}
   dvec(std::size_t n, T const& fill) : buf_(n) { std::fill(begin(), end(), fill); }
   dvec(std::initializer_list<T> xs) : buf_(xs.size()) { std::copy(xs.begin(), xs.end(), begin()); }
   explicit dvec(std::span<T const> xs) : buf_(xs.size()) { std::copy(xs.begin(), xs.end(), begin()); }
@@ -96,6 +98,8 @@ class dmat {
   /// tl::shape_error); a tl::mat<T, R, C> converts implicitly.
   dmat() = default;
   dmat(std::size_t r, std::size_t c) : r_(r), c_(c), buf_(r * c) {}
+  /// r x c elements left unset, for the library's loops that write every one (not zero-filled).
+  dmat(std::size_t r, std::size_t c, detail::for_overwrite_t t) : r_(r), c_(c), buf_(r * c, t) {}
   /// A copy is deep; a move takes the storage and leaves an empty 0 x 0 matrix (not the old extents
   /// over no storage).
   dmat(dmat const&) = default;

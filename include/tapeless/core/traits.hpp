@@ -131,6 +131,19 @@ V make_value([[maybe_unused]] extents<rank_v<V>> const& e) {
     return V(e[0], e[1]);
 }
 
+/// A value of type V with the given extents whose elements the caller writes, every one, before
+/// reading any: runtime extents are not zero-filled (static ones are, which costs nothing extra
+/// where the compiler sees every element overwritten).
+template <class V>
+V make_for_overwrite([[maybe_unused]] extents<rank_v<V>> const& e) {
+  if constexpr (is_static_v<V>)
+    return V{};
+  else if constexpr (rank_v<V> == 1)
+    return V(e[0], for_overwrite);
+  else
+    return V(e[0], e[1], for_overwrite);
+}
+
 /// Zeros shaped like v.
 template <class V>
 V zeros_like(V const& v) {

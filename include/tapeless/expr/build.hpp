@@ -120,6 +120,8 @@ struct block_node : expr_base<block_node<N, Kind>> {
         n_.backward_block(s, r.child, at(0), a);
       else
         for (std::size_t k = 0, n = size_of(a); k < n; ++k) n_.backward_block(s, r.child, at(k), element(elem(a, k)));
+    } else if constexpr (fused_map_node<N>) {
+      for (std::size_t k = 0, n = size_of(a); k < n; ++k) fused_back_at(n_, s, at(k), r.child, elem(a, k));
     } else {
       auto g = zeros_like(r.child.value);
       for (std::size_t k = 0, n = size_of(a); k < n; ++k) g.data()[at(k)] += elem(a, k);
@@ -137,6 +139,10 @@ struct block_node : expr_base<block_node<N, Kind>> {
       if (r.place.stride == 1) return n_.template tangent_block<B>(p, r.child, at(0), e);
       B b = make_value<B>(e);
       for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = n_.template tangent_block<element>(p, r.child, at(k), {});
+      return b;
+    } else if constexpr (fused_map_node<N>) {
+      B b = make_value<B>(e);
+      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = fused_tangent_at_record(n_, r.child, at(k), p);
       return b;
     } else {
       auto const t = n_.tangent(p, r.child);

@@ -65,6 +65,17 @@ std::pair<std::size_t, std::size_t> index_block(extents<R> const& e, std::array<
   return {off, len};
 }
 
+/// An elementwise tree that runs as fused loops (elementwise.hpp) back-propagates the adjoint `a` of
+/// its element k alone, and gives that element's tangent (defined in detail/fuse.hpp). An index, a
+/// slice, tl::max and tl::min of such a tree use them: they cost what they touch, and the elements
+/// not read get exact zeros (an array of zeros through sqrt at 0 would give 0 * inf = NaN there).
+template <class N>
+concept fused_map_node = requires { requires N::fused; } && rank_v<typename N::value_type> != 0;
+template <class N, class R, class T>
+void fused_back_at(N const& n, sweep& s, std::size_t k, R const& r, T a);
+template <class N, class R>
+auto fused_tangent_at_record(N const& n, R const& r, std::size_t k, tangent_pass const& t);
+
 template <class N, std::size_t K>
 struct index_node : expr_base<index_node<N, K>> {
   using child_value = typename N::value_type;
@@ -100,6 +111,8 @@ struct index_node : expr_base<index_node<N, K>> {
   void backward_block(sweep& s, record const& r, std::size_t offset, B const& a) const {
     if constexpr (requires { N::adds_blocks; }) {
       n_.backward_block(s, r.child, r.offset + offset, a);
+    } else if constexpr (fused_map_node<N>) {
+      for (std::size_t k = 0, n = size_of(a); k < n; ++k) fused_back_at(n_, s, r.offset + offset + k, r.child, elem(a, k));
     } else {
       auto g = zeros_like(r.child.value);
       add_block_into(g, r.offset + offset, a);
@@ -112,10 +125,15 @@ struct index_node : expr_base<index_node<N, K>> {
   /// Forward mode likewise: a var's or a let's tangent is read at the block, not copied whole.
   template <class B>
   B tangent_block(tangent_pass const& p, record const& r, std::size_t offset, extents<rank_v<B>> const& e) const {
-    if constexpr (requires { N::adds_blocks; })
+    if constexpr (requires { N::adds_blocks; }) {
       return n_.template tangent_block<B>(p, r.child, r.offset + offset, e);
-    else
+    } else if constexpr (fused_map_node<N>) {
+      B b = make_value<B>(e);
+      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = fused_tangent_at_record(n_, r.child, r.offset + offset + k, p);
+      return b;
+    } else {
       return block_of<B>(n_.tangent(p, r.child), r.offset + offset, e);
+    }
   }
 
  private:

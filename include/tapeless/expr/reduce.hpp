@@ -58,6 +58,9 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   /// max and min of a var, a let or an index of them give the adjoint back to the one element in
   /// place, and read its tangent alone (index.hpp), with no array of the operand's size.
   static constexpr bool picks_block = picks_one_v<Rule> && requires { N::adds_blocks; };
+  /// max and min of an elementwise tree that runs fused: the backward pass runs the tree at the one
+  /// element alone (its leaves take it in place where they can), and the tangent reads that element's.
+  static constexpr bool picks_fused = picks_one_v<Rule> && fusable_v<N>;
   using memo_type = decltype(Rule::value(std::declval<child_value const&>()).second);
   struct plain_record {
     value_type value;
@@ -94,11 +97,9 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   record prepare_fused(sweep& s) const
     requires fused
   {
-    auto p = fuse<N>::prepare(n_, s);
-    value_type const scale = std::is_same_v<Rule, mean_rule>
-                                 ? value_type(1) / value_type(flat_size<child_value>(p.shape()))
-                                 : value_type(1);
-    return record{value_type{}, std::move(p), scale};
+    record r{value_type{}, fuse<N>::prepare(n_, s), value_type(1)};  // the prep built in place
+    if constexpr (std::is_same_v<Rule, mean_rule>) r.scale = value_type(1) / value_type(flat_size<child_value>(r.prep.shape()));
+    return r;
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
     if constexpr (fused && linear_sum_v<Rule>)
@@ -107,6 +108,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       fused_sum_backward(n_, s, r.prep, Rule::through_root(r.value, a));
     else if constexpr (picks_block)
       n_.backward_block(s, r.child, r.memo, a);
+    else if constexpr (picks_fused)
+      fuse<N>::back_at(n_, s, r.memo, r.child.prep, a);
     else if constexpr (check_finite) {
       auto out = Rule::adjoint(r.child.value, r.value, r.memo, a);
       check_result_adjoint_finite(Rule::name, 1, out, a, r.child.value);
@@ -122,6 +125,8 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
       return Rule::through_root(r.value, value_type(fused_sum_tangent(n_, r.prep, p)));
     else if constexpr (picks_block)
       return n_.template tangent_block<value_type>(p, r.child, r.memo, extents<0>{});
+    else if constexpr (picks_fused)
+      return fused_tangent_at(n_, r.child.prep, r.memo, p);
     else
       return Rule::tangent(r.child.value, r.value, r.memo, n_.tangent(p, r.child));
   }
@@ -290,11 +295,11 @@ struct logsumexp_rule {
     check_not_empty(x, "tl::logsumexp");
     memo<V> r{shift(largest(x)), {}, {}};
     if constexpr (vectorized<V>) {
-      // exp(x - m) once, in a fused SIMD loop that stores it; its sum reads it back.
+      // exp(x - m) once, in one fused SIMD loop that stores it and sums it.
       sweep s{sweep::numbers_only_t{}};
-      r.e = std::move(shifted_exp(x, r.m).forward(s).value);
-      constant_ref_node<V> const stored{{}, &r.e};
-      r.s = fused_sum(stored, fuse<constant_ref_node<V>>::prepare(stored, s));
+      auto const e = shifted_exp(x, r.m);
+      r.e = make_for_overwrite<V>(extents_of(x));
+      r.s = fused_store_and_sum(e, fuse<std::remove_const_t<decltype(e)>>::prepare(e, s), r.e.data());
     } else {
       using std::exp;
       for (std::size_t i = 0, n = size_of(x); i < n; ++i) r.s += exp(elem(x, i) - r.m);

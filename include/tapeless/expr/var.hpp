@@ -137,6 +137,9 @@ class var : public expr_base<var<V>> {
   view_source view_{};
   mutable V adjoint_{};
   mutable std::uint64_t epoch_ = 0;
+  // Whether adjoint_ holds this sweep's contributions. The first sight of a sweep clears it instead
+  // of zero-filling adjoint_: the first contribution is stored (or moved in), later ones added.
+  mutable bool adjoint_filled_ = false;
   std::uint64_t alive_ = detail::alive_mark;  // cleared when destroyed or moved from (base.hpp)
 };
 
@@ -172,17 +175,44 @@ struct var_ref : expr_base<var_ref<V>> {
       if (v_->view_.refresh) [[unlikely]]
         refresh_view(v_);  // a view reads the caller's memory again, where it is now
       check_leaf_finite("a tl::var", v_->value_);
-      zero_like(v_->adjoint_, v_->value_);
+      v_->adjoint_filled_ = false;  // no zero-filling: the first contribution is stored (see backward)
     }
     return {v_->value_};
   }
-  void backward(sweep&, record const&, V const& a) const { add_into(v_->adjoint_, a); }
+  /// The first contribution of a sweep is copied in (moved, from a temporary), later ones added:
+  /// a gradient that reaches the var once pays neither a zero-filling pass nor an addition pass.
+  void backward(sweep&, record const&, V const& a) const {
+    if (v_->adjoint_filled_)
+      add_into(v_->adjoint_, a);
+    else
+      fill_adjoint(a);
+  }
+  void backward(sweep&, record const&, V&& a) const {
+    if (v_->adjoint_filled_)
+      add_into(v_->adjoint_, a);
+    else
+      fill_adjoint(std::move(a));
+  }
   /// The adjoint of the block at `offset` (what x[i] or x(i, j) read), added in place: an index
   /// costs what it touches, not the var's size (index.hpp).
   static constexpr bool adds_blocks = true;
   template <class B>
   void backward_block(sweep&, record const&, std::size_t offset, B const& a) const {
-    add_block_into(v_->adjoint_, offset, a);
+    add_block_into(zeroed_adjoint(), offset, a);
+  }
+  /// For a loop that writes the adjoint in place (fuse.hpp): its storage, sized like the value, and
+  /// whether the loop is its first contribution in this sweep. Then the loop stores every element
+  /// (the storage is not zero-filled first); otherwise it adds.
+  element_t<V>* claim_adjoint(bool& first) const {
+    first = !v_->adjoint_filled_;
+    if (first) {
+      if constexpr (!is_static_v<V>) {
+        if (v_->adjoint_.extents() != v_->value_.extents())
+          v_->adjoint_ = make_for_overwrite<V>(extents_of(v_->value_));
+      }
+      v_->adjoint_filled_ = true;
+    }
+    return v_->adjoint_.data();
   }
   [[noreturn, gnu::noinline, gnu::cold]] static void gone() { outlived("a tl::var"); }
   /// Out of line and cold, as gone(): the first-sight block of a var that is not a view keeps one
@@ -206,20 +236,38 @@ struct var_ref : expr_base<var_ref<V>> {
     return make_value<B>(e);
   }
 
-  /// The adjoint gathered in sweep s, if s reached the var.
-  std::optional<V> reached_adjoint(sweep const& s) const {
-    if (v_->epoch_ == s.epoch()) return v_->adjoint_;
-    return std::nullopt;
+  /// The adjoint gathered in sweep s, if s reached the var (zeros if nothing flowed into it). With
+  /// `take`, the storage itself is handed over (no copy): the caller reads this var's adjoint once.
+  std::optional<V> reached_adjoint(sweep const& s, bool take = false) const {
+    if (v_->epoch_ != s.epoch()) return std::nullopt;
+    if (!v_->adjoint_filled_) return zeros_like(v_->value_);
+    if (take) {
+      v_->adjoint_filled_ = false;
+      return std::optional<V>(std::move(v_->adjoint_));
+    }
+    return v_->adjoint_;
   }
   /// What an input the output does not depend on gets.
   V zero_adjoint() const { return zeros_like(v_->value()); }
   void clear_adjoint(sweep const& s) const {
-    if (v_->epoch_ == s.epoch()) set_zero(v_->adjoint_);
+    if (v_->epoch_ == s.epoch()) v_->adjoint_filled_ = false;
   }
   void const* identity() const noexcept { return v_; }
   V const& value() const noexcept { return v_->value_; }
-  /// The adjoint storage; zeroed by this sweep's first forward() of the var.
-  V& adjoint_storage() const noexcept { return v_->adjoint_; }
+
+ private:
+  template <class A>
+  void fill_adjoint(A&& a) const {
+    v_->adjoint_ = std::forward<A>(a);
+    v_->adjoint_filled_ = true;
+  }
+  V& zeroed_adjoint() const {
+    if (!v_->adjoint_filled_) {
+      zero_like(v_->adjoint_, v_->value_);
+      v_->adjoint_filled_ = true;
+    }
+    return v_->adjoint_;
+  }
 };
 
 }  // namespace detail

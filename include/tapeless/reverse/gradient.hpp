@@ -11,6 +11,7 @@
 #include <utility>
 
 #include <boost/hana/at.hpp>
+#include <boost/hana/for_each.hpp>
 #include <boost/hana/length.hpp>
 #include <boost/hana/transform.hpp>
 #include <boost/hana/tuple.hpp>
@@ -206,14 +207,45 @@ constexpr void check_seeds(std::index_sequence<I...>) {
   (check_seed<std::tuple_element_t<I, Given>, typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type>(), ...);
 }
 
-/// The targets' adjoints after a sweep: every reached one is read before any zeros are made for
-/// the unreached ones (making zeros for a let evaluates it, which would disturb the others).
+/// Targets whose adjoint can be handed over rather than copied (a var's: see var_ref::reached_adjoint).
 template <class T>
-auto reached_of(sweep const& s, T const& t) {
+concept takes_adjoint = requires(T const& t, sweep const& s) { t.reached_adjoint(s, true); };
+
+/// How many leaves a target structure has, and the identities of those whose adjoints can be handed
+/// over (null for the others), in order.
+template <class T>
+constexpr std::size_t target_leaf_count() {
   if constexpr (is_hana_tuple<T>::value)
-    return boost::hana::transform(t, [&](auto const& e) { return reached_of(s, e); });
+    return []<class... E>(boost::hana::tuple<E...> const*) {
+      return (std::size_t{0} + ... + target_leaf_count<E>());
+    }(static_cast<T const*>(nullptr));
   else
+    return 1;
+}
+template <class T, std::size_t N>
+void note_leaves(T const& t, std::array<void const*, N>& ids, std::size_t& k) {
+  if constexpr (is_hana_tuple<T>::value)
+    boost::hana::for_each(t, [&](auto const& e) { note_leaves(e, ids, k); });
+  else if constexpr (takes_adjoint<T>)
+    ids[k++] = t.identity();
+  else
+    ids[k++] = nullptr;
+}
+
+/// The targets' adjoints after a sweep: every reached one is read before any zeros are made for
+/// the unreached ones (making zeros for a let evaluates it, which would disturb the others). A var
+/// named once among the targets hands its adjoint over; one named twice (`wrt(x, x)`) is copied.
+template <class T, std::size_t N>
+auto reached_of(sweep const& s, T const& t, std::array<void const*, N> const& ids) {
+  if constexpr (is_hana_tuple<T>::value) {
+    return boost::hana::transform(t, [&](auto const& e) { return reached_of(s, e, ids); });
+  } else if constexpr (takes_adjoint<T>) {
+    std::size_t named = 0;
+    for (auto const* id : ids) named += id == t.identity() ? 1 : 0;
+    return t.reached_adjoint(s, named == 1);
+  } else {
     return t.reached_adjoint(s);
+  }
 }
 template <class T, class R>
 auto finish_of(T const& t, R& r) {
@@ -228,7 +260,13 @@ auto finish_of(T const& t, R& r) {
 
 template <class Targets>
 auto collect_adjoints(sweep const& s, Targets const& targets) {
-  auto reached = std::apply([&](auto const&... t) { return std::tuple{reached_of(s, t)...}; }, targets);
+  constexpr std::size_t leaves = []<std::size_t... I>(std::index_sequence<I...>) {
+    return (std::size_t{0} + ... + target_leaf_count<std::tuple_element_t<I, Targets>>());
+  }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
+  std::array<void const*, leaves> ids{};
+  std::size_t k = 0;
+  std::apply([&](auto const&... t) { (note_leaves(t, ids, k), ...); }, targets);
+  auto reached = std::apply([&](auto const&... t) { return std::tuple{reached_of(s, t, ids)...}; }, targets);
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple{finish_of(std::get<I>(targets), std::get<I>(reached))...};
   }(std::make_index_sequence<std::tuple_size_v<Targets>>{});

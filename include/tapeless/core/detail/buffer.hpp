@@ -86,15 +86,25 @@ class block_cache {
   bool closed_ = false;
 };
 
+/// Asks for storage whose every element the caller writes before reading it: trivial elements are
+/// left as they are (no zero-filling pass), others are still value-initialised.
+struct for_overwrite_t {
+  explicit for_overwrite_t() = default;
+};
+inline constexpr for_overwrite_t for_overwrite{};
+
 /// Storage of trivial elements comes from block_cache; any other element type from new[].
 template <class T>
 struct buffer_storage {
   static constexpr bool trivial = std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>;
-  static T* allocate(std::size_t n) {
+  static T* allocate(std::size_t n, bool zero = true) {
     if constexpr (trivial) {
       static_assert(alignof(T) <= std::size_t(block_cache::alignment), "kept blocks are aligned to 64 bytes");
       T* p = static_cast<T*>(block_cache::allocate(n * sizeof(T), alignof(T)));
-      std::uninitialized_value_construct_n(p, n);
+      if (zero)
+        std::uninitialized_value_construct_n(p, n);
+      else
+        std::uninitialized_default_construct_n(p, n);
       return p;
     } else {
       return new T[n]();
@@ -121,6 +131,7 @@ class buffer {
  public:
   buffer() = default;
   explicit buffer(std::size_t n) : p_(n ? buffer_storage<T>::allocate(n) : nullptr), n_(n) {}
+  buffer(std::size_t n, for_overwrite_t) : p_(n ? buffer_storage<T>::allocate(n, false) : nullptr), n_(n) {}
   buffer(buffer const& o) : buffer(o.n_) { std::copy(o.p_, o.p_ + n_, p_); }
   // A borrowed buffer's move allocates (a copy); the library moves borrowed buffers only where a
   // value leaves it, and an allocation failure there ends the program as any noexcept move would.

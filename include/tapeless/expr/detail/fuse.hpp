@@ -118,7 +118,7 @@ struct fuse {
   static void begin(prep const& p) {
     if constexpr (N::active && rank_v<V> != 0) {
       if (size_of(p.adjoint) != size_of(p.rec.value))
-        p.adjoint = zeros_like(p.rec.value);  // every element is written by the loop
+        p.adjoint = make_for_overwrite<V>(extents_of(p.rec.value));  // the loop stores every element
     }
   }
   template <std::size_t S, class D, class Acc>
@@ -128,6 +128,21 @@ struct fuse {
         std::get<S>(acc) = std::get<S>(acc) + a;
       else
         simd::store(a, d, p.adjoint.data() + i);
+    }
+  }
+  /// The adjoint `a` of the loop's element k alone (tl::max and tl::min of the tree): given back to
+  /// that element in place where the node takes blocks (a var, a let, an index), else as an array.
+  static void back_at(N const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    if constexpr (N::active) {
+      if constexpr (rank_v<V> == 0) {
+        n.backward(s, p.rec, a);
+      } else if constexpr (requires { N::adds_blocks; }) {
+        n.backward_block(s, p.rec, k, a);
+      } else {
+        V adjoint = zeros_like(p.rec.value);
+        elem(adjoint, k) = a;
+        n.backward(s, p.rec, std::move(adjoint));
+      }
     }
   }
   template <std::size_t S, class Totals>
@@ -153,7 +168,10 @@ struct fuse {
   }
 };
 
-/// A var of an array: read and accumulated in place, no buffer.
+/// A var of an array: read and accumulated in place, no buffer. The first loop of a sweep that
+/// reaches the var stores its adjoint (no zero-filling pass before it); every later one, and a later
+/// occurrence of the var in the same loop, adds. Occurrences begin in the order they go back in
+/// each chunk (children left to right), so the storing one writes each chunk first.
 template <class V>
   requires(rank_v<V> != 0)
 struct fuse<var_ref<V>> {
@@ -162,8 +180,9 @@ struct fuse<var_ref<V>> {
   static constexpr std::size_t slots = 0;
   struct prep {
     V const* value;
-    T* adjoint;
     N const* node;
+    mutable T* adjoint = nullptr;  // set by begin
+    mutable bool store = false;    // this loop is the sweep's first contribution
     extents<rank_v<V>> shape() const { return extents_of(*value); }
   };
   template <class D>
@@ -171,21 +190,27 @@ struct fuse<var_ref<V>> {
     simd::lanes<D> value;
   };
   static prep prepare(N const& n, sweep& s) {
-    n.forward(s);  // first sight in this sweep zeroes the adjoint
-    return {&n.value(), n.adjoint_storage().data(), &n};
+    n.forward(s);
+    return {&n.value(), &n};
   }
   static bool spreads(prep const&) { return false; }
   template <class D>
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
     return {simd::load(d, p.value->data() + i)};
   }
-  static void begin(prep const&) {}
+  static void begin(prep const& p) { p.adjoint = p.node->claim_adjoint(p.store); }
   template <std::size_t, class D, class Acc>
   static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
-    simd::add_into(a, d, p.adjoint + i);
+    if (p.store)
+      simd::store(a, d, p.adjoint + i);
+    else
+      simd::add_into(a, d, p.adjoint + i);
   }
   template <std::size_t, class Totals>
   static void finish(N const&, sweep&, prep const&, Totals const&) {}
+  static void back_at(N const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    n.backward_block(s, typename N::record{*p.value}, k, a);
+  }
   template <class D>
   static jvp_chunk<D> jvp(N const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
     auto const v = simd::load(d, p.value->data() + i);
@@ -225,6 +250,14 @@ struct fuse<unary_node<Op, N>> {
   template <std::size_t S, class Totals>
   static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p, Totals const& t) {
     C::template finish<S>(n.n_, s, p.child, t);
+  }
+  using T = element_t<typename unary_node<Op, N>::value_type>;
+  static void back_at(unary_node<Op, N> const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    if constexpr (N::active) {
+      simd::tail_tag<T> const d1;
+      auto const c = chunk(n, d1, k, p);
+      C::back_at(n.n_, s, k, p.child, T(simd::sum_of_lanes(d1, lane_adjoint<Op>(c.child.value, c.value, simd::splat(d1, a)))));
+    }
   }
   template <class D>
   static jvp_chunk<D> jvp(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
@@ -308,23 +341,23 @@ struct fuse<binary_node<Op, L, R>> {
     typename FL::template chunk_type<D> left;
     typename FR::template chunk_type<D> right;
   };
+  // The children's preps are built in place (prvalues in the braces) and the whole returned as one
+  // object: moving preps up a tree level by level copied each leaf's once per level, and the wide
+  // loads of what small stores had just written stalled (normal_logpdf, N = 16: most of the time).
   static prep prepare(Node const& n, sweep& s) {
-    auto l = FL::prepare(n.l_, s);
-    auto r = FR::prepare(n.r_, s);
-    T inv{};
-    T c{1};
+    prep p{FL::prepare(n.l_, s), FR::prepare(n.r_, s), T{}, T{1}, {}};
     if constexpr (reciprocal) {
-      T const z = r.rec.value;
-      inv = T(1) / z;
-      if (std::isfinite(z) && z != T(0) && std::isinf(inv)) {  // a denormal z
-        c = T(1152921504606846976.0);                           // 2^60
-        inv = T(1) / (z * c);
+      T const z = p.right.rec.value;
+      p.reciprocal = T(1) / z;
+      if (std::isfinite(z) && z != T(0) && std::isinf(p.reciprocal)) {  // a denormal z
+        p.scale = T(1152921504606846976.0);                               // 2^60
+        p.reciprocal = T(1) / (z * p.scale);
       }
     }
-    auto const out = result_extents(l, r);
-    if constexpr (spread_operand_v<L, V>) FL::bind(n.l_, l, out);
-    if constexpr (spread_operand_v<R, V>) FR::bind(n.r_, r, out);
-    return {std::move(l), std::move(r), inv, c, out};
+    p.out = result_extents(p.left, p.right);
+    if constexpr (spread_operand_v<L, V>) FL::bind(n.l_, p.left, p.out);
+    if constexpr (spread_operand_v<R, V>) FR::bind(n.r_, p.right, p.out);
+    return p;
   }
   static bool spreads(prep const& p) { return FL::spreads(p.left) || FR::spreads(p.right); }
   using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
@@ -361,6 +394,17 @@ struct fuse<binary_node<Op, L, R>> {
   static void finish(Node const& n, sweep& s, prep const& p, Totals const& t) {
     FL::template finish<S>(n.l_, s, p.left, t);
     FR::template finish<S + FL::slots>(n.r_, s, p.right, t);
+  }
+  static void back_at(Node const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    simd::tail_tag<T> const d1;
+    auto const c = chunk(n, d1, k, p);
+    auto const av = simd::splat(d1, a);
+    if constexpr (L::active)
+      FL::back_at(n.l_, s, k, p.left,
+                  T(simd::sum_of_lanes(d1, scaled(d1, p, lane_left<Rule>(c.left.value, c.right.value, c.value, av)))));
+    if constexpr (R::active)
+      FR::back_at(n.r_, s, k, p.right,
+                  T(simd::sum_of_lanes(d1, scaled(d1, p, lane_right<Rule>(c.left.value, c.right.value, c.value, av)))));
   }
   template <class D>
   static jvp_chunk<D> jvp(Node const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
@@ -435,7 +479,7 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   using V = typename Node::value_type;
   using T = element_t<V>;
   fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
-  r.value = make_value<V>(r.prep.shape());  // the shape check throws before any adjoint moves
+  r.value = make_for_overwrite<V>(r.prep.shape());  // the loop stores every element
   T* y = r.value.data();
   for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(r.value), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::chunk(n, d, i, r.prep).value, d, y + i);
@@ -518,7 +562,7 @@ struct fuse_spread {
   /// An array of the operand's extents, chunk by chunk from f(d, i).
   template <class G>
   static V own_loop(N const&, prep const& p, G const& f) {
-    V v = make_value<V>(p.inner.shape());
+    V v = make_for_overwrite<V>(p.inner.shape());  // the loop stores every element
     T* y = v.data();
     for_each_chunk_of<F, T>(p.inner, size_of(v), [&](auto d, std::size_t i, auto) { simd::store(f(d, i), d, y + i); });
     return v;
@@ -565,6 +609,9 @@ struct fuse_spread {
         simd::add_at(a, d, q, [&](std::size_t k) { return p.map(i + k); });
     }
   }
+  static void back_at(N const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    if constexpr (N::active) F::back_at(n, s, p.spread ? p.map(k) : k, p.inner, a);
+  }
   template <std::size_t S, class Totals>
   static void finish(N const& n, sweep& s, prep const& p, Totals const& t) {
     if (!p.spread)
@@ -600,6 +647,24 @@ typename Node::value_type fused_map_tangent(Node const& n, tangent_pass const& p
   return t;
 }
 
+/// The tangent of the tree's element k alone in pass t.
+template <class N>
+auto fused_tangent_at(N const& n, typename fuse<N>::prep const& p, std::size_t k, tangent_pass const& t) {
+  using T = element_t<typename N::value_type>;
+  simd::tail_tag<T> const d1;
+  return T(simd::sum_of_lanes(d1, fuse<N>::jvp(n, d1, k, p, t).tangent));
+}
+
+/// The same from the tree's record (declared in index.hpp, for an index or a slice of the tree).
+template <class N, class R, class T>
+void fused_back_at(N const& n, sweep& s, std::size_t k, R const& r, T a) {
+  fuse<N>::back_at(n, s, k, r.prep, a);
+}
+template <class N, class R>
+auto fused_tangent_at_record(N const& n, R const& r, std::size_t k, tangent_pass const& t) {
+  return fused_tangent_at(n, r.prep, k, t);
+}
+
 /// The fused sum of an elementwise tree: forward only.
 template <class N>
 auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
@@ -607,6 +672,20 @@ auto fused_sum(N const& n, typename fuse<N>::prep const& p) {
   simd::per_slot<T, lanes_of> sum;
   for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     sum[slot] = sum[slot] + fuse<N>::chunk(n, d, i, p).value;
+  });
+  return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+           simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
+}
+
+/// One loop stores the tree's values at `out` and returns their sum (forward only).
+template <class N>
+auto fused_store_and_sum(N const& n, typename fuse<N>::prep const& p, element_t<typename N::value_type>* out) {
+  using T = element_t<typename N::value_type>;
+  simd::per_slot<T, lanes_of> sum;
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+    auto const v = fuse<N>::chunk(n, d, i, p).value;
+    simd::store(v, d, out + i);
+    sum[slot] = sum[slot] + v;
   });
   return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
            simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
