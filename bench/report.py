@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads", "mlp"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -47,6 +47,9 @@ DESCRIPTIONS = {
                "into one shard per thread, the parts of the gradient summed (size = number of threads, up to the "
                "machine's); wall-clock time (`real_time`), not CPU time, and `x handwritten` compares at the same "
                "thread count",
+    "mlp": "a two-layer perceptron over a batch of B rows, `mean(square(matmul(tanh(matmul(X, W1) + b1), w2) - y))` "
+           "with X B x 32, W1 32 x 64, b1 a row of 64, w2 64; the value and the gradient wrt W1, b1 and w2 from one "
+           "sweep (size = B)",
     "lanes_ode": "the right-hand side of a reaction-diffusion equation on a ring, `k (u[i-1] - 2 u[i] + u[i+1]) + "
                  "exp(-u[i]^2) u[i+1] - sin(u[i]) u[i-1]`, R^n -> R^n, written once as a template; the full n x n "
                  "Jacobian on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) passes (size = n)",
@@ -112,6 +115,12 @@ FAMILY_NOTES = {
                     "made for each gradient)",
         "tapeless_grad": "`tl::grad(f)(w, b)` on each thread, `f` the loss over its shard",
     },
+    "mlp": {
+        "handwritten": "the gradient by hand with the library's matmul kernels and Highway's tanh, its work arrays "
+                       "made once outside the timing loop; `_float` rows in float",
+        "tapeless": "`tl::value_and_gradient` over `tl::dmat` / `tl::dvec` (runtime extents)",
+        "tapeless_static": "the same over `tl::mat<double, B, 32>`, `tl::vec<double, 64>` ... (static extents)",
+    },
     "lanes_ode": {
         "function": "the template on doubles, the outputs only: one pass without tangents",
         "handwritten": "the three entries of each row (columns i - 1, i, i + 1 around the ring)",
@@ -127,6 +136,7 @@ IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd
                    "tapeless_forward", "tapeless_forward_dynamic", "tapeless_reverse", "tapeless_jet",
                    "tapeless_nested", "tapeless_checkpoints", "tapeless_active", "tapeless_active_vec", "tapeless_dual",
                    "dual_1", "dual_4", "dual_8", "dual_16", "dual_32", "jacfwd",
+                   "handwritten_float", "tapeless_float", "tapeless_static_float",
                    "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 NOTES = {
     "function": "the value only, plain loops",
@@ -150,6 +160,9 @@ NOTES = {
     "dual_16": "`tl::dual<double, 16>`: ceil(n / 16) passes",
     "dual_32": "`tl::dual<double, 32>`: ceil(n / 32) passes",
     "jacfwd": "tl::jacfwd, which picks its own lane count",
+    "handwritten_float": "the hand-written gradient in float",
+    "tapeless_float": "tl::gradient in float, runtime extents",
+    "tapeless_static_float": "tl::gradient in float, static extents",
     "adolc": "ADOL-C driver (gradient; jacobian, hessian, hos_forward) on a tape recorded once",
     "adolc_taping": "ADOL-C: recording the tape (not a gradient)",
     "sacado": "Sacado::Rad reverse mode",
@@ -239,13 +252,21 @@ def targets(times):
     def speed(r):
         return f"{r:.2f}x faster" if r >= 1 else f"{1 / r:.2f}x slower"
 
+    # The limits of the speed issues: normal_logpdf 1.25x at N = 256 and 1.1x from 4096 on (fixed costs
+    # per call), logistic regression 1.2x (the fused matrix-vector loop), elementwise_sum 1.25x.
+    def simd_limit(p, n):
+        if p == "normal_logpdf":
+            return 1.25 if n < 4096 else 1.1
+        return 1.2 if p == "logistic_regression" else 1.25
+
     for p in ("elementwise_sum", "normal_logpdf", "logistic_regression"):
         t = times.get(p, {})
         for n in sorted(t.get("tapeless", {})):
             if n >= 256 and "handwritten_simd" in t:
                 r = ratio(t, "tapeless", "handwritten_simd", n)
                 if r is not None:
-                    add(f"{p} N={n}: tapeless <= 1.25x handwritten_simd", f"{r:.2f}x the time", r <= 1.25)
+                    lim = simd_limit(p, n)
+                    add(f"{p} N={n}: tapeless <= {lim}x handwritten_simd", f"{r:.2f}x the time", r <= lim)
             if n >= 4096 and "handwritten" in t:
                 r = ratio(t, "handwritten", "tapeless", n)
                 if r is not None:
@@ -306,6 +327,17 @@ def targets(times):
         faster(t, "tapeless_active", "adolc", n,
                f"templated_scalar n={n}: tapeless_active >= 5x faster than adolc (taping included)", 5)
         faster(t, "tapeless_active", "sacado", n, f"templated_scalar n={n}: tapeless_active faster than sacado", 1)
+    t = times.get("logsumexp", {})
+    for n in sorted(t.get("tapeless", {})):
+        at_most(t, "tapeless", "handwritten_simd", n, f"logsumexp N={n}: tapeless <= 1.1x handwritten_simd", 1.1)
+        at_most(t, "tapeless", "tapeless_spelled", n, f"logsumexp N={n}: tapeless <= 1.1x tapeless_spelled", 1.1)
+    t = times.get("mlp", {})
+    for suffix in ("", "_float"):
+        for n in sorted(t.get("tapeless" + suffix, {})):
+            at_most(t, "tapeless" + suffix, "handwritten" + suffix, n,
+                    f"mlp{suffix} B={n}: tapeless <= 1.3x handwritten", 1.3)
+            at_most(t, "tapeless_static" + suffix, "tapeless" + suffix, n,
+                    f"mlp{suffix} B={n}: static extents no slower than runtime ones", 1.0)
     inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
               "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
     for p, t in times.items():

@@ -35,6 +35,14 @@ struct dynamic_shape {
 
 namespace detail {
 
+/// Asks for a value whose every element the caller writes before reading any (the library's loops
+/// that store whole arrays): trivial elements are left unset, not zero-filled (tl::tensor, dvec,
+/// dmat); others are still value-initialised.
+struct for_overwrite_t {
+  explicit for_overwrite_t() = default;
+};
+inline constexpr for_overwrite_t for_overwrite{};
+
 template <std::size_t Rank>
 using extents = std::array<std::size_t, Rank>;
 

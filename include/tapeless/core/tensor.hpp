@@ -46,7 +46,9 @@ class tensor {
   static constexpr std::size_t static_size = (D * ...);
 
   /// All zeros.
-  constexpr tensor() = default;
+  constexpr tensor() : data_{} {}
+  /// Elements left unset, for the library's loops that write every one (not zero-filled).
+  constexpr explicit tensor(detail::for_overwrite_t) noexcept {}
 
   /// Elements in row-major order (vectors, and tensors of rank 3 or more).
   template <class... U>
@@ -56,7 +58,7 @@ class tensor {
   template <class... U>
     requires(rank != 2 && sizeof...(U) >= 1 && sizeof...(U) != static_size &&
              (std::convertible_to<U const&, T> && ...))
-  constexpr explicit tensor(U const&...) {
+  constexpr explicit tensor(U const&...) : data_{} {
     static_assert(detail::initializer_fits<shape<D...>, shape<sizeof...(U)>>::value,
                   "tl::tensor/tl::vec initializer: the number of elements must equal the size of the shape");
   }
@@ -64,7 +66,7 @@ class tensor {
   /// Matrices, row by row: `tl::mat<double, 2, 3> m{{1, 2, 3}, {4, 5, 6}};`
   template <std::size_t... N>
     requires(rank == 2)
-  constexpr tensor(T const (&... rows)[N]) {
+  constexpr tensor(T const (&... rows)[N]) : data_{} {
     // Ragged rows show as a row length of 0 in the diagnostic.
     static_assert(detail::initializer_fits<shape<D...>, shape<sizeof...(N), detail::row_length<N...>()>>::value,
                   "tl::mat<T, R, C> initializer: give R rows of C elements each");
@@ -134,7 +136,7 @@ class tensor {
     return k;
   }
 
-  std::array<T, static_size> data_{};
+  std::array<T, static_size> data_;  // zeroed by every constructor but the for_overwrite one
 };
 
 /// A vector with a static length N: `tl::vec<double, 3> v{1.0, 2.0, 3.0};`

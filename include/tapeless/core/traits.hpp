@@ -132,12 +132,13 @@ V make_value([[maybe_unused]] extents<rank_v<V>> const& e) {
 }
 
 /// A value of type V with the given extents whose elements the caller writes, every one, before
-/// reading any: runtime extents are not zero-filled (static ones are, which costs nothing extra
-/// where the compiler sees every element overwritten).
+/// reading any: not zero-filled (a number is zero).
 template <class V>
 V make_for_overwrite([[maybe_unused]] extents<rank_v<V>> const& e) {
-  if constexpr (is_static_v<V>)
+  if constexpr (rank_v<V> == 0)
     return V{};
+  else if constexpr (is_static_v<V>)
+    return V(for_overwrite);
   else if constexpr (rank_v<V> == 1)
     return V(e[0], for_overwrite);
   else

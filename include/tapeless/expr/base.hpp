@@ -6,8 +6,9 @@
 //   static constexpr bool active;           can an adjoint reach a var or a let through it?
 //   record forward(sweep&) const;           evaluates; the record has a member `value` and whatever
 //                                           the backward rule needs (usually the children's records)
-//   void backward(sweep&, record const&, value_type adjoint) const;   only called when active:
-//                                           adds the adjoint's contributions to the children
+//   void backward(sweep&, record const&, value_type const& adjoint) const;   only called when active:
+//                                           adds the adjoint's contributions to the children (a node
+//                                           that can reuse a temporary adds a value_type&& overload)
 //   value_type tangent(tangent_pass const&, record const&) const;     only called when active:
 //                                           the directional derivative of the value (forward mode
 //                                           over a record of an earlier forward evaluation)

@@ -82,19 +82,32 @@ struct unary_node : expr_base<unary_node<Op, N>> {
     else
       return no_derivative{};
   }
-  void backward(sweep& s, record const& r, value_type a) const {
+  /// The adjoint by reference: a static array passed on by value was copied at every level. A
+  /// temporary is rewritten in place and handed on (one buffer for a chain of functions).
+  void backward(sweep& s, record const& r, value_type const& a) const {
     if constexpr (fused) {
       fused_map_backward(*this, s, r, a);
     } else {
-      if constexpr (check_finite) {
-        value_type const given = a;
-        plain_adjoint(r, a);
-        check_adjoint_finite(Op::name, 1, a, given, r.child.value);
-      } else {
-        plain_adjoint(r, a);
-      }
-      backward_in(n_, s, r.child, std::move(a), Op::name, 1);
+      value_type own = a;
+      backward_plain(s, r, own);
     }
+  }
+  void backward(sweep& s, record const& r, value_type&& a) const {
+    if constexpr (fused)
+      fused_map_backward(*this, s, r, a);
+    else
+      backward_plain(s, r, a);
+  }
+  /// The unfused backward step on an adjoint the node may rewrite.
+  void backward_plain(sweep& s, record const& r, value_type& a) const {
+    if constexpr (check_finite) {
+      value_type const given = a;
+      plain_adjoint(r, a);
+      check_adjoint_finite(Op::name, 1, a, given, r.child.value);
+    } else {
+      plain_adjoint(r, a);
+    }
+    backward_in(n_, s, r.child, std::move(a), Op::name, 1);
   }
   static void plain_adjoint(plain_record const& r, value_type& a) {
     if constexpr (keeps_derivative)

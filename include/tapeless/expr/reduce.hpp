@@ -68,9 +68,10 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
     memo_type memo;
   };
   struct fused_record {
-    mutable value_type value;  // a deferred root's value is set by its backward loop
+    fused_record(N const& n, sweep& s) : prep(fuse<N>::prepare(n, s)) {}  // in place, not cleared first
+    mutable value_type value{};  // a deferred root's value is set by its backward loop
     typename fuse<N>::prep prep;
-    value_type scale;  // 1, or 1 / n for a mean
+    value_type scale{1};  // 1, or 1 / n for a mean
   };
   using record = std::conditional_t<fused, fused_record, plain_record>;
   N n_;
@@ -97,7 +98,7 @@ struct reduce_node : expr_base<reduce_node<Rule, N>> {
   record prepare_fused(sweep& s) const
     requires fused
   {
-    record r{value_type{}, fuse<N>::prepare(n_, s), value_type(1)};  // the prep built in place
+    record r(n_, s);
     if constexpr (std::is_same_v<Rule, mean_rule>) r.scale = value_type(1) / value_type(flat_size<child_value>(r.prep.shape()));
     return r;
   }

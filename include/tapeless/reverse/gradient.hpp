@@ -282,6 +282,28 @@ record_t<R> root_forward(R const& r, sweep& s) {
     return r.forward(s);
 }
 
+/// The roots' records, each built in place where it stays. In a std::tuple they were moved in: a
+/// copy of every static array they hold (a static MLP's root record holds half a megabyte).
+template <class... R>
+struct record_pack {};
+template <class R0, class... R>
+struct record_pack<R0, R...> {
+  R0 first;
+  record_pack<R...> rest;
+};
+inline record_pack<> forward_roots(sweep&) { return {}; }
+template <class R0, class... R>
+record_pack<record_t<R0>, record_t<R>...> forward_roots(sweep& s, R0 const& r0, R const&... r) {
+  return {root_forward(r0, s), forward_roots(s, r...)};  // prvalues: constructed in place, in order
+}
+template <std::size_t I, class P>
+auto& record_at(P& p) {
+  if constexpr (I == 0)
+    return p.first;
+  else
+    return record_at<I - 1>(p.rest);
+}
+
 /// What run_gradient does with the roots' records once the backward pass is done: nothing, unless the
 /// caller also wants the value (tl::value_and_grad).
 struct ignore_records {
@@ -295,27 +317,29 @@ auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
                   std::span<std::uint32_t const> stopped_slots = {}) {
   using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
   sweep s(stopped, stopped_slots);
-  auto recs = std::apply([&](auto const&... r) { return std::tuple<record_t<std::remove_cvref_t<decltype(r)>>...>{root_forward(r, s)...}; }, roots);
+  auto recs = std::apply([&](auto const&... r) { return forward_roots(s, r...); }, roots);
   constexpr std::size_t n = std::tuple_size_v<Roots>;
   // Every seed is converted (and checked) before any adjoint moves, so an error changes nothing.
   auto seed_values = [&]<std::size_t... I>(std::index_sequence<I...>) {
     return std::tuple{[&] {
       using V = typename std::remove_cvref_t<std::tuple_element_t<I, Roots>>::value_type;
       if constexpr (std::is_void_v<Seeds>)
-        return ones_like<V>(std::get<I>(recs).value);
+        return ones_like<V>(record_at<I>(recs).value);
       else
-        return seed_as<V>(std::get<I>(seeds->seeds), std::get<I>(recs).value, seeds->caller);
+        return seed_as<V>(std::get<I>(seeds->seeds), record_at<I>(recs).value, seeds->caller);
     }()...};
   }(std::make_index_sequence<n>{});
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
        auto const& root = std::get<I>(roots);
        if constexpr (std::remove_cvref_t<decltype(root)>::active)
-         root.backward(s, std::get<I>(recs), std::move(std::get<I>(seed_values)));
+         root.backward(s, record_at<I>(recs), std::move(std::get<I>(seed_values)));
      }()),
      ...);
   }(std::make_index_sequence<n>{});
-  on_records(std::as_const(recs));
+  [&]<std::size_t... I>(std::index_sequence<I...>) {
+    on_records(std::tuple<decltype(std::as_const(record_at<I>(recs)))...>{std::as_const(record_at<I>(recs))...});
+  }(std::make_index_sequence<n>{});
   s.run_lets();
   return collect_adjoints(s, targets);
 }

@@ -10,6 +10,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "../shape.hpp"
+
 namespace tapeless {
 
 namespace detail {
@@ -85,13 +87,6 @@ class block_cache {
   std::size_t total_ = 0;
   bool closed_ = false;
 };
-
-/// Asks for storage whose every element the caller writes before reading it: trivial elements are
-/// left as they are (no zero-filling pass), others are still value-initialised.
-struct for_overwrite_t {
-  explicit for_overwrite_t() = default;
-};
-inline constexpr for_overwrite_t for_overwrite{};
 
 /// Storage of trivial elements comes from block_cache; any other element type from new[].
 template <class T>

@@ -76,6 +76,16 @@ struct jvp_chunk {
   simd::lanes<D> tangent;
 };
 
+/// A value that is written whole before it is read: static extents are left unset (zero-filling a
+/// 256 x 64 leaf's adjoint and tangent was most of a static MLP's gradient); runtime ones are empty.
+template <class V>
+V unset_value() {
+  if constexpr (requires { V(for_overwrite); })
+    return V(for_overwrite);
+  else
+    return V{};
+}
+
 /// Any other node: a leaf of the loop.
 template <class N>
 struct fuse {
@@ -88,10 +98,13 @@ struct fuse {
   /// Storage an inactive leaf (a constant, the data) does not have: with static extents it would be
   /// two arrays of the data's size, zeroed and copied with every prep.
   using if_active = std::conditional_t<N::active, V, none>;
+  // Every prep has a constructor that builds its parts in place: an aggregate initialised with braces
+  // was first cleared whole by GCC (a 532 KB memset for a static MLP's tree) and then filled.
   struct prep {
+    prep(N const& n, sweep& s) : rec(n.forward(s)) {}
     record_t<N> rec;
-    [[no_unique_address]] mutable if_active adjoint{};  // arrays: written chunk by chunk
-    [[no_unique_address]] mutable if_active tangent{};
+    [[no_unique_address]] mutable if_active adjoint = unset_value<if_active>();  // arrays: stored chunk by chunk
+    [[no_unique_address]] mutable if_active tangent = unset_value<if_active>();  // set before it is read
     mutable std::uint64_t tangent_id = 0;
     extents<rank_v<V>> shape() const { return extents_of(rec.value); }
   };
@@ -100,7 +113,7 @@ struct fuse {
     simd::lanes<D> value;
   };
 
-  static prep prepare(N const& n, sweep& s) { return prep{n.forward(s)}; }
+  static prep prepare(N const& n, sweep& s) { return prep(n, s); }
   /// Whether an operand below spreads over a runtime matrix in this evaluation (see fuse_spread).
   static bool spreads(prep const&) { return false; }
 
@@ -223,8 +236,10 @@ template <class Op, class N>
   requires elementwise_array_v<unary_node<Op, N>>
 struct fuse<unary_node<Op, N>> {
   using C = fuse<N>;
+  using T = element_t<typename unary_node<Op, N>::value_type>;
   static constexpr std::size_t slots = C::slots;
   struct prep {
+    prep(N const& n, sweep& s) : child(C::prepare(n, s)) {}
     typename C::prep child;
     auto shape() const { return child.shape(); }
   };
@@ -233,12 +248,18 @@ struct fuse<unary_node<Op, N>> {
     simd::lanes<D> value;
     typename C::template chunk_type<D> child;
   };
-  static prep prepare(unary_node<Op, N> const& n, sweep& s) { return {C::prepare(n.n_, s)}; }
+  static prep prepare(unary_node<Op, N> const& n, sweep& s) { return prep(n.n_, s); }
   static bool spreads(prep const& p) { return C::spreads(p.child); }
   template <class D>
   static chunk_type<D> chunk(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p) {
     auto c = C::chunk(n.n_, d, i, p.child);
     return {op::evaluate<Op>(c.value), c};
+  }
+  /// The chunk with the node's own value read from `stored` (its forward loop's output), not computed:
+  /// the top node of a map's backward loop (tanh or exp at the top is not evaluated twice).
+  template <class D>
+  static chunk_type<D> chunk_stored(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, T const* stored) {
+    return {simd::load(d, stored + i), C::chunk(n.n_, d, i, p.child)};
   }
   static void begin(prep const& p) { C::begin(p.child); }
   template <std::size_t S, class D, class Acc>
@@ -251,7 +272,6 @@ struct fuse<unary_node<Op, N>> {
   static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p, Totals const& t) {
     C::template finish<S>(n.n_, s, p.child, t);
   }
-  using T = element_t<typename unary_node<Op, N>::value_type>;
   static void back_at(unary_node<Op, N> const& n, sweep& s, std::size_t k, prep const& p, T a) {
     if constexpr (N::active) {
       simd::tail_tag<T> const d1;
@@ -316,11 +336,12 @@ struct fuse<binary_node<Op, L, R>> {
   static constexpr std::size_t slots = FL::slots + FR::slots;
   static constexpr bool reciprocal = by_reciprocal_v<Op, R>;
   struct prep {
+    prep(Node const& n, sweep& s) : left(FL::prepare(n.l_, s)), right(FR::prepare(n.r_, s)) {}
     typename FL::prep left;
     typename FR::prep right;
-    T reciprocal;  // 1 / (right c), when the loop multiplies by a reciprocal
-    T scale;       // c: 1, or 2^60 where 1 / right overflows
-    extents<rank_v<V>> out;
+    T reciprocal{};  // 1 / (right c), when the loop multiplies by a reciprocal
+    T scale{1};      // c: 1, or 2^60 where 1 / right overflows
+    extents<rank_v<V>> out{};
     extents<rank_v<V>> shape() const { return out; }
   };
   /// The result's extents (operand extents checked here, before any loop runs).
@@ -341,11 +362,12 @@ struct fuse<binary_node<Op, L, R>> {
     typename FL::template chunk_type<D> left;
     typename FR::template chunk_type<D> right;
   };
-  // The children's preps are built in place (prvalues in the braces) and the whole returned as one
-  // object: moving preps up a tree level by level copied each leaf's once per level, and the wide
-  // loads of what small stores had just written stalled (normal_logpdf, N = 16: most of the time).
+  // The children's preps are built in place (prvalues initialising the members) and the whole
+  // returned as one object: moving preps up a tree level by level copied each leaf's once per level,
+  // and the wide loads of what small stores had just written stalled (normal_logpdf, N = 16: most of
+  // the time).
   static prep prepare(Node const& n, sweep& s) {
-    prep p{FL::prepare(n.l_, s), FR::prepare(n.r_, s), T{}, T{1}, {}};
+    prep p(n, s);
     if constexpr (reciprocal) {
       T const z = p.right.rec.value;
       p.reciprocal = T(1) / z;
@@ -375,6 +397,13 @@ struct fuse<binary_node<Op, L, R>> {
     auto r = FR::chunk(n.r_, d, i, p.right);
     if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);  // what the rules see as the right operand
     return {scaled(d, p, op::evaluate<Rule>(l.value, r.value)), l, r};
+  }
+  template <class D>
+  static chunk_type<D> chunk_stored(Node const& n, D d, std::size_t i, prep const& p, T const* stored) {
+    auto l = FL::chunk(n.l_, d, i, p.left);
+    auto r = FR::chunk(n.r_, d, i, p.right);
+    if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);
+    return {simd::load(d, stored + i), l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
@@ -469,6 +498,7 @@ totals<T, K> sum_accumulators(accumulator_sets<T, K> const& acc) {
 /// the tree's value, the only array the tree stores.
 template <class Node>
 struct fused_map_record {
+  fused_map_record(Node const& n, sweep& s) : prep(fuse<Node>::prepare(n, s)), value(unset_value<typename Node::value_type>()) {}
   typename fuse<Node>::prep prep;
   typename Node::value_type value;
 };
@@ -478,8 +508,8 @@ template <class Node>
 fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   using V = typename Node::value_type;
   using T = element_t<V>;
-  fused_map_record<Node> r{fuse<Node>::prepare(n, s), V{}};
-  r.value = make_for_overwrite<V>(r.prep.shape());  // the loop stores every element
+  fused_map_record<Node> r(n, s);  // in place: no copy of either
+  if constexpr (!is_static_v<V>) r.value = make_for_overwrite<V>(r.prep.shape());  // the loop stores every element
   T* y = r.value.data();
   for_each_chunk_of<fuse<Node>, T>(r.prep, size_of(r.value), [&](auto d, std::size_t i, auto) {
     simd::store(fuse<Node>::chunk(n, d, i, r.prep).value, d, y + i);
@@ -488,24 +518,33 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
 }
 
 /// One loop over the n elements of the tree prepared in p back-propagates the adjoints ap[0, n),
-/// recomputing each chunk's inner values in registers.
-template <class Node>
+/// recomputing each chunk's inner values in registers. With `stored` (a map's value, from its forward
+/// loop), the top node reads its own value there instead of computing it again: tanh or exp at the
+/// top of a map runs once per element, not twice.
+template <bool Stored = false, class Node>
 void fused_backward_loop(Node const& n, sweep& s, typename fuse<Node>::prep const& p,
-                         element_t<typename Node::value_type> const* ap, std::size_t size) {
+                         element_t<typename Node::value_type> const* ap, std::size_t size,
+                         [[maybe_unused]] element_t<typename Node::value_type> const* stored = nullptr) {
   using F = fuse<Node>;
   using T = element_t<typename Node::value_type>;
   F::begin(p);
   accumulator_sets<T, F::slots> acc;
-  for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
-    F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), simd::load(d, ap + i), acc[slot]);
-  });
+  if constexpr (Stored) {
+    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
+      F::template back<0>(n, d, i, p, F::chunk_stored(n, d, i, p, stored), simd::load(d, ap + i), acc[slot]);
+    });
+  } else {
+    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
+      F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), simd::load(d, ap + i), acc[slot]);
+    });
+  }
   F::template finish<0>(n, s, p, sum_accumulators<T, F::slots>(acc));
 }
 
 /// One loop back-propagates the adjoint array `a`.
 template <class Node>
 void fused_map_backward(Node const& n, sweep& s, fused_map_record<Node> const& r, typename Node::value_type const& a) {
-  fused_backward_loop(n, s, r.prep, a.data(), size_of(r.value));
+  fused_backward_loop<true>(n, s, r.prep, a.data(), size_of(r.value), r.value.data());
 }
 
 /// An operand spread over its node's result. Its own tree (a leaf, or an elementwise subtree) runs in
@@ -523,12 +562,13 @@ struct fuse_spread {
   static constexpr bool always = rank_v<V> != K || (is_static_v<V> && is_static_v<Result>);
   static constexpr std::size_t slots = F::slots;
   struct prep {
+    prep(N const& n, sweep& s) : inner(F::prepare(n, s)) {}
     typename F::prep inner;
     spread_map<K> map{};
     bool spread = true;
-    V value{};                             // the operand's value, when spread
-    mutable V adjoint{};                   // and its adjoint, gathered by the result's loop
-    mutable V tangent{};
+    V value = unset_value<V>();            // the operand's value, when spread
+    mutable V adjoint = unset_value<V>();  // and its adjoint, gathered by the result's loop
+    mutable V tangent = unset_value<V>();
     mutable std::uint64_t tangent_id = 0;
     extents<rank_v<V>> shape() const { return inner.shape(); }
   };
@@ -539,7 +579,7 @@ struct fuse_spread {
   };
   template <class D>
   using chunk_type = std::conditional_t<always, spread_chunk<D>, typename F::template chunk_type<D>>;
-  static prep prepare(N const& n, sweep& s) { return prep{F::prepare(n, s)}; }
+  static prep prepare(N const& n, sweep& s) { return prep(n, s); }
   static bool spreads(prep const& p) { return !always && (p.spread || F::spreads(p.inner)); }
   /// Whether chunks of descriptor D read the operand spread: always-spread operands in every chunk;
   /// the others (runtime matrices) only in one-lane chunks, since a loop where one of them spreads runs
