@@ -99,13 +99,14 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
   static value_type product(left_value const& x, right_value const& z) {
     auto const [n, k, k2, m] = matmul_dims(x, z);
     if (k != k2) throw_shapes("tl::matmul", "inner dimensions of shapes", extents_of(x), extents_of(z));
-    // Not zero-filled here: kernels::matmul sets y to zero before adding the products.
-    value_type y = [&] {
-      if constexpr (rank_v<value_type> == 2)
-        return make_for_overwrite<value_type>({n, m});
-      else
-        return make_for_overwrite<value_type>({rank_v<left_value> == 2 ? n : m});
-    }();
+    // Not zero-filled here: kernels::matmul sets y to zero before adding the products. (No lambda:
+    // clang 14 cannot capture the structured bindings.)
+    extents<rank_v<value_type>> e{};
+    if constexpr (rank_v<value_type> == 2)
+      e = {n, m};
+    else
+      e = {rank_v<left_value> == 2 ? n : m};
+    value_type y = make_for_overwrite<value_type>(e);
     kernels::matmul(y.data(), x.data(), z.data(), n, k, m);
     return y;
   }
