@@ -252,6 +252,7 @@ struct spread_map {
   }
   std::size_t operator()(std::size_t i) const {
     if (identity) return i;
+    if constexpr (K == 2) return (i % out[1]) * stride[1] + (i / out[1]) * stride[0];  // i < out[0] out[1]
     std::size_t off = 0;
     for (std::size_t axis = K; axis-- > 0;) {
       off += (i % out[axis]) * stride[axis];
@@ -264,6 +265,11 @@ struct spread_map {
   std::pair<std::size_t, std::size_t> run(std::size_t i, std::size_t w) const {
     if (identity) return {i, 1};
     std::size_t const last = out[K - 1];
+    if constexpr (K == 2) {
+      std::size_t const q = i / last, r = i - q * last;  // one division for the row and the column
+      if (r + w <= last) return {r * stride[1] + q * stride[0], stride[1] == 0 ? 0 : 1};
+      return {0, 2};
+    }
     if (i % last + w <= last) return {(*this)(i), stride[K - 1] == 0 ? 0 : 1};
     return {0, 2};
   }
