@@ -84,6 +84,40 @@ struct col_kind {
   }
 };
 
+/// Gives the adjoints a(k), k < count, back to the elements at(k) of n's value (adding where an
+/// element is named twice): in place for a var, a let, or a block or index of them (`adds_blocks`),
+/// through the fused tree at each element for a fused map, else as one array of n's shape, zero but
+/// for those elements. Blocks, indexes by list, reductions along an axis that pick one element per
+/// line: each costs what it touches where the operand allows.
+template <class N, class R, class At, class A>
+void give_back_elements(N const& n, sweep& s, R const& r, std::size_t count, At at, A a) {
+  using element = element_t<typename N::value_type>;
+  if constexpr (requires { N::adds_blocks; }) {
+    for (std::size_t k = 0; k < count; ++k) n.backward_block(s, r, at(k), element(a(k)));
+  } else if constexpr (fused_map_node<N>) {
+    for (std::size_t k = 0; k < count; ++k) fused_back_at(n, s, at(k), r, element(a(k)));
+  } else {
+    auto g = zeros_like(r.value);
+    for (std::size_t k = 0; k < count; ++k) g.data()[at(k)] += a(k);
+    n.backward(s, r, std::move(g));
+  }
+}
+
+/// The tangents of the elements at(k), k < count, of n's value in pass p, handed to put(k, t): read
+/// at those elements alone for a var, a let or a fused map (as give_back_elements).
+template <class N, class R, class At, class Put>
+void take_tangent_elements(N const& n, tangent_pass const& p, R const& r, std::size_t count, At at, Put put) {
+  using element = element_t<typename N::value_type>;
+  if constexpr (requires { N::adds_blocks; }) {
+    for (std::size_t k = 0; k < count; ++k) put(k, n.template tangent_block<element>(p, r, at(k), {}));
+  } else if constexpr (fused_map_node<N>) {
+    for (std::size_t k = 0; k < count; ++k) put(k, element(fused_tangent_at_record(n, r, at(k), p)));
+  } else {
+    auto const t = n.tangent(p, r);
+    for (std::size_t k = 0; k < count; ++k) put(k, element(t.data()[at(k)]));
+  }
+}
+
 /// A block of the operand's elements, evenly spaced (a slice, a row, a column).
 template <class N, class Kind>
 struct block_node : expr_base<block_node<N, Kind>> {
@@ -115,18 +149,9 @@ struct block_node : expr_base<block_node<N, Kind>> {
   template <class B>
   void backward_block(sweep& s, record const& r, std::size_t offset, B const& a) const {
     auto const at = [&](std::size_t k) { return r.place.offset + (offset + k) * r.place.stride; };
-    if constexpr (requires { N::adds_blocks; }) {
-      if (r.place.stride == 1)
-        n_.backward_block(s, r.child, at(0), a);
-      else
-        for (std::size_t k = 0, n = size_of(a); k < n; ++k) n_.backward_block(s, r.child, at(k), element(elem(a, k)));
-    } else if constexpr (fused_map_node<N>) {
-      for (std::size_t k = 0, n = size_of(a); k < n; ++k) fused_back_at(n_, s, at(k), r.child, elem(a, k));
-    } else {
-      auto g = zeros_like(r.child.value);
-      for (std::size_t k = 0, n = size_of(a); k < n; ++k) g.data()[at(k)] += elem(a, k);
-      n_.backward(s, r.child, std::move(g));
-    }
+    if constexpr (requires { N::adds_blocks; })
+      if (r.place.stride == 1) return n_.backward_block(s, r.child, at(0), a);
+    give_back_elements(n_, s, r.child, size_of(a), at, [&](std::size_t k) { return elem(a, k); });
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
     return tangent_block<value_type>(p, r, 0, extents_of(r.value));
@@ -135,21 +160,11 @@ struct block_node : expr_base<block_node<N, Kind>> {
   template <class B>
   B tangent_block(tangent_pass const& p, record const& r, std::size_t offset, extents<rank_v<B>> const& e) const {
     auto const at = [&](std::size_t k) { return r.place.offset + (offset + k) * r.place.stride; };
-    if constexpr (requires { N::adds_blocks; }) {
+    if constexpr (requires { N::adds_blocks; })
       if (r.place.stride == 1) return n_.template tangent_block<B>(p, r.child, at(0), e);
-      B b = make_value<B>(e);
-      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = n_.template tangent_block<element>(p, r.child, at(k), {});
-      return b;
-    } else if constexpr (fused_map_node<N>) {
-      B b = make_value<B>(e);
-      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = fused_tangent_at_record(n_, r.child, at(k), p);
-      return b;
-    } else {
-      auto const t = n_.tangent(p, r.child);
-      B b = make_value<B>(e);
-      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = t.data()[at(k)];
-      return b;
-    }
+    B b = make_value<B>(e);
+    take_tangent_elements(n_, p, r.child, size_of(b), at, [&](std::size_t k, element t) { elem(b, k) = t; });
+    return b;
   }
 };
 

@@ -1,0 +1,252 @@
+// tapeless/expr/axis.hpp: reductions along one axis of a matrix: tl::sum(e, tl::axis<K>), and
+// likewise tl::mean, tl::max, tl::min and tl::logsumexp.
+//
+// Along axis 0 the rows are reduced (one number per column, as NumPy's axis=0 and TensorFlow's
+// reduce_*(axis=0)); along axis 1 the columns (one number per row). Each line is reduced by the same
+// rule as the whole-array reduction (reduce.hpp): the same values, the same treatment of ties (the
+// first extreme element of a line gets its derivative), of NaN and of infinities, and for float the
+// same double accumulation.
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "base.hpp"
+#include "build.hpp"
+#include "reduce.hpp"
+
+namespace tapeless {
+
+/// An axis of a matrix, for the reductions along it: `tl::sum(m, tl::axis<0>)` sums each column
+/// (over the rows), `tl::axis<1>` each row.
+template <std::size_t K>
+struct axis_t {
+  static constexpr std::size_t value = K;
+};
+template <std::size_t K>
+inline constexpr axis_t<K> axis{};
+
+}  // namespace tapeless
+
+namespace tapeless::detail {
+
+/// Where the lines of a reduction along axis A of an R x C matrix lie: line j (a column for A = 0, a
+/// row for A = 1) has `length` elements, its k-th at flat index j * line_step + k * step.
+template <std::size_t A>
+struct axis_lines {
+  std::size_t lines, length, line_step, step;
+  explicit axis_lines(extents<2> const& e)
+      : lines(A == 0 ? e[1] : e[0]), length(A == 0 ? e[0] : e[1]), line_step(A == 0 ? 1 : e[1]), step(A == 0 ? e[1] : 1) {}
+  std::size_t at(std::size_t j, std::size_t k) const { return j * line_step + k * step; }
+};
+
+/// Named in the diagnostic of a reduction along an axis the operand does not have, so that the
+/// shape is printed.
+template <std::size_t K, class S>
+struct axis_of_matrix {
+  static constexpr bool value = S::rank == 2 && K < 2;
+};
+
+/// The reduction by Rule of each line along axis Axis of a matrix: a vector of the number of columns
+/// (axis 0) or rows (axis 1), static where the matrix is.
+template <class Rule, class Axis, class N>
+struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
+  static constexpr std::size_t A = Axis::value;
+  using child_value = typename N::value_type;
+  using element = element_t<child_value>;
+  /// Along axis 0 a row's length (the columns), along axis 1 a column's (the rows).
+  using value_type = typename vector_along<child_value, A == 0 ? 1 : 0>::type;
+  static constexpr bool active = N::active;
+  /// sum and mean need nothing but their lines' count; max, min and logsumexp keep each line's memo
+  /// (the index of its extreme element; the shift, sum and exponentials).
+  static constexpr bool linear = linear_sum_v<Rule>;
+  using line_type = dvec<element>;
+  using memo_type = decltype(Rule::value(std::declval<line_type const&>()).second);
+  struct none {};
+  struct record {
+    record_t<N> child;
+    value_type value;
+    [[no_unique_address]] std::conditional_t<linear, none, std::vector<memo_type>> memos;
+  };
+  N n_;
+
+  record forward(sweep& s) const {
+    auto c = forward_in(n_, s, Rule::name, 1);
+    axis_lines<A> const at(extents_of(c.value));
+    check_lines(at, extents_of(c.value));
+    auto y = make_value<value_type>({at.lines});
+    record r{std::move(c), {}, {}};
+    if constexpr (linear) {
+      reduce_linear(r.child.value, at, y);
+    } else {
+      r.memos.reserve(at.lines);
+      line_type line(at.length);
+      for (std::size_t j = 0; j < at.lines; ++j) {
+        read_line(r.child.value, at, j, line);
+        auto [v, memo] = Rule::value(line);
+        elem(y, j) = v;
+        r.memos.push_back(std::move(memo));
+      }
+    }
+    check_result_finite(Rule::name, y, r.child.value);
+    r.value = std::move(y);
+    return r;
+  }
+
+  void backward(sweep& s, record const& r, value_type const& a) const {
+    auto const& x = r.child.value;
+    axis_lines<A> const at(extents_of(x));
+    if constexpr (picks_one_v<Rule>) {
+      // One element per line: given back where it lies (in place for a var, a let, a fused map).
+      give_back_elements(n_, s, r.child, at.lines, [&](std::size_t j) { return at.at(j, r.memos[j]); },
+                         [&](std::size_t j) { return elem(a, j); });
+    } else {
+      auto g = make_for_overwrite<child_value>(extents_of(x));
+      if constexpr (linear) {
+        element const scale = std::is_same_v<Rule, mean_rule> ? element(1) / element(at.length) : element(1);
+        for (std::size_t j = 0; j < at.lines; ++j) {
+          element const aj = elem(a, j) * scale;
+          for (std::size_t k = 0; k < at.length; ++k) g.data()[at.at(j, k)] = aj;
+        }
+      } else {
+        line_type line(at.length);
+        for (std::size_t j = 0; j < at.lines; ++j) {
+          // A line nothing depends on gets zeros, not 0 times its softmax (NaN for a line of -inf). A
+          // dual adjoint may be 0 with a tangent that is not: it goes through the rule.
+          if (std::is_floating_point_v<element> && elem(a, j) == element{}) {
+            for (std::size_t k = 0; k < at.length; ++k) g.data()[at.at(j, k)] = element{};
+            continue;
+          }
+          read_line(x, at, j, line);
+          auto const gl = Rule::adjoint(line, element(elem(r.value, j)), r.memos[j], element(elem(a, j)));
+          for (std::size_t k = 0; k < at.length; ++k) g.data()[at.at(j, k)] = elem(gl, k);
+        }
+      }
+      if constexpr (check_finite) check_result_adjoint_finite(Rule::name, 1, g, a, x);
+      backward_in(n_, s, r.child, std::move(g), Rule::name, 1);
+    }
+  }
+
+  value_type tangent(tangent_pass const& p, record const& r) const {
+    auto const& x = r.child.value;
+    axis_lines<A> const at(extents_of(x));
+    auto y = make_value<value_type>({at.lines});
+    if constexpr (picks_one_v<Rule>) {
+      take_tangent_elements(n_, p, r.child, at.lines, [&](std::size_t j) { return at.at(j, r.memos[j]); },
+                            [&](std::size_t j, element t) { elem(y, j) = t; });
+    } else {
+      auto const t = n_.tangent(p, r.child);
+      if constexpr (linear) {
+        reduce_linear(t, at, y);
+      } else {
+        line_type line(at.length), tline(at.length);
+        for (std::size_t j = 0; j < at.lines; ++j) {
+          read_line(x, at, j, line);
+          read_line(t, at, j, tline);
+          elem(y, j) = Rule::tangent(line, element(elem(r.value, j)), r.memos[j], tline);
+        }
+      }
+    }
+    return y;
+  }
+
+ private:
+  static std::string name_with_axis() { return std::string(Rule::name) + "(e, tl::axis<" + std::to_string(A) + ">)"; }
+  /// A mean, max, min or logsumexp of an empty line has no value (a sum of one is 0).
+  static void check_lines(axis_lines<A> const& at, extents<2> const& e) {
+    if constexpr (!std::is_same_v<Rule, sum_rule>)
+      if (at.length == 0 && at.lines != 0)
+        throw shape_error(name_with_axis() + ": the axis is empty (shape " + format_extents(e) + ")");
+  }
+  template <class V>
+  static void read_line(V const& x, axis_lines<A> const& at, std::size_t j, line_type& line) {
+    for (std::size_t k = 0; k < at.length; ++k) line.data()[k] = x.data()[at.at(j, k)];
+  }
+  /// The sums (or means) of x's lines into y: row after row, so that both axes read x in order; float
+  /// accumulates in double, as tl::sum does.
+  template <class V>
+  static void reduce_linear(V const& x, axis_lines<A> const& at, value_type& y) {
+    using acc_t = accumulator_t<element>;
+    std::vector<acc_t> acc(at.lines, acc_t{});
+    std::size_t const rows = A == 0 ? at.length : at.lines, cols = A == 0 ? at.lines : at.length;
+    for (std::size_t i = 0; i < rows; ++i) {
+      element const* row = x.data() + i * cols;
+      if constexpr (A == 0) {
+        for (std::size_t j = 0; j < cols; ++j) acc[j] += row[j];
+      } else {
+        acc_t s{};
+        for (std::size_t j = 0; j < cols; ++j) s += row[j];
+        acc[i] = s;
+      }
+    }
+    for (std::size_t j = 0; j < at.lines; ++j) {
+      if constexpr (std::is_same_v<Rule, mean_rule>)
+        elem(y, j) = element(acc[j] / acc_t(at.length));
+      else
+        elem(y, j) = element(acc[j]);
+    }
+  }
+};
+
+/// The node of a reduction along axis K of e: a compile error naming e's shape when e has no such axis.
+/// Along the one axis of a vector it is the whole reduction.
+template <class Rule, std::size_t K, class E>
+auto make_axis_reduce(E const& e) {
+  using N = node_t<E>;
+  using V = typename N::value_type;
+  if constexpr (rank_v<V> == 1 && K == 0) {
+    return make_reduce<Rule>(e);
+  } else if constexpr (!axis_of_matrix<K, shape_t<V>>::value) {
+    static_assert(axis_of_matrix<K, shape_t<V>>::value,
+                  "tl::sum/mean/max/min/logsumexp(e, tl::axis<K>): e must be a matrix and K 0 or 1 (or a vector and K 0)");
+    return;
+  } else {
+    return axis_reduce_node<Rule, axis_t<K>, N>{{}, as_node(e)};
+  }
+}
+
+}  // namespace tapeless::detail
+
+namespace tapeless {
+
+/// The sums along axis K of a matrix: `tl::sum(m, tl::axis<0>)` a vector of its column sums,
+/// `tl::axis<1>` of its row sums. Differentiable like tl::sum; float sums accumulate in double.
+///
+///     auto per_row = tl::sum(tl::square(X), tl::axis<1>);   // one number per row of X
+template <class A, std::size_t K>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto sum(A const& e, axis_t<K>) {
+  return detail::make_axis_reduce<detail::sum_rule, K>(e);
+}
+/// The means along axis K of a matrix (tl::shape_error if the axis is empty).
+template <class A, std::size_t K>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto mean(A const& e, axis_t<K>) {
+  return detail::make_axis_reduce<detail::mean_rule, K>(e);
+}
+/// The largest element of each line along axis K; the derivative goes to the first largest of each.
+template <class A, std::size_t K>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto max(A const& e, axis_t<K>) {
+  return detail::make_axis_reduce<detail::extreme_rule<true>, K>(e);
+}
+/// The smallest element of each line along axis K; the derivative goes to the first smallest of each.
+template <class A, std::size_t K>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto min(A const& e, axis_t<K>) {
+  return detail::make_axis_reduce<detail::extreme_rule<false>, K>(e);
+}
+/// log(sum(exp(line))) of each line along axis K, each shifted by its own maximum.
+///
+///     auto log_norm = tl::logsumexp(scores, tl::axis<1>);   // one per row: a softmax's log normaliser
+template <class A, std::size_t K>
+  requires(detail::function_argument<A> && !std::is_arithmetic_v<A>)
+auto logsumexp(A const& e, axis_t<K>) {
+  return detail::make_axis_reduce<detail::logsumexp_rule, K>(e);
+}
+
+}  // namespace tapeless
