@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads", "mlp"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads", "mlp", "gmm"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -50,6 +50,9 @@ DESCRIPTIONS = {
     "mlp": "a two-layer perceptron over a batch of B rows, `mean(square(matmul(tanh(matmul(X, W1) + b1), w2) - y))` "
            "with X B x 32, W1 32 x 64, b1 a row of 64, w2 64; the value and the gradient wrt W1, b1 and w2 from one "
            "sweep (size = B)",
+    "gmm": "the Gaussian mixture model log-likelihood of ADBench / GradBench with its Wishart prior, n = 1000 points "
+           "in d dimensions, K = 5, 25, 50 components for d = 2, 10, 20; the value and the gradient wrt the K weights, "
+           "the K x d means and the K x d (d + 1) / 2 inverse covariance factors (size = d)",
     "lanes_ode": "the right-hand side of a reaction-diffusion equation on a ring, `k (u[i-1] - 2 u[i] + u[i+1]) + "
                  "exp(-u[i]^2) u[i+1] - sin(u[i]) u[i-1]`, R^n -> R^n, written once as a template; the full n x n "
                  "Jacobian on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) passes (size = n)",
@@ -120,6 +123,15 @@ FAMILY_NOTES = {
                        "made once outside the timing loop; `_float` rows in float",
         "tapeless": "`tl::value_and_gradient` over `tl::dmat` / `tl::dvec` (runtime extents)",
         "tapeless_static": "the same over `tl::mat<double, B, 32>`, `tl::vec<double, 64>` ... (static extents)",
+    },
+    "gmm": {
+        "handwritten": "the objective and its adjoint by hand, one point and one component at a time (as ADBench's "
+                       "manual C++ gradient)",
+        "tapeless": "the model written over matrices: the K factors stacked as one (K d) x d matrix by "
+                    "`tl::scatter_add`, every `Q_k x_i` in one `tl::matmul`, squared norms by `tl::sum(., tl::axis<1>)`, "
+                    "`tl::logsumexp(., tl::axis<1>)` over the components",
+        "adolc": "the hand-written objective on `adouble`, taped once (d = 2 and 10: at d = 20 the tape holds some "
+                 "10^8 operations)",
     },
     "lanes_ode": {
         "function": "the template on doubles, the outputs only: one pass without tangents",
@@ -338,6 +350,10 @@ def targets(times):
                     f"mlp{suffix} B={n}: tapeless <= 1.3x handwritten", 1.3)
             at_most(t, "tapeless_static" + suffix, "tapeless" + suffix, n,
                     f"mlp{suffix} B={n}: static extents no slower than runtime ones", 1.0)
+    t = times.get("gmm", {})
+    for n in sorted(t.get("tapeless", {})):
+        at_most(t, "tapeless", "handwritten", n, f"gmm d={n}: tapeless over matrices <= 1.5x handwritten", 1.5)
+        faster(t, "tapeless", "adolc", n, f"gmm d={n}: tapeless >= 10x faster than adolc", 10)
     inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
               "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
     for p, t in times.items():

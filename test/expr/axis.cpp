@@ -161,6 +161,16 @@ BOOST_AUTO_TEST_CASE(exact_values_and_ties) {
   BOOST_TEST(l[0] == 1000 + std::log(2.0));
   BOOST_TEST(l[1] == -INFINITY);
   BOOST_TEST(support::close_all(tl::gradient(tl::logsumexp(big, tl::axis<1>)[0], big), {0.5, 0.5, 0, 0}, 1e-15));
+  // Along axis 0 likewise; a NaN makes its own line NaN and no other; a +inf gives +inf.
+  auto const l0 = tl::value(tl::logsumexp(tl::transpose(big), tl::axis<0>));
+  BOOST_TEST(l0[0] == 1000 + std::log(2.0));
+  BOOST_TEST(l0[1] == -INFINITY);
+  tl::var<tl::dmat<float>> odd{tl::dmat<float>{{1, NAN, 2}, {INFINITY, 0, 1}, {3, 4, 5}}};
+  for (auto const& v : {tl::value(tl::logsumexp(odd, tl::axis<1>)), tl::value(tl::logsumexp(tl::transpose(odd), tl::axis<0>))}) {
+    BOOST_TEST(std::isnan(v[0]));
+    BOOST_TEST(v[1] == INFINITY);
+    BOOST_TEST(v[2] == float(5 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))), boost::test_tools::tolerance(1e-6f));
+  }
 }
 
 // Float sums along an axis accumulate in double, as tl::sum does: 2^24 + 1 + 1 + ... is not stuck.

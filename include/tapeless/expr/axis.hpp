@@ -64,13 +64,22 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
   /// sum and mean need nothing but their lines' count; max, min and logsumexp keep each line's memo
   /// (the index of its extreme element; the shift, sum and exponentials).
   static constexpr bool linear = linear_sum_v<Rule>;
+  /// logsumexp over float or double: the exponentials of the whole matrix in SIMD loops, kept for the
+  /// backward pass (one array, no copy of each line; the whole-array rule's results, line by line).
+  static constexpr bool whole_exp = std::is_same_v<Rule, logsumexp_rule> && simd_array_v<child_value> && !check_finite;
   using line_type = dvec<element>;
   using memo_type = decltype(Rule::value(std::declval<line_type const&>()).second);
   struct none {};
+  /// What whole_exp keeps: exp(x - shift of its line) for every element, and each line's sum of them.
+  struct exponentials {
+    child_value e;
+    std::vector<element> sums;
+  };
+  using memos_type = std::conditional_t<linear, none, std::conditional_t<whole_exp, exponentials, std::vector<memo_type>>>;
   struct record {
     record_t<N> child;
     value_type value;
-    [[no_unique_address]] std::conditional_t<linear, none, std::vector<memo_type>> memos;
+    [[no_unique_address]] memos_type memos;
   };
   N n_;
 
@@ -82,6 +91,8 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
     record r{std::move(c), {}, {}};
     if constexpr (linear) {
       reduce_linear(r.child.value, at, y);
+    } else if constexpr (whole_exp) {
+      r.memos = shifted_exponentials(r.child.value, at, y);
     } else {
       r.memos.reserve(at.lines);
       line_type line(at.length);
@@ -112,6 +123,18 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
           element const aj = elem(a, j) * scale;
           for (std::size_t k = 0; k < at.length; ++k) g.data()[at.at(j, k)] = aj;
         }
+      } else if constexpr (whole_exp) {
+        // The softmax of each line, exp(x - shift) / sum, times the line's adjoint (exactly 0 where that
+        // is 0: a line of -inf would give 0 times NaN).
+        std::vector<element> scale(at.lines);
+        for (std::size_t j = 0; j < at.lines; ++j)
+          scale[j] = elem(a, j) == element{} ? element{} : elem(a, j) / r.memos.sums[j];
+        element const* e = r.memos.e.data();
+        for (std::size_t j = 0; j < at.lines; ++j)
+          for (std::size_t k = 0; k < at.length; ++k) {
+            std::size_t const i = at.at(j, k);
+            g.data()[i] = scale[j] == element{} ? element{} : e[i] * scale[j];
+          }
       } else {
         line_type line(at.length);
         for (std::size_t j = 0; j < at.lines; ++j) {
@@ -142,6 +165,11 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
       auto const t = n_.tangent(p, r.child);
       if constexpr (linear) {
         reduce_linear(t, at, y);
+      } else if constexpr (whole_exp) {
+        std::vector<accumulator_t<element>> acc(at.lines);
+        for (std::size_t j = 0; j < at.lines; ++j)
+          for (std::size_t k = 0; k < at.length; ++k) acc[j] += r.memos.e.data()[at.at(j, k)] * t.data()[at.at(j, k)];
+        for (std::size_t j = 0; j < at.lines; ++j) elem(y, j) = element(acc[j] / r.memos.sums[j]);
       } else {
         line_type line(at.length), tline(at.length);
         for (std::size_t j = 0; j < at.lines; ++j) {
@@ -165,6 +193,44 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
   template <class V>
   static void read_line(V const& x, axis_lines<A> const& at, std::size_t j, line_type& line) {
     for (std::size_t k = 0; k < at.length; ++k) line.data()[k] = x.data()[at.at(j, k)];
+  }
+  /// logsumexp of each line of x into y (whole_exp): each line's shift (its largest element, 0 where
+  /// that is not finite, NaN where the line holds one), then exp(x - shift) of every element, kept,
+  /// and summed per line.
+  static exponentials shifted_exponentials(child_value const& x, axis_lines<A> const& at, value_type& y) {
+    using std::log;
+    std::size_t const rows = A == 0 ? at.length : at.lines, cols = A == 0 ? at.lines : at.length;
+    std::vector<element> shift(at.lines);
+    if constexpr (A == 1) {
+      for (std::size_t i = 0; i < rows; ++i) shift[i] = simd::extreme<true>(x.data() + i * cols, cols);
+    } else {
+      for (std::size_t j = 0; j < cols; ++j) shift[j] = x.data()[j];
+      for (std::size_t i = 1; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j) {
+          element const v = x.data()[i * cols + j];
+          if (shift[j] == shift[j] && (shift[j] < v || v != v)) shift[j] = v;  // a NaN stays
+        }
+    }
+    for (auto& m : shift)
+      if (!is_finite_element(m) && m == m) m = element{};
+    // x - shift, then exp of the whole array in one SIMD loop (lines shorter than a vector, as the
+    // components of a mixture, would otherwise run one lane at a time), then the sums along the rows.
+    exponentials r{make_for_overwrite<child_value>(extents_of(x)), std::vector<element>(at.lines)};
+    element* e = r.e.data();
+    for (std::size_t i = 0; i < rows; ++i)
+      for (std::size_t j = 0; j < cols; ++j) e[i * cols + j] = x.data()[i * cols + j] - shift[A == 1 ? i : j];
+    simd::for_each_chunk<element>(rows * cols, [&](auto d, std::size_t i, auto) { simd::store(simd::exp(simd::load(d, e + i)), d, e + i); });
+    for (std::size_t i = 0; i < rows; ++i) {
+      if constexpr (A == 1) {
+        element s{};
+        for (std::size_t j = 0; j < cols; ++j) s += e[i * cols + j];
+        r.sums[i] = s;
+      } else {
+        for (std::size_t j = 0; j < cols; ++j) r.sums[j] += e[i * cols + j];
+      }
+    }
+    for (std::size_t j = 0; j < at.lines; ++j) elem(y, j) = shift[j] + element(log(r.sums[j]));
+    return r;
   }
   /// The sums (or means) of x's lines into y: row after row, so that both axes read x in order; float
   /// accumulates in double, as tl::sum does.
