@@ -325,4 +325,37 @@ BOOST_AUTO_TEST_CASE(release_cached_memory_empties_the_cache) {
   BOOST_TEST(again[n / 4] == 0.0);
 }
 
+// tl::cached_memory reports what is kept and the peak; tl::set_cached_memory_limit bounds it, gives
+// back what is kept above it at once, and 0 keeps nothing.
+BOOST_AUTO_TEST_CASE(cached_memory_is_reported_and_bounded) {
+  constexpr std::size_t block = tl::detail::block_cache::min_bytes;
+  constexpr std::size_t n = block / sizeof(double);
+  tl::release_cached_memory();
+  BOOST_TEST(tl::cached_memory().bytes == 0u);
+  BOOST_TEST(tl::cached_memory().limit_bytes == tl::detail::block_cache::max_bytes);
+  {
+    tl::dvec<double> a(n), b(2 * n), c(3 * n);
+  }
+  auto const u = tl::cached_memory();
+  BOOST_TEST(u.bytes == 6 * block);
+  BOOST_TEST(u.blocks == 3u);
+  BOOST_TEST(u.peak_bytes >= 6 * block);
+  // Down to 4 blocks' worth: the blocks kept longest go first until what is left fits (c was freed
+  // first: b and a stay).
+  tl::set_cached_memory_limit(4 * block);
+  BOOST_TEST(tl::cached_memory().bytes == 3 * block);
+  BOOST_TEST(tl::cached_memory().blocks == 2u);
+  BOOST_TEST(tl::cached_memory().limit_bytes == 4 * block);
+  { tl::dvec<double> d(4 * n); }  // 3 + 4 blocks would pass the limit: given back, not kept
+  BOOST_TEST(tl::cached_memory().bytes == 3 * block);
+  tl::set_cached_memory_limit(0);
+  BOOST_TEST(tl::cached_memory().bytes == 0u);
+  { tl::dvec<double> e(n); }
+  BOOST_TEST(tl::cached_memory().blocks == 0u);
+  BOOST_TEST(tl::cached_memory().peak_bytes >= 6 * block);  // the peak stays
+  tl::set_cached_memory_limit(tl::detail::block_cache::max_bytes);
+  { tl::dvec<double> f(n); }
+  BOOST_TEST(tl::cached_memory().bytes == block);
+}
+
 BOOST_AUTO_TEST_SUITE_END()

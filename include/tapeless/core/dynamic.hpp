@@ -26,6 +26,26 @@ struct borrow_access;
 /// not come again.
 inline void release_cached_memory() noexcept { detail::block_cache::release_all(); }
 
+/// What this thread's cache of large blocks holds: `bytes` in `blocks` now, `peak_bytes` at most so
+/// far (since the thread started), and `limit_bytes`, the most it will keep (256 MB unless
+/// tl::set_cached_memory_limit changed it). A gradient's own working arrays are not counted until
+/// they are freed and kept.
+struct cached_memory_usage {
+  std::size_t bytes;
+  std::size_t blocks;
+  std::size_t peak_bytes;
+  std::size_t limit_bytes;
+};
+inline cached_memory_usage cached_memory() noexcept {
+  auto const u = detail::block_cache::current();
+  return {u.bytes, u.blocks, u.peak_bytes, u.limit_bytes};
+}
+/// Bounds what this thread keeps between gradients to `bytes` (0: keep nothing, every large array
+/// comes from and goes back to the system); blocks kept beyond it are given back at once.
+///
+///     tl::set_cached_memory_limit(std::size_t{64} << 20);   // at most 64 MB kept on this thread
+inline void set_cached_memory_limit(std::size_t bytes) noexcept { detail::block_cache::set_limit(bytes); }
+
 /// A vector whose length is chosen at run time. Zero-filled on construction.
 ///
 ///     tl::dvec<double> a(1000);            // 1000 zeros

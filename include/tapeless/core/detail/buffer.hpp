@@ -19,12 +19,17 @@ namespace detail {
 /// Large blocks freed by one gradient are kept for the next, per thread. Without this, each call of
 /// a gradient over large runtime extents gets fresh pages from the system and pays a page fault per
 /// 4 KB (glibc hands big blocks back when they are freed): at N = 65536 that cost several times the
-/// arithmetic. Only blocks of at least `min_bytes` are kept, at most `slots` of them and `max_bytes`
-/// in all; a block is reused for a request of exactly its size.
+/// arithmetic. Only blocks of at least `min_bytes` are kept, at most `slots` of them and the thread's
+/// limit in all (`max_bytes` unless tl::set_cached_memory_limit says otherwise); a block is reused
+/// for a request of exactly its size.
 class block_cache {
  public:
   static constexpr std::size_t min_bytes = std::size_t{64} << 10;
   static constexpr std::size_t max_bytes = std::size_t{256} << 20;
+  /// What this thread keeps now, the most it has kept at once, and its limit.
+  struct usage {
+    std::size_t bytes, blocks, peak_bytes, limit_bytes;
+  };
   static constexpr std::size_t slots = 16;
   static constexpr std::align_val_t alignment{64};  // for the blocks it keeps; smaller ones come from new
 
@@ -48,9 +53,10 @@ class block_cache {
   static void release(void* p, std::size_t bytes, std::size_t align = alignof(std::max_align_t)) noexcept {
     if (bytes >= min_bytes) {
       block_cache& c = local();
-      if (!c.closed_ && c.count_ < slots && c.total_ + bytes <= max_bytes) {
+      if (!c.closed_ && c.count_ < slots && c.total_ + bytes <= c.limit_) {
         c.blocks_[c.count_++] = {p, bytes};
         c.total_ += bytes;
+        c.peak_ = std::max(c.peak_, c.total_);
         return;
       }
       ::operator delete(p, alignment);
@@ -67,6 +73,23 @@ class block_cache {
   }
   /// Returns this thread's kept blocks to the system.
   static void release_all() noexcept { local().clear(); }
+  static usage current() noexcept {
+    block_cache const& c = local();
+    return {c.total_, c.count_, c.peak_, c.limit_};
+  }
+  /// Keeps at most `bytes` from now on, giving back the blocks kept longest until what is kept fits.
+  static void set_limit(std::size_t bytes) noexcept {
+    block_cache& c = local();
+    c.limit_ = bytes;
+    std::size_t k = 0;
+    while (c.total_ > bytes) {
+      ::operator delete(c.blocks_[k].p, alignment);
+      c.total_ -= c.blocks_[k].bytes;
+      ++k;
+    }
+    std::move(c.blocks_ + k, c.blocks_ + c.count_, c.blocks_);
+    c.count_ -= k;
+  }
 
  private:
   struct block {
@@ -85,6 +108,8 @@ class block_cache {
   block blocks_[slots] = {};
   std::size_t count_ = 0;
   std::size_t total_ = 0;
+  std::size_t peak_ = 0;
+  std::size_t limit_ = max_bytes;
   bool closed_ = false;
 };
 
