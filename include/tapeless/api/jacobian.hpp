@@ -55,37 +55,37 @@ auto jacfwd_chunked(F const& f, X const& x) {
   constexpr std::size_t N = jacfwd_lanes<X>();
   using Tangents = std::array<T, N>;  // a type, which the lambdas below need not capture
   std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
-  // f's output at the duals seeded along inputs j0 ... j0 + N - 1 gives columns j0 ... of J. An
-  // elementwise tree on top is evaluated element by element (expr/detail/pointwise.hpp): no array of duals
-  // per node.
-  auto columns = [&](std::size_t j0, auto const& write) {
-    return with_vars<Transform>(f, [&](auto const& y, auto const&) {
-      sweep s;
-      return write(evaluate_pointwise(root_node(y), s));
-    }, seeded_duals<N>(x, [j0](std::size_t i) {
-      Tangents t{};
-      if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
-      return t;
-    }));
-  };
   using YD = typename std::remove_cvref_t<decltype(root_node(std::declval<jacfwd_output_t<F, X> const&>()))>::value_type;
   using YV = rebind_t<YD, T>;
   using J = typename jacobian_value<YV, X>::type;
   std::size_t m = 0;
-  J jac{};
+  // Every element of a static J is written below (each row, each column in one of the chunks).
+  J jac = make_for_overwrite<J>({});
+  // f's output at the duals seeded along inputs j0 ... j0 + N - 1 gives columns j0 ... of J. An
+  // elementwise tree on top is evaluated element by element (expr/detail/pointwise.hpp), each element's
+  // tangents written into J as it is made: no array of duals per node, nor of the output.
   // At least one evaluation, even for an empty x: it gives f(x)'s size (an m x 0 Jacobian).
   for (std::size_t j0 = 0; j0 < n || j0 == 0; j0 += N) {
-    columns(j0, [&](YD const& yd) {
-      if (j0 == 0) {
-        m = rank_v<YV> == 0 ? 1 : size_of(yd);
-        if constexpr (!is_static_v<J>) jac = make_jacobian<J>(m, n);  // a static one is zeros already
-      }
-      for (std::size_t i = 0; i < m; ++i) {
-        auto const& yi = elem(yd, i);
-        for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(jac, i * n + j0 + k) = yi.tangent[k];
-      }
+    with_vars<Transform>(f, [&](auto const& y, auto const&) {
+      sweep s;
+      for_each_element_pointwise(
+          root_node(y), s,
+          [&](std::size_t count) {
+            if (j0 != 0) return;
+            m = count;
+            if constexpr (!is_static_v<J>) jac = make_jacobian<J>(m, n);  // a static one is made above
+          },
+          [&](std::size_t i, auto const& yi) {
+            for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(jac, i * n + j0 + k) = yi.tangent[k];
+          });
       return 0;
-    });
+    }, made_by{[&x, j0] {
+      return seeded_duals<N>(x, [j0](std::size_t i) {
+        Tangents t{};
+        if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
+        return t;
+      });
+    }});
   }
   return jac;
 }

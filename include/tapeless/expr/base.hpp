@@ -114,6 +114,15 @@ class active;
 
 namespace detail {
 
+/// A value to be made where it is stored: a var built from made_by{f} holds f()'s result itself, with
+/// no copy (see var's constructor).
+template <class F>
+struct made_by {
+  F f;
+};
+template <class F>
+made_by(F) -> made_by<F>;
+
 class sweep;
 template <class T>
 struct active_ref;

@@ -50,6 +50,11 @@ class var : public expr_base<var<V>> {
   var() = default;
   var(V const& v) : value_(v) {}
   var(V&& v) : value_(std::move(v)) {}
+  /// The value make.f() returns, made in place (tl::jacfwd's seeded duals: a static array of them is
+  /// tens of kilobytes, and a move of it is a copy).
+  template <class F>
+    requires std::is_same_v<std::invoke_result_t<F const&>, V>
+  var(detail::made_by<F> const& make) : value_(make.f()) {}
   /// Expressions over a destroyed var throw tl::lifetime_error when evaluated.
   ~var() { detail::end_identity(alive_); }
   /// Elements of a vector or tensor value: `tl::var<tl::vec<double, 3>> w{1, 2, 3};`

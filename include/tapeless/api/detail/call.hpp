@@ -113,6 +113,10 @@ template <class X>
 struct vars_of {
   using type = var<X>;
 };
+template <class F>
+struct vars_of<made_by<F>> {
+  using type = var<std::invoke_result_t<F const&>>;
+};
 template <class... X>
 struct vars_of<boost::hana::tuple<X...>> {
   using type = boost::hana::tuple<typename vars_of<X>::type...>;

@@ -94,6 +94,26 @@ struct pointwise<binary_node<Op, L, R>> {
   }
 };
 
+/// The elements of node n's value handed to put(i, element) in order, after size(count) says how many:
+/// computed one at a time when n is an elementwise node over an array of duals (no array of the
+/// result is made: tl::jacfwd writes each element's tangents into the Jacobian), otherwise read from
+/// its forward pass.
+template <class N, class Size, class Put>
+void for_each_element_pointwise(N const& n, sweep& s, Size const& size, Put const& put) {
+  if constexpr (pointwise_node_v<N>) {
+    auto const p = pointwise<N>::prepare(n, s);
+    std::size_t count = 1;
+    for (auto e : pointwise<N>::shape(p)) count *= e;
+    size(count);
+    for (std::size_t i = 0; i < count; ++i) put(i, pointwise<N>::at(n, p, i));
+  } else {
+    auto const r = n.forward(s);
+    std::size_t const count = size_of(r.value);
+    size(count);
+    for (std::size_t i = 0; i < count; ++i) put(i, elem(r.value, i));
+  }
+}
+
 /// The value of node n: element by element when n is an elementwise node over an array of duals,
 /// otherwise by its forward pass.
 template <class N>
