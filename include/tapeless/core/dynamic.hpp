@@ -36,6 +36,7 @@ struct cached_memory_usage {
   std::size_t peak_bytes;
   std::size_t limit_bytes;
 };
+/// This thread's cache use now (see cached_memory_usage).
 inline cached_memory_usage cached_memory() noexcept {
   auto const u = detail::block_cache::current();
   return {u.bytes, u.blocks, u.peak_bytes, u.limit_bytes};

@@ -27,6 +27,7 @@ template <std::size_t K>
 struct axis_t {
   static constexpr std::size_t value = K;
 };
+/// The tag to pass: `tl::axis<0>` (over the rows) or `tl::axis<1>` (over the columns).
 template <std::size_t K>
 inline constexpr axis_t<K> axis{};
 
