@@ -17,7 +17,7 @@ import subprocess
 import sys
 
 PROBLEMS = ["elementwise_sum", "normal_logpdf", "logistic_regression", "scalar_chain", "matmul_loss", "jacobian",
-            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads", "mlp", "gmm"]
+            "hessian", "derivative", "ode_rk4", "templated_scalar", "index", "logsumexp", "lanes_det", "lanes_ode", "threads", "mlp", "gmm", "ba"]
 DESCRIPTIONS = {
     "elementwise_sum": "`sum(exp(x) * x + sin(x))`, gradient wrt all N inputs",
     "normal_logpdf": "`sum_i log N(x_i | mu, sigma)` over N data, gradient wrt mu and sigma",
@@ -53,6 +53,9 @@ DESCRIPTIONS = {
     "gmm": "the Gaussian mixture model log-likelihood of ADBench / GradBench with its Wishart prior, n = 1000 points "
            "in d dimensions, K = 5, 25, 50 components for d = 2, 10, 20; the value and the gradient wrt the K weights, "
            "the K x d means and the K x d (d + 1) / 2 inverse covariance factors (size = d)",
+    "ba": "bundle adjustment's reprojection residual (ADBench / GradBench), the 2 x 15 Jacobian of each observation "
+          "wrt its camera (11), point (3) and weight (1), for many independent observations (size = number of "
+          "observations)",
     "lanes_ode": "the right-hand side of a reaction-diffusion equation on a ring, `k (u[i-1] - 2 u[i] + u[i+1]) + "
                  "exp(-u[i]^2) u[i+1] - sin(u[i]) u[i-1]`, R^n -> R^n, written once as a template; the full n x n "
                  "Jacobian on `tl::dual<double, N>` for N = 1 ... 32, ceil(n / N) passes (size = n)",
@@ -133,6 +136,14 @@ FAMILY_NOTES = {
         "adolc": "the hand-written objective on `adouble`, taped once (d = 2 and 10: at d = 20 the tape holds some "
                  "10^8 operations)",
     },
+    "ba": {
+        "tapeless_dual": "the residual written once as a template over its scalar (as a Ceres cost functor), on "
+                         "`tl::dual<double, 15>`; the reference, checked once against central differences",
+        "jacfwd": "`tl::jacfwd(f)(p)`, f the residual on tapeless expressions of a `tl::vec<double, 15>`, its shared "
+                  "parts as `tl::let` made inside f",
+        "jacrev": "`tl::jacrev(f)(p)` of the same f: two reverse sweeps",
+        "ceres_jet": "the template on `ceres::Jet<double, 15>`",
+    },
     "lanes_ode": {
         "function": "the template on doubles, the outputs only: one pass without tangents",
         "handwritten": "the three entries of each row (columns i - 1, i, i + 1 around the ring)",
@@ -141,13 +152,13 @@ FAMILY_NOTES = {
     },
 }
 # The problems whose tables also divide by each peer's time (a column per peer present).
-PEER_RATIO_PROBLEMS = ("jacobian", "hessian", "derivative")
+PEER_RATIO_PROBLEMS = ("jacobian", "hessian", "derivative", "gmm", "ba")
 PEERS = ["adolc", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 # Table and plot order; anything else found in the JSON follows.
 IMPLEMENTATIONS = ["function", "function_simd", "handwritten", "handwritten_simd", "tapeless", "tapeless_static",
                    "tapeless_forward", "tapeless_forward_dynamic", "tapeless_reverse", "tapeless_jet",
                    "tapeless_nested", "tapeless_checkpoints", "tapeless_active", "tapeless_active_vec", "tapeless_dual",
-                   "dual_1", "dual_4", "dual_8", "dual_16", "dual_32", "jacfwd",
+                   "dual_1", "dual_4", "dual_8", "dual_16", "dual_32", "jacfwd", "jacrev",
                    "handwritten_float", "tapeless_float", "tapeless_static_float",
                    "adolc", "adolc_taping", "sacado", "sacado_fad", "eigen_autodiff", "ceres_jet"]
 NOTES = {
@@ -354,6 +365,10 @@ def targets(times):
     for n in sorted(t.get("tapeless", {})):
         at_most(t, "tapeless", "handwritten", n, f"gmm d={n}: tapeless over matrices <= 1.5x handwritten", 1.5)
         faster(t, "tapeless", "adolc", n, f"gmm d={n}: tapeless >= 10x faster than adolc", 10)
+    t = times.get("ba", {})
+    for n in sorted(t.get("jacfwd", {})):
+        for impl in ("jacfwd", "jacrev", "tapeless_dual"):
+            at_most(t, impl, "ceres_jet", n, f"ba n={n}: {impl} <= 1.0x ceres_jet", 1.0)
     inputs = {"elementwise_sum": lambda n: n, "normal_logpdf": lambda n: 2, "logistic_regression": lambda n: 17,
               "scalar_chain": lambda n: 2, "matmul_loss": lambda n: 2 * n * n}
     for p, t in times.items():
@@ -395,20 +410,22 @@ def plot(times, png):
 
     for ax, p in zip(axes[0] if top else [], sized):
         t = times[p]
+        # Against the hand-written code; a family without it (ba) against its peer, named in the title.
+        base = "handwritten" if "handwritten" in t else next((b for b in PEERS if b in t), "handwritten")
         for k, impl in enumerate(order(t)):
-            if impl == "handwritten":
+            if impl == base:
                 continue
-            sizes = sorted(n for n in t[impl] if ratio(t, impl, "handwritten", n))
+            sizes = sorted(n for n in t[impl] if ratio(t, impl, base, n))
             if not sizes:
                 continue
-            ys = [ratio(t, impl, "handwritten", n) for n in sizes]
+            ys = [ratio(t, impl, base, n) for n in sizes]
             (h,) = ax.plot(sizes, ys, marker=markers[impls.index(impl) % len(markers)], ms=5,
                            color=colours[impl], label=impl, **style(impl))
             handles[impl] = h
         ax.axhline(1.0, color="black", lw=0.8)
         ax.set_xscale("log", base=2)
         ax.set_yscale("log")
-        ax.set_title(p, fontsize=11)
+        ax.set_title(p if base == "handwritten" else f"{p} (time / {base} time)", fontsize=11)
         ax.set_xlabel("N")
         ax.grid(True, which="both", alpha=0.25)
     for ax in (axes[0][len(sized):] if top else []):

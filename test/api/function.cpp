@@ -218,3 +218,37 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(jacfwd_runs_in_chunks_of_lanes_and_jacobian_picks_
       BOOST_TEST(support::close(d[i], T(i + 1) * std::exp(T(i + 1) * T(0.5)), support::tol<T>.value));
   }
 }
+
+// f may name its intermediates with tl::let: the transform keeps the lets f makes until it is done with
+// f's expression, and each is evaluated once per sweep, as anywhere else (bench/ba.cpp: jacfwd of a
+// residual that reuses its parts). f(x) = sum(s^2 + s) with s = sin(x) elementwise.
+BOOST_AUTO_TEST_CASE_TEMPLATE(lets_made_inside_f, T, reals) {
+  auto const f = [](auto const& x) {
+    auto const s = tl::let(tl::sin(x));
+    return tl::sum(s * s + s);
+  };
+  auto const g = [](auto const& x) {  // a vector output, for the Jacobians
+    auto const s = tl::let(tl::sin(x));
+    return s * s + s;
+  };
+  tl::vec<T, 3> const x{T(0.5), T(-1.0), T(2.0)};
+  auto const gr = tl::grad(f)(x);
+  auto const jf = tl::jacfwd(g)(x);
+  auto const jr = tl::jacrev(g)(x);
+  auto const h = tl::hessian(f)(x);
+  auto const [y, t] = tl::jvp(g, x, tl::vec<T, 3>{T(1), T(2), T(3)});
+  for (std::size_t i = 0; i < 3; ++i) {
+    T const s = std::sin(x[i]), c = std::cos(x[i]);
+    T const d = (2 * s + 1) * c;  // d/dx (s^2 + s)
+    BOOST_TEST(support::close(gr[i], d, support::tol<T>.value));
+    BOOST_TEST(support::close(y[i], s * s + s, support::tol<T>.value));
+    BOOST_TEST(support::close(t[i], d * T(i + 1), support::tol<T>.value));
+    for (std::size_t j = 0; j < 3; ++j) {
+      T const want = i == j ? d : T(0);
+      BOOST_TEST(support::close(jf(i, j), want, support::tol<T>.value));
+      BOOST_TEST(support::close(jr(i, j), want, support::tol<T>.value));
+      // d2/dx2 (s^2 + s) = 2 c^2 - (2 s + 1) s
+      BOOST_TEST(support::close(h(i, j), i == j ? 2 * c * c - (2 * s + 1) * s : T(0), support::tol<T>.value));
+    }
+  }
+}

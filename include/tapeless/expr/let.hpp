@@ -108,12 +108,25 @@ class let_value : public let_link {
 
 /// While a tl::scan calls its step, the bindings made there belong to the scan (the step's locals
 /// die when it returns, the scan's body refers to them) and are evaluated once per step.
+///
+/// While the function API (tl::grad, tl::jacfwd, tl::hessian ...) calls f, a scope of the same kind
+/// with the enclosing level and owner (`keep_alive`) takes over the lets f makes: f's expression may
+/// refer to them after f returns, and they behave as lets made where the call is.
 class body_scope {
  public:
   body_scope(std::vector<std::shared_ptr<void>>& owned, int level, void const* owner) noexcept
       : owned_(owned), level_(level), owner_(owner), outer_(current()) {
     current() = this;
   }
+  struct keep_alive_t {};
+  static constexpr keep_alive_t keep_alive{};
+  /// The scope of a call of f by the function API.
+  body_scope(std::vector<std::shared_ptr<void>>& owned, keep_alive_t) noexcept
+      : owned_(owned), level_(level_now()), owner_(owner_now()), outer_(current()), function_(true) {
+    current() = this;
+  }
+  /// Whether what is made now is made inside a tl::scan step (at a level below the top).
+  static bool in_step() noexcept { return level_now() > 0; }
   body_scope(body_scope const&) = delete;
   body_scope& operator=(body_scope const&) = delete;
   ~body_scope() { current() = outer_; }
@@ -131,14 +144,15 @@ class body_scope {
   /// keeps per step (0: it cannot keep one per step, as an inner scan cannot).
   int adopt(std::shared_ptr<void> state, std::size_t record_bytes) {
     owned_.push_back(std::move(state));
-    if (record_bytes == 0)
-      keeps_records_ = false;
-    else
-      record_bytes_ += record_bytes;
+    count_record(record_bytes);
     return level_;
   }
-  /// Marks the step as one whose records cannot all be kept (an inner scan was made in it).
-  void cannot_keep_records() noexcept { keeps_records_ = false; }
+  /// Marks the step as one whose records cannot all be kept (an inner scan was made in it); a
+  /// function's scope passes it on to the step it is in.
+  void cannot_keep_records() noexcept {
+    keeps_records_ = false;
+    if (function_ && outer_) outer_->cannot_keep_records();
+  }
   /// The bytes the step's bindings keep per step, and whether all of them can.
   std::size_t record_bytes() const noexcept { return record_bytes_; }
   bool keeps_records() const noexcept { return keeps_records_; }
@@ -147,7 +161,16 @@ class body_scope {
   std::vector<std::shared_ptr<void>>& owned_;
   int level_;
   void const* owner_;
+  /// A binding's record counts for the step it is made in (through a function's scope).
+  void count_record(std::size_t record_bytes) noexcept {
+    if (record_bytes == 0)
+      keeps_records_ = false;
+    else
+      record_bytes_ += record_bytes;
+    if (function_ && outer_) outer_->count_record(record_bytes);
+  }
   body_scope* outer_;
+  bool function_ = false;  // a function API call's scope, not a scan step's
   std::size_t record_bytes_ = 0;
   bool keeps_records_ = true;
 };
@@ -355,7 +378,7 @@ class any_expression : public expr_base<any_expression<V>> {
   };
   template <class E>
   static std::unique_ptr<detail::let_value<V>, destroy> own(std::unique_ptr<detail::let_state<E>> p) {
-    if (detail::body_scope::current()) [[unlikely]]
+    if (detail::body_scope::in_step()) [[unlikely]]
       throw scope_error("tl::any_expression made inside a tl::scan step: use a tl::let there (the step is evaluated "
                         "once per step)");
     return {p.release(), destroy{[](detail::let_value<V>* q) noexcept { delete static_cast<detail::let_state<E>*>(q); }}};

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <cstddef>
+#include <memory>
 #include <span>
 #include <vector>
 #include <string_view>
@@ -15,6 +16,7 @@
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/unpack.hpp>
 
+#include "../../expr/let.hpp"
 #include "../../expr/var.hpp"
 #include "../../forward/dual.hpp"
 #include "../../reverse/gradient.hpp"
@@ -219,7 +221,12 @@ auto call_checked(F const& f, G const& g, Args const& args) {
         if constexpr (!ok) {
           return;
         } else {
-          Y const y = f(a...);
+          // The lets f makes are kept until g is done with f's expression (which refers to them).
+          std::vector<std::shared_ptr<void>> lets;
+          Y const y = [&] {
+            body_scope scope(lets, body_scope::keep_alive);
+            return f(a...);
+          }();
           return g(as_output(y), a...);
         }
       },
