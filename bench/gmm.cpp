@@ -4,7 +4,7 @@
 // n = 1000 points x_i in d dimensions, with a Wishart prior (gamma = 1, m = 0):
 //   err = -n d log(2 pi) / 2 + sum_i logsumexp_k(alpha_k + sum(q_k) - |Q_k (x_i - mu_k)|^2 / 2)
 //         - n logsumexp(alpha) + sum_k [gamma^2 (|diag Q_k|^2 + |L_k|^2) / 2 - m sum(q_k)] - K C(d, m),
-// Q_k = diag(exp(q_k)) + L_k. The size is d, with K = 5, 25, 50 components for d = 2, 10, 20.
+// Q_k = diag(exp(q_k)) + L_k. The size is d, with K = 5, 25, 50, 10 components for d = 2, 10, 20, 64.
 //
 // handwritten: the objective and its adjoint by hand, one point and component at a time (as ADBench's
 // "manual" C++). tapeless: the model written over matrices, the natural way with index lists and axes:
@@ -28,12 +28,12 @@
 namespace {
 
 char const* const problem = "gmm";
-constexpr std::int64_t dims[] = {2, 10, 20};
+constexpr std::int64_t dims[] = {2, 10, 20, 64};
 constexpr std::size_t n_points = 1000;
 constexpr double wishart_gamma = 1.0;
 constexpr int wishart_m = 0;
 
-std::size_t components(std::size_t d) { return d <= 2 ? 5 : d <= 10 ? 25 : 50; }
+std::size_t components(std::size_t d) { return d <= 2 ? 5 : d <= 10 ? 25 : d <= 20 ? 50 : 10; }
 
 /// One problem: the data and the point the gradient is taken at.
 struct data {

@@ -51,7 +51,7 @@ DESCRIPTIONS = {
            "with X B x 32, W1 32 x 64, b1 a row of 64, w2 64; the value and the gradient wrt W1, b1 and w2 from one "
            "sweep (size = B)",
     "gmm": "the Gaussian mixture model log-likelihood of ADBench / GradBench with its Wishart prior, n = 1000 points "
-           "in d dimensions, K = 5, 25, 50 components for d = 2, 10, 20; the value and the gradient wrt the K weights, "
+           "in d dimensions, K = 5, 25, 50, 10 components for d = 2, 10, 20, 64; the value and the gradient wrt the K weights, "
            "the K x d means and the K x d (d + 1) / 2 inverse covariance factors (size = d)",
     "ba": "bundle adjustment's reprojection residual (ADBench / GradBench), the 2 x 15 Jacobian of each observation "
           "wrt its camera (11), point (3) and weight (1), for many independent observations (size = number of "
