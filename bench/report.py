@@ -509,7 +509,8 @@ def main():
     times, contexts = load_runs(args.results_dir)
     if not times:
         sys.exit(f"report: no bench_*.json in {args.results_dir}")
-    ctx = contexts[0]
+    # The build's description comes from a family that records it (those that include simd.hpp).
+    ctx = next((c for c in contexts if "simd_target" in c), contexts[0])
     cpu, isa = cpu_name(args.results_dir)
     loads = [c.get("load_avg", [None])[0] for c in contexts if c.get("load_avg")]
     packages = ""
