@@ -171,6 +171,17 @@ BOOST_AUTO_TEST_CASE(exact_values_and_ties) {
     BOOST_TEST(v[1] == INFINITY);
     BOOST_TEST(v[2] == float(5 + std::log(1 + std::exp(-1.0) + std::exp(-2.0))), boost::test_tools::tolerance(1e-6f));
   }
+  // The gradient of each line is the whole-array rule's: NaN at the +inf (semantics.md), 0 elsewhere in
+  // its line, and the same on duals (reverse and forward modes agree on it).
+  auto const row_inf = tl::gradient(tl::logsumexp(odd, tl::axis<1>)[1], odd);
+  tl::var<tl::dvec<float>> row{tl::dvec<float>{INFINITY, 0, 1}};
+  auto const whole = tl::gradient(tl::logsumexp(row), row);
+  BOOST_TEST(std::isnan(whole[0]));
+  BOOST_TEST(std::isnan(row_inf(1, 0)));
+  for (std::size_t k : {0u, 1u, 2u, 4u, 5u, 6u, 7u, 8u}) BOOST_TEST(row_inf.data()[k] == 0.0f);
+  auto const col_inf = tl::gradient(tl::logsumexp(tl::transpose(odd), tl::axis<0>)[1], odd);
+  BOOST_TEST(std::isnan(col_inf(1, 0)));
+  BOOST_TEST(col_inf(1, 1) == 0.0f);
 }
 
 // Float sums along an axis accumulate in double, as tl::sum does: 2^24 + 1 + 1 + ... is not stuck.

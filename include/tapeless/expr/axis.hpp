@@ -125,17 +125,17 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
           for (std::size_t k = 0; k < at.length; ++k) g.data()[at.at(j, k)] = aj;
         }
       } else if constexpr (whole_exp) {
-        // The softmax of each line, exp(x - shift) / sum, times the line's adjoint (exactly 0 where that
-        // is 0: a line of -inf would give 0 times NaN).
-        std::vector<element> scale(at.lines);
-        for (std::size_t j = 0; j < at.lines; ++j)
-          scale[j] = elem(a, j) == element{} ? element{} : elem(a, j) / r.memos.sums[j];
+        // The softmax of each line, exp(x - shift) / sum, times the line's adjoint, as the whole-array
+        // rule gives it (NaN at a +inf); exactly 0 for a line whose adjoint is 0 (a line of -inf would
+        // give 0 times NaN).
         element const* e = r.memos.e.data();
-        for (std::size_t j = 0; j < at.lines; ++j)
+        for (std::size_t j = 0; j < at.lines; ++j) {
+          element const aj = elem(a, j), scale = aj / r.memos.sums[j];
           for (std::size_t k = 0; k < at.length; ++k) {
             std::size_t const i = at.at(j, k);
-            g.data()[i] = scale[j] == element{} ? element{} : e[i] * scale[j];
+            g.data()[i] = aj == element{} ? element{} : e[i] * scale;
           }
+        }
       } else {
         line_type line(at.length);
         for (std::size_t j = 0; j < at.lines; ++j) {
