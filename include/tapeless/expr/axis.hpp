@@ -43,6 +43,9 @@ struct axis_lines {
   explicit axis_lines(extents<2> const& e)
       : lines(A == 0 ? e[1] : e[0]), length(A == 0 ? e[0] : e[1]), line_step(A == 0 ? 1 : e[1]), step(A == 0 ? e[1] : 1) {}
   std::size_t at(std::size_t j, std::size_t k) const { return j * line_step + k * step; }
+  /// The matrix's extents.
+  std::size_t rows() const { return A == 0 ? length : lines; }
+  std::size_t cols() const { return A == 0 ? lines : length; }
 };
 
 /// Named in the diagnostic of a reduction along an axis the operand does not have, so that the
@@ -114,8 +117,9 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
     axis_lines<A> const at(extents_of(x));
     if constexpr (picks_one_v<Rule>) {
       // One element per line: given back where it lies (in place for a var, a let, a fused map).
-      give_back_elements(n_, s, r.child, at.lines, [&](std::size_t j) { return at.at(j, r.memos[j]); },
-                         [&](std::size_t j) { return elem(a, j); });
+      give_back_elements(n_, s, r.child, [&](auto give) {
+        for (std::size_t j = 0; j < at.lines; ++j) give(at.at(j, r.memos[j]), elem(a, j));
+      });
     } else {
       auto g = make_for_overwrite<child_value>(extents_of(x));
       if constexpr (linear) {
@@ -160,8 +164,9 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
     axis_lines<A> const at(extents_of(x));
     auto y = make_value<value_type>({at.lines});
     if constexpr (picks_one_v<Rule>) {
-      take_tangent_elements(n_, p, r.child, at.lines, [&](std::size_t j) { return at.at(j, r.memos[j]); },
-                            [&](std::size_t j, element t) { elem(y, j) = t; });
+      take_tangent_elements(n_, p, r.child, [&](auto tangent_at) {
+        for (std::size_t j = 0; j < at.lines; ++j) elem(y, j) = tangent_at(at.at(j, r.memos[j]));
+      });
     } else {
       auto const t = n_.tangent(p, r.child);
       if constexpr (linear) {
@@ -200,7 +205,7 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
   /// and summed per line.
   static exponentials shifted_exponentials(child_value const& x, axis_lines<A> const& at, value_type& y) {
     using std::log;
-    std::size_t const rows = A == 0 ? at.length : at.lines, cols = A == 0 ? at.lines : at.length;
+    std::size_t const rows = at.rows(), cols = at.cols();
     std::vector<element> shift(at.lines);
     if constexpr (A == 1) {
       for (std::size_t i = 0; i < rows; ++i) shift[i] = simd::extreme<true>(x.data() + i * cols, cols);
@@ -239,7 +244,7 @@ struct axis_reduce_node : expr_base<axis_reduce_node<Rule, Axis, N>> {
   static void reduce_linear(V const& x, axis_lines<A> const& at, value_type& y) {
     using acc_t = accumulator_t<element>;
     std::vector<acc_t> acc(at.lines, acc_t{});
-    std::size_t const rows = A == 0 ? at.length : at.lines, cols = A == 0 ? at.lines : at.length;
+    std::size_t const rows = at.rows(), cols = at.cols();
     for (std::size_t i = 0; i < rows; ++i) {
       element const* row = x.data() + i * cols;
       if constexpr (A == 0) {

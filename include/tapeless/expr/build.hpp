@@ -84,37 +84,37 @@ struct col_kind {
   }
 };
 
-/// Gives the adjoints a(k), k < count, back to the elements at(k) of n's value (adding where an
-/// element is named twice): in place for a var, a let, or a block or index of them (`adds_blocks`),
-/// through the fused tree at each element for a fused map, else as one array of n's shape, zero but
-/// for those elements. Blocks, indexes by list, reductions along an axis that pick one element per
-/// line: each costs what it touches where the operand allows.
-template <class N, class R, class At, class A>
-void give_back_elements(N const& n, sweep& s, R const& r, std::size_t count, At at, A a) {
+/// Gives adjoints back to elements of n's value: each(give) calls give(i, a) for every element i
+/// reached and its adjoint a (an element named twice adds). In place for a var, a let, or a block or
+/// index of them (`adds_blocks`), through the fused tree at each element for a fused map, else as one
+/// array of n's shape, zero but for those elements. Blocks, index lists, reductions along an axis that
+/// pick one element per line: each costs what it touches where the operand allows.
+template <class N, class R, class Each>
+void give_back_elements(N const& n, sweep& s, R const& r, Each const& each) {
   using element = element_t<typename N::value_type>;
   if constexpr (requires { N::adds_blocks; }) {
-    for (std::size_t k = 0; k < count; ++k) n.backward_block(s, r, at(k), element(a(k)));
+    each([&](std::size_t i, element a) { n.backward_block(s, r, i, a); });
   } else if constexpr (fused_map_node<N>) {
-    for (std::size_t k = 0; k < count; ++k) fused_back_at(n, s, at(k), r, element(a(k)));
+    each([&](std::size_t i, element a) { fused_back_at(n, s, i, r, a); });
   } else {
     auto g = zeros_like(r.value);
-    for (std::size_t k = 0; k < count; ++k) g.data()[at(k)] += a(k);
+    each([&](std::size_t i, element a) { g.data()[i] += a; });
     n.backward(s, r, std::move(g));
   }
 }
 
-/// The tangents of the elements at(k), k < count, of n's value in pass p, handed to put(k, t): read
-/// at those elements alone for a var, a let or a fused map (as give_back_elements).
-template <class N, class R, class At, class Put>
-void take_tangent_elements(N const& n, tangent_pass const& p, R const& r, std::size_t count, At at, Put put) {
+/// The tangents of elements of n's value in pass p: each(tangent_at) reads tangent_at(i) for every
+/// element i it wants, read at that element alone for a var, a let or a fused map (as give_back_elements).
+template <class N, class R, class Each>
+void take_tangent_elements(N const& n, tangent_pass const& p, R const& r, Each const& each) {
   using element = element_t<typename N::value_type>;
   if constexpr (requires { N::adds_blocks; }) {
-    for (std::size_t k = 0; k < count; ++k) put(k, n.template tangent_block<element>(p, r, at(k), {}));
+    each([&](std::size_t i) { return n.template tangent_block<element>(p, r, i, {}); });
   } else if constexpr (fused_map_node<N>) {
-    for (std::size_t k = 0; k < count; ++k) put(k, element(fused_tangent_at_record(n, r, at(k), p)));
+    each([&](std::size_t i) { return element(fused_tangent_at_record(n, r, i, p)); });
   } else {
     auto const t = n.tangent(p, r);
-    for (std::size_t k = 0; k < count; ++k) put(k, element(t.data()[at(k)]));
+    each([&](std::size_t i) { return element(t.data()[i]); });
   }
 }
 
@@ -151,7 +151,9 @@ struct block_node : expr_base<block_node<N, Kind>> {
     auto const at = [&](std::size_t k) { return r.place.offset + (offset + k) * r.place.stride; };
     if constexpr (requires { N::adds_blocks; })
       if (r.place.stride == 1) return n_.backward_block(s, r.child, at(0), a);
-    give_back_elements(n_, s, r.child, size_of(a), at, [&](std::size_t k) { return elem(a, k); });
+    give_back_elements(n_, s, r.child, [&](auto give) {
+      for (std::size_t k = 0, n = size_of(a); k < n; ++k) give(at(k), elem(a, k));
+    });
   }
   value_type tangent(tangent_pass const& p, record const& r) const {
     return tangent_block<value_type>(p, r, 0, extents_of(r.value));
@@ -163,7 +165,9 @@ struct block_node : expr_base<block_node<N, Kind>> {
     if constexpr (requires { N::adds_blocks; })
       if (r.place.stride == 1) return n_.template tangent_block<B>(p, r.child, at(0), e);
     B b = make_value<B>(e);
-    take_tangent_elements(n_, p, r.child, size_of(b), at, [&](std::size_t k, element t) { elem(b, k) = t; });
+    take_tangent_elements(n_, p, r.child, [&](auto tangent_at) {
+      for (std::size_t k = 0, n = size_of(b); k < n; ++k) elem(b, k) = tangent_at(at(k));
+    });
     return b;
   }
 };

@@ -53,11 +53,24 @@ std::size_t row_length(extents<R> const& e) {
     return e[1];
 }
 
+/// For each k, the elements of row k (of a result or operand of extents' row length) paired with those
+/// of row idx[k]: f(k-th, idx[k]-th) for each column.
+template <std::size_t R, class F>
+void rows_by_index(std::vector<std::size_t> const& idx, extents<R> const& e, F&& f) {
+  std::size_t const w = row_length(e);
+  for (std::size_t k = 0; k < idx.size(); ++k)
+    for (std::size_t c = 0; c < w; ++c) f(k * w + c, idx[k] * w + c);
+}
+
+/// The runtime-extent value of an index list's result: a dvec of a vector's elements, a dmat of rows.
+template <class V>
+using indexed_rows_value = std::conditional_t<rank_v<V> == 1, dvec<element_t<V>>, dmat<element_t<V>>>;
+
 /// tl::gather(e, idx): row (or element) idx[k] of e is row k of the result.
 struct gather_kind {
   index_list idx;
   template <class V>
-  using value = std::conditional_t<rank_v<V> == 1, dvec<element_t<V>>, dmat<element_t<V>>>;
+  using value = indexed_rows_value<V>;
   template <std::size_t R>
   extents<R> extents_for(extents<R> const& e) const {
     for (std::size_t k = 0; k < idx->size(); ++k)
@@ -70,9 +83,7 @@ struct gather_kind {
   }
   template <std::size_t R, class F>
   void pairs(extents<R> const& e, F&& f) const {
-    std::size_t const w = row_length(e);
-    for (std::size_t k = 0; k < idx->size(); ++k)
-      for (std::size_t c = 0; c < w; ++c) f(k * w + c, (*idx)[k] * w + c);
+    rows_by_index(*idx, e, f);  // (out, in)
   }
 };
 
@@ -81,7 +92,7 @@ struct scatter_add_kind {
   index_list idx;
   std::size_t n;
   template <class V>
-  using value = std::conditional_t<rank_v<V> == 1, dvec<element_t<V>>, dmat<element_t<V>>>;
+  using value = indexed_rows_value<V>;
   template <std::size_t R>
   extents<R> extents_for(extents<R> const& e) const {
     if (idx->size() != e[0])
@@ -97,9 +108,7 @@ struct scatter_add_kind {
   }
   template <std::size_t R, class F>
   void pairs(extents<R> const& e, F&& f) const {
-    std::size_t const w = row_length(e);
-    for (std::size_t k = 0; k < idx->size(); ++k)
-      for (std::size_t c = 0; c < w; ++c) f((*idx)[k] * w + c, k * w + c);
+    rows_by_index(*idx, e, [&](std::size_t k_th, std::size_t idx_th) { f(idx_th, k_th); });  // (out, in)
   }
 };
 
@@ -176,7 +185,6 @@ template <class N, class Kind>
 struct moved_node : expr_base<moved_node<N, Kind>> {
   using child_value = typename N::value_type;
   using value_type = typename Kind::template value<child_value>;
-  using element = element_t<value_type>;
   static constexpr bool active = N::active;
   struct record {
     record_t<N> child;
@@ -193,23 +201,16 @@ struct moved_node : expr_base<moved_node<N, Kind>> {
     return v;
   }
   void backward(sweep& s, record const& r, value_type const& a) const {
-    std::vector<std::pair<std::size_t, std::size_t>> const p = pair_list(extents_of(r.child.value));
-    give_back_elements(n_, s, r.child, p.size(), [&](std::size_t k) { return p[k].second; },
-                       [&](std::size_t k) { return a.data()[p[k].first]; });
+    give_back_elements(n_, s, r.child, [&](auto give) {
+      k_.pairs(extents_of(r.child.value), [&](std::size_t out, std::size_t in) { give(in, a.data()[out]); });
+    });
   }
   value_type tangent(tangent_pass const& tp, record const& r) const {
     auto t = zeros_like(r.value);
-    std::vector<std::pair<std::size_t, std::size_t>> const p = pair_list(extents_of(r.child.value));
-    take_tangent_elements(n_, tp, r.child, p.size(), [&](std::size_t k) { return p[k].second; },
-                          [&](std::size_t k, element e) { t.data()[p[k].first] += e; });
+    take_tangent_elements(n_, tp, r.child, [&](auto tangent_at) {
+      k_.pairs(extents_of(r.child.value), [&](std::size_t out, std::size_t in) { t.data()[out] += tangent_at(in); });
+    });
     return t;
-  }
-
- private:
-  std::vector<std::pair<std::size_t, std::size_t>> pair_list(extents<rank_v<child_value>> const& e) const {
-    std::vector<std::pair<std::size_t, std::size_t>> p;
-    k_.pairs(e, [&](std::size_t out, std::size_t in) { p.emplace_back(out, in); });
-    return p;
   }
 };
 
