@@ -1,7 +1,6 @@
 // tapeless/expr/linalg.hpp: tl::matmul and tl::transpose.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <utility>
@@ -116,20 +115,13 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
   /// storage (zeroed first if this is the sweep's first contribution). An array made and handed over
   /// was a copy of the whole adjoint for static extents (a move copies a std::array).
   template <class N>
-  static constexpr bool in_place_v = requires(N const& c, bool& first) { c.claim_adjoint(first); } && !check_finite;
-  template <class N, class V>
-  static element_t<V>* in_place_adjoint(N const& c, V const& like) {
-    bool first = false;
-    element_t<V>* p = c.claim_adjoint(first);
-    if (first) std::fill_n(p, size_of(like), element_t<V>{});
-    return p;
-  }
+  static constexpr bool in_place_v = requires(N const& c) { c.zeroed_adjoint(); } && !check_finite;
   void backward(sweep& s, record const& rec, value_type const& a) const {
     auto const& x = rec.left.value;
     auto const& z = rec.right.value;
     auto const [n, k, k2, m] = matmul_dims(x, z);
     if constexpr (L::active && in_place_v<L>) {
-      kernels::matmul_adjoint_left(in_place_adjoint(l_, x), a.data(), z.data(), n, k, m);
+      kernels::matmul_adjoint_left(l_.zeroed_adjoint().data(), a.data(), z.data(), n, k, m);
     } else if constexpr (L::active) {
       auto g = zeros_like(x);
       kernels::matmul_adjoint_left(g.data(), a.data(), z.data(), n, k, m);
@@ -137,7 +129,7 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
       backward_in(l_, s, rec.left, std::move(g), "tl::matmul", 1);
     }
     if constexpr (R::active && in_place_v<R>) {
-      kernels::matmul_adjoint_right(in_place_adjoint(r_, z), a.data(), x.data(), n, k, m);
+      kernels::matmul_adjoint_right(r_.zeroed_adjoint().data(), a.data(), x.data(), n, k, m);
     } else if constexpr (R::active) {
       auto g = zeros_like(z);
       kernels::matmul_adjoint_right(g.data(), a.data(), x.data(), n, k, m);

@@ -219,6 +219,15 @@ struct var_ref : expr_base<var_ref<V>> {
     }
     return v_->adjoint_.data();
   }
+  /// For a kernel that adds into the adjoint in place (matmul's, an index's block): its storage,
+  /// zero-filled if nothing has reached it in this sweep yet.
+  V& zeroed_adjoint() const {
+    if (!v_->adjoint_filled_) {
+      zero_like(v_->adjoint_, v_->value_);
+      v_->adjoint_filled_ = true;
+    }
+    return v_->adjoint_;
+  }
   [[noreturn, gnu::noinline, gnu::cold]] static void gone() { outlived("a tl::var"); }
   /// Out of line and cold, as gone(): the first-sight block of a var that is not a view keeps one
   /// load and a branch not taken.
@@ -265,13 +274,6 @@ struct var_ref : expr_base<var_ref<V>> {
   void fill_adjoint(A&& a) const {
     v_->adjoint_ = std::forward<A>(a);
     v_->adjoint_filled_ = true;
-  }
-  V& zeroed_adjoint() const {
-    if (!v_->adjoint_filled_) {
-      zero_like(v_->adjoint_, v_->value_);
-      v_->adjoint_filled_ = true;
-    }
-    return v_->adjoint_;
   }
 };
 
