@@ -102,8 +102,7 @@ template <class N, class Size, class Put>
 void for_each_element_pointwise(N const& n, sweep& s, Size const& size, Put const& put) {
   if constexpr (pointwise_node_v<N>) {
     auto const p = pointwise<N>::prepare(n, s);
-    std::size_t count = 1;
-    for (auto e : pointwise<N>::shape(p)) count *= e;
+    std::size_t const count = flat_size<typename N::value_type>(pointwise<N>::shape(p));
     size(count);
     for (std::size_t i = 0; i < count; ++i) put(i, pointwise<N>::at(n, p, i));
   } else {
@@ -111,21 +110,6 @@ void for_each_element_pointwise(N const& n, sweep& s, Size const& size, Put cons
     std::size_t const count = size_of(r.value);
     size(count);
     for (std::size_t i = 0; i < count; ++i) put(i, elem(r.value, i));
-  }
-}
-
-/// The value of node n: element by element when n is an elementwise node over an array of duals,
-/// otherwise by its forward pass.
-template <class N>
-typename N::value_type evaluate_pointwise(N const& n, sweep& s) {
-  using V = typename N::value_type;
-  if constexpr (pointwise_node_v<N>) {
-    auto const p = pointwise<N>::prepare(n, s);
-    V out = make_value<V>(pointwise<N>::shape(p));
-    for (std::size_t i = 0, size = size_of(out); i < size; ++i) elem(out, i) = pointwise<N>::at(n, p, i);
-    return out;
-  } else {
-    return V(n.forward(s).value);
   }
 }
 
