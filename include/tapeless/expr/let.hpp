@@ -1,6 +1,7 @@
 // tapeless/expr/let.hpp: tl::let, named intermediates, evaluated once per sweep.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "base.hpp"
+#include "detail/fuse.hpp"
 
 // Making a let's state is an out-of-line call (see `let` below).
 #if defined(__GNUC__) || defined(__clang__)
@@ -83,6 +85,17 @@ class let_value : public let_link {
     if (this->level_ == 0 && epoch_ == s.epoch()) return adjoint_;
     return std::nullopt;
   }
+  /// Whether sweep s has evaluated the binding whole (a binding of the sweep's own level).
+  bool evaluated_in(sweep const& s) const { return this->level_ == 0 && read_epoch(epoch_) == s.epoch(); }
+
+  // Run block by block in a gradient root's loop (block_functions; fuse<let_ref<V>> below): the
+  // values of the block being run, from element block_first_, and their adjoints, which the root's
+  // chunks write.
+  mutable element_t<V>* block_value_ = nullptr;
+  mutable element_t<V>* block_adjoint_ = nullptr;
+  mutable std::size_t block_first_ = 0;
+  mutable std::uint64_t block_epoch_ = 0;  // the sweep that runs it so
+  mutable extents<rank_v<V>> block_shape_{};
 
  protected:
   let_value() = default;
@@ -184,6 +197,39 @@ struct in_place_record {
   operator record_t<E>() const { return e.forward(s); }
 };
 
+/// Whether a let of E can run block by block in a root's loop: E is an elementwise tree (or a
+/// matrix-vector product) that runs in the fused loops, with an array of float or double as value.
+template <class E>
+inline constexpr bool runs_in_blocks_v = [] {
+  if constexpr (simd_array_v<typename E::value_type>)
+    return fuse<E>::loop_node;
+  else
+    return false;
+}();
+
+/// What such a let keeps for it: its loop's preparation, the block's values and adjoints, and the
+/// totals of its scalar leaves' adjoints over the blocks.
+template <class E, bool = runs_in_blocks_v<E>>
+struct let_blocks {};
+template <class E>
+struct let_blocks<E, true> {
+  using F = fuse<E>;
+  using T = element_t<typename E::value_type>;
+  std::optional<typename F::prep> prep;
+  // The block's values, then its adjoints: part of the state, so that no sweep allocates (with static
+  // extents a gradient allocates nothing).
+  std::array<T, 2 * block_list::block> buffer;
+  totals<T, F::slots> sums{};
+};
+
+/// Converts to E's loop preparation by preparing it (in place in an optional, as in_place_record).
+template <class E>
+struct in_place_prep {
+  E const& e;
+  sweep& s;
+  operator typename fuse<E>::prep() const { return fuse<E>::prepare(e, s); }
+};
+
 /// What a let owns: its expression, the record of its last evaluation, and (from let_value) its
 /// adjoint, epoch and links.
 template <class E>
@@ -201,6 +247,7 @@ class let_state final : public let_value<typename E::value_type> {
       this->restore_ = &restore_link;
       this->restore_record_ = &restore_record;
     }
+    if constexpr (runs_in_blocks_v<E>) this->blocks_ = &block_table;
   }
 
  private:
@@ -256,7 +303,76 @@ class let_state final : public let_value<typename E::value_type> {
     self.touched_ = false;
   }
 
+  // Block by block in a root's loop (block_functions): open prepares E's loop (E's leaves evaluated
+  // in the root's sweep), forward stores a block's values, backward runs E's loop back over the block
+  // from the adjoints the root's chunks wrote (the top node's value read, not computed again), finish
+  // hands E's leaves their totals. The let itself is not evaluated whole in that sweep.
+  using block_element = element_t<value_type>;
+  static bool open_blocks(let_link const& l, sweep& s) {
+    auto const& self = static_cast<let_state const&>(l);
+    if constexpr (runs_in_blocks_v<E>) {
+      if (self.level_ != 0) return false;
+      take_epoch(self.block_epoch_, s.epoch(), "a tl::let");
+      auto& b = self.blocks_state_;
+      b.prep.reset();
+      b.prep.emplace(in_place_prep<E>{self.expr_, s});
+      self.block_value_ = b.buffer.data();
+      self.block_adjoint_ = b.buffer.data() + block_list::block;
+      self.block_shape_ = b.prep->shape();
+      return true;
+    } else {
+      return false;
+    }
+  }
+  static void begin_blocks(let_link const& l) {
+    if constexpr (runs_in_blocks_v<E>) {
+      auto& b = static_cast<let_state const&>(l).blocks_state_;
+      fuse<E>::begin(*b.prep);
+      b.sums = {};
+    }
+  }
+  static void forward_blocks(let_link const& l, std::size_t first, std::size_t last) {
+    if constexpr (runs_in_blocks_v<E>) {
+      using F = fuse<E>;
+      auto const& self = static_cast<let_state const&>(l);
+      auto const& p = *self.blocks_state_.prep;
+      block_element* out = self.block_value_;
+      self.block_first_ = first;
+      for_each_chunk_of_in<F, block_element>(p, first, last, [&](auto d, std::size_t i, auto) {
+        simd::store(F::chunk(self.expr_, d, i, p).value, d, out + (i - first));
+      });
+    }
+  }
+  static void backward_blocks(let_link const& l, std::size_t first, std::size_t last) {
+    if constexpr (runs_in_blocks_v<E>) {
+      using F = fuse<E>;
+      auto const& self = static_cast<let_state const&>(l);
+      auto& b = self.blocks_state_;
+      auto const& p = *b.prep;
+      block_element const* v = self.block_value_;
+      block_element const* a = self.block_adjoint_;
+      accumulator_sets<block_element, F::slots> acc;
+      for_each_chunk_of_in<F, block_element>(p, first, last, [&](auto d, std::size_t i, auto slot) {
+        auto const c = chunk_given<F>(self.expr_, d, i, p, simd::load(d, v + (i - first)));
+        F::template back<0>(self.expr_, d, i, p, c, simd::load(d, a + (i - first)), acc[slot]);
+      });
+      if constexpr (F::slots > 0) {
+        auto const t = sum_accumulators<block_element, F::slots>(acc);
+        for (std::size_t k = 0; k < F::slots; ++k) b.sums[k] += t[k];
+      }
+    }
+  }
+  static void finish_blocks(let_link const& l, sweep& s) {
+    if constexpr (runs_in_blocks_v<E>) {
+      auto const& self = static_cast<let_state const&>(l);
+      fuse<E>::template finish<0>(self.expr_, s, *self.blocks_state_.prep, self.blocks_state_.sums);
+    }
+  }
+  static constexpr block_functions block_table{&open_blocks, &begin_blocks, &forward_blocks, &backward_blocks,
+                                               &finish_blocks};
+
   E expr_;
+  [[no_unique_address]] mutable let_blocks<E> blocks_state_;
   mutable std::optional<record> rec_;
   mutable record const* cur_ = nullptr;  // the record of the last evaluation: rec_, or one kept per step
   mutable std::unique_ptr<std::optional<record>[]> steps_;
@@ -432,6 +548,109 @@ struct let_ref : expr_base<let_ref<V>> {
   }
   void clear_adjoint(sweep const&) const {}
   void const* identity() const noexcept { return static_cast<let_link const*>(l_); }
+};
+
+template <class V>
+inline constexpr bool may_run_lets_v<let_ref<V>> = simd_array_v<V>;
+
+/// Where a let is evaluated whole, its chunks are read at their own index (an offset of 0).
+inline constexpr std::size_t whole_offset = 0;
+
+/// A let of an array of float or double in a fused loop. In the loop of a gradient's root whose
+/// binding can run block by block (let_state::open_blocks), it does not evaluate the binding: the
+/// root's loop runs the binding's own loop block by block around its chunks (fused_sum_backward), and
+/// the occurrences here read the block's values and write its adjoints, the first in each chunk
+/// storing, later ones adding (as for a var). Elsewhere it is the binding's value, evaluated whole,
+/// and an adjoint array handed to the binding after the loop.
+template <class V>
+  requires simd_array_v<V>
+struct fuse<let_ref<V>> {
+  using N = let_ref<V>;
+  using T = element_t<V>;
+  static constexpr std::size_t slots = 0;
+  static constexpr bool loop_node = false;
+  struct prep {
+    prep(N const& n, sweep& s) : let(n.l_) {
+      if (!is_alive(&let->alive_)) [[unlikely]]
+        outlived("a tl::let");
+      if (join_blocks(s)) {
+        values = let->block_value_;
+        first = &let->block_first_;
+        shape_ = let->block_shape_;
+      } else {
+        value = &let->evaluate(s);
+        values = value->data();
+        shape_ = extents_of(*value);
+      }
+    }
+    let_value<V> const* let;
+    V const* value = nullptr;  // evaluated whole
+    T const* values = nullptr;
+    std::size_t const* first = &whole_offset;
+    bool blocks = false;
+    bool store = true;
+    mutable T* adjoint_at = nullptr;                 // set by begin
+    mutable V adjoint = unset_value<V>();            // evaluated whole: stored chunk by chunk
+    extents<rank_v<V>> shape_{};
+    extents<rank_v<V>> shape() const { return shape_; }
+
+   private:
+    /// Whether the binding runs block by block in the loop being prepared: joined if an earlier
+    /// occurrence there opened it, opened if it can (not evaluated whole in this sweep yet, not in
+    /// another root's loop, room in the list).
+    bool join_blocks(sweep& s) {
+      block_list* list = s.open_list();
+      if (!list || !let->blocks_ || let->level_ != 0 || let->evaluated_in(s) || s.stopped(let)) return false;
+      for (std::size_t k = 0; k < list->count; ++k)
+        if (list->lets[k] == let) {
+          blocks = true;
+          store = false;
+          return true;
+        }
+      if (list->count == block_list::capacity || read_epoch(let->block_epoch_) == s.epoch()) return false;
+      sweep::hide_blocks h(s);
+      if (!let->blocks_->open(*let, s)) return false;
+      list->lets[list->count++] = let;
+      blocks = true;
+      return true;
+    }
+  };
+  template <class D>
+  using chunk_type = value_chunk<D>;
+  static prep prepare(N const& n, sweep& s) { return prep(n, s); }
+  static bool spreads(prep const&) { return false; }
+  template <class D>
+  static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
+    return {simd::load(d, p.values + (i - *p.first))};
+  }
+  static void begin(prep const& p) {
+    if (p.blocks) {
+      p.adjoint_at = p.let->block_adjoint_;
+    } else {
+      if (size_of(p.adjoint) != size_of(*p.value)) p.adjoint = make_for_overwrite<V>(extents_of(*p.value));
+      p.adjoint_at = p.adjoint.data();
+    }
+  }
+  template <std::size_t, class D, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
+    T* at = p.adjoint_at + (i - *p.first);
+    if (p.store)
+      simd::store(a, d, at);
+    else
+      simd::add_into(a, d, at);
+  }
+  template <std::size_t, class Totals>
+  static void finish(N const& n, sweep& s, prep const& p, Totals const&) {
+    if (!p.blocks) n.backward(s, typename N::record{*p.value}, p.adjoint);
+  }
+  /// (Only evaluated whole: tl::max and tl::min are not run by blocks.)
+  static void back_at(N const& n, sweep& s, std::size_t k, prep const& p, T a) {
+    n.backward_block(s, typename N::record{*p.value}, k, a);
+  }
+  template <class D>
+  static jvp_chunk<D> jvp(N const&, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    return {simd::load(d, p.values + i), simd::load(d, p.let->tangent(t).data() + i)};
+  }
 };
 
 }  // namespace detail

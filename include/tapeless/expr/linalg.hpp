@@ -148,6 +148,128 @@ struct matmul_node : expr_base<matmul_node<L, R>> {
   }
 };
 
+/// A matrix times a vector over float or double, inside a fused loop (a logistic regression's
+/// `sum(y * z - log1p(exp(z)))` with `z = matmul(X, w) + b`): a leaf that reads its chunk of rows of X
+/// where the loop is, not a product stored before the loop and an adjoint X^T a after it. Each row of
+/// X is read once per loop, forward and backward; the product is never stored.
+template <class L, class R>
+inline constexpr bool fused_matvec_v = [] {
+  using V = typename matmul_node<L, R>::value_type;
+  using T = element_t<V>;
+  return simd_array_v<V> && rank_v<typename L::value_type> == 2 && rank_v<typename R::value_type> == 1 &&
+         std::is_same_v<element_t<typename L::value_type>, T> && std::is_same_v<element_t<typename R::value_type>, T> &&
+         !check_finite;
+}();
+
+template <class L, class R>
+  requires fused_matvec_v<L, R>
+struct fuse<matmul_node<L, R>> {
+  using Node = matmul_node<L, R>;
+  using V = typename Node::value_type;
+  using T = element_t<V>;
+  using LV = typename L::value_type;
+  using RV = typename R::value_type;
+  static constexpr std::size_t slots = 0;
+  static constexpr bool loop_node = true;
+  /// The rows whose adjoints are added into the vector's at once: one multiply-add per row and chunk,
+  /// into an accumulator in memory, waited on the one before (4 cycles a row against the loop's 20).
+  /// A multiple of every chunk width and a divisor of the blocks of a root's loop (block_list), so a
+  /// chunk never straddles two runs.
+  static constexpr std::size_t gathered = 64;
+  static_assert(block_list::block % gathered == 0);
+  struct none {};
+  template <bool Active, class A>
+  using if_active = std::conditional_t<Active, A, none>;
+  struct prep {
+    prep(Node const& n, sweep& s)
+        : left(forward_in(n.l_, s, "tl::matmul", 1)), right(forward_in(n.r_, s, "tl::matmul", 2)) {
+      auto const [rows_, k_, k2, m] = matmul_dims(left.value, right.value);
+      if (k_ != k2) throw_shapes("tl::matmul", "inner dimensions of shapes", extents_of(left.value), extents_of(right.value));
+      rows = rows_;
+      k = k_;
+    }
+    record_t<L> left;
+    record_t<R> right;
+    std::size_t rows = 0, k = 0;
+    // The adjoints: of the vector summed over the loop's chunks (begin zeroes it), of the matrix a
+    // row per element (every row stored once per loop); the tangent of the result, per pass.
+    [[no_unique_address]] mutable if_active<R::active, RV> right_adjoint = unset_value<if_active<R::active, RV>>();
+    // The chunks' adjoints of the current run of `gathered` rows: added into right_adjoint a run at a time.
+    [[no_unique_address]] mutable if_active<R::active, std::array<T, gathered>> run;
+    [[no_unique_address]] mutable if_active<L::active, LV> left_adjoint = unset_value<if_active<L::active, LV>>();
+    [[no_unique_address]] mutable if_active<Node::active, V> tangent = unset_value<if_active<Node::active, V>>();
+    mutable std::uint64_t tangent_id = 0;
+    extents<1> shape() const { return {rows}; }
+    T const* row(std::size_t i) const { return left.value.data() + i * k; }
+  };
+  template <class D>
+  using chunk_type = value_chunk<D>;
+  static prep prepare(Node const& n, sweep& s) { return prep(n, s); }
+  static bool spreads(prep const&) { return false; }
+  // Inlined where it is used: a parent whose rule does not read the product (an addition's
+  // backward) then computes no dot product.
+  template <class D>
+  [[gnu::always_inline]] static chunk_type<D> chunk(Node const&, D d, std::size_t i, prep const& p) {
+    return {simd::rows_dot(d, p.row(i), p.k, p.right.value.data(), p.k)};
+  }
+  static void begin(prep const& p) {
+    if constexpr (R::active) p.right_adjoint = zeros_like(p.right.value);
+    if constexpr (L::active)
+      if (size_of(p.left_adjoint) != size_of(p.left.value)) p.left_adjoint = make_for_overwrite<LV>(extents_of(p.left.value));
+  }
+  // Chunks come in order of their index in every loop (blocks too), so a run ends at the chunk that
+  // fills it or at the last row.
+  template <std::size_t S, class D, class Acc>
+  static void back(Node const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
+    if constexpr (R::active) {
+      std::size_t const end = i + simd::lane_count(d);
+      simd::store(a, d, p.run.data() + i % gathered);
+      if (end % gathered == 0 || end == p.rows) {
+        std::size_t const start = (i / gathered) * gathered;
+        simd::row_sum(p.right_adjoint.data(), p.run.data(), 1, p.row(start), p.k, end - start, p.k);
+      }
+    }
+    if constexpr (L::active) simd::store_rows_scaled(d, a, p.right.value.data(), p.k, p.left_adjoint.data() + i * p.k, p.k);
+  }
+  template <std::size_t S, class Totals>
+  static void finish(Node const& n, sweep& s, prep const& p, Totals const&) {
+    if constexpr (L::active) backward_in(n.l_, s, p.left, std::move(p.left_adjoint), "tl::matmul", 1);
+    if constexpr (R::active) backward_in(n.r_, s, p.right, std::move(p.right_adjoint), "tl::matmul", 2);
+  }
+  /// The adjoint `a` of element i alone (tl::max and tl::min of the tree).
+  static void back_at(Node const& n, sweep& s, std::size_t i, prep const& p, T a) {
+    simd::tail_tag<T> const d1;
+    if constexpr (L::active) {
+      auto g = zeros_like(p.left.value);
+      simd::store_rows_scaled(d1, simd::splat(d1, a), p.right.value.data(), p.k, g.data() + i * p.k, p.k);
+      backward_in(n.l_, s, p.left, std::move(g), "tl::matmul", 1);
+    }
+    if constexpr (R::active) {
+      auto g = zeros_like(p.right.value);
+      simd::add_rows_scaled(d1, simd::splat(d1, a), p.row(i), p.k, p.k, g.data());
+      backward_in(n.r_, s, p.right, std::move(g), "tl::matmul", 2);
+    }
+  }
+  template <class D>
+  static jvp_chunk<D> jvp(Node const& n, D d, std::size_t i, prep const& p, tangent_pass const& t) {
+    auto const value = simd::rows_dot(d, p.row(i), p.k, p.right.value.data(), p.k);
+    if constexpr (Node::active) {
+      if (p.tangent_id != t.id()) {  // the product's tangent, once per pass
+        V tan = make_value<V>(p.shape());
+        if constexpr (L::active)
+          kernels::matmul_add(tan.data(), tangent_of(n.l_, t, p.left).data(), p.right.value.data(), p.rows, p.k, 1);
+        if constexpr (R::active)
+          kernels::matmul_add(tan.data(), p.left.value.data(), tangent_of(n.r_, t, p.right).data(), p.rows, p.k, 1);
+        p.tangent = std::move(tan);
+        p.tangent_id = t.id();
+      }
+      return {value, simd::load(d, p.tangent.data() + i)};
+    } else {
+      return {value, {}};
+    }
+  }
+};
+
 template <class V>
 struct transposed {};
 template <class T, std::size_t R, std::size_t C>

@@ -136,6 +136,25 @@ HWY_INLINE void for_each_chunk(std::size_t n, Body&& body) {
   for (i = full; i < n; ++i) body(d1, i, slot<2>{});
 }
 
+/// for_each_chunk over the elements [first, last) (body gets their flat indices): one block of a
+/// longer loop, run in blocks (a let run inside a root's loop: expr/detail/fuse.hpp).
+template <class T, class Body>
+HWY_INLINE void for_each_chunk_in(std::size_t first, std::size_t last, Body&& body) {
+  full_tag<T> const d;
+  tail_tag<T> const d1;
+  std::size_t const w = hn::Lanes(d);
+  std::size_t const n = last - first;
+  std::size_t const pairs = first + (n - n % (2 * w));
+  std::size_t const full = first + (n - n % w);
+  std::size_t i = first;
+  for (; i < pairs; i += 2 * w) {
+    body(d, i, slot<0>{});
+    body(d, i + w, slot<1>{});
+  }
+  if (i < full) body(d, i, slot<0>{});
+  for (i = full; i < last; ++i) body(d1, i, slot<2>{});
+}
+
 /// One Make<D> per slot of for_each_chunk (accumulators): `set[slot]` is the one for that slot.
 template <class T, template <class> class Make>
 struct per_slot {

@@ -311,12 +311,25 @@ struct ignore_records {
   void operator()(Recs const&) const noexcept {}
 };
 
+/// Whether every target is a var: lets may then run block by block in a root's loop (a let so run is
+/// never evaluated whole, so it has no adjoint of its own to hand out).
+template <class T>
+inline constexpr bool var_target_v = false;
+template <class V>
+inline constexpr bool var_target_v<var_ref<V>> = true;
+template <class Targets>
+inline constexpr bool var_targets_v = false;
+template <class... T>
+inline constexpr bool var_targets_v<std::tuple<T...>> = (var_target_v<T> && ...);
+
 template <class Roots, class Targets, class SeedsPtr, class OnRecords = ignore_records>
 auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
                   std::span<let_link const* const> stopped, OnRecords on_records = {},
                   std::span<std::uint32_t const> stopped_slots = {}) {
   using Seeds = std::remove_cv_t<std::remove_pointer_t<SeedsPtr>>;
   sweep s(stopped, stopped_slots);
+  if constexpr (var_targets_v<Targets>)
+    if (stopped.empty() && stopped_slots.empty()) s.allow_blocks();
   auto recs = std::apply([&](auto const&... r) { return forward_roots(s, r...); }, roots);
   constexpr std::size_t n = std::tuple_size_v<Roots>;
   // Every seed is converted (and checked) before any adjoint moves, so an error changes nothing.
@@ -332,8 +345,14 @@ auto run_gradient(Roots const& roots, Targets const& targets, SeedsPtr seeds,
   [&]<std::size_t... I>(std::index_sequence<I...>) {
     (([&] {
        auto const& root = std::get<I>(roots);
-       if constexpr (std::remove_cvref_t<decltype(root)>::active)
-         root.backward(s, record_at<I>(recs), std::move(std::get<I>(seed_values)));
+       if constexpr (std::remove_cvref_t<decltype(root)>::active) {
+         // Nobody reads the roots' values: a fused sum does not compute its own.
+         if constexpr (std::is_same_v<OnRecords, ignore_records> &&
+                       requires { root.backward_gradient_only(s, record_at<I>(recs), std::get<I>(seed_values)); })
+           root.backward_gradient_only(s, record_at<I>(recs), std::move(std::get<I>(seed_values)));
+         else
+           root.backward(s, record_at<I>(recs), std::move(std::get<I>(seed_values)));
+       }
      }()),
      ...);
   }(std::make_index_sequence<n>{});

@@ -24,6 +24,7 @@
 // loop but the array leaves' adjoints.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstddef>
@@ -41,22 +42,30 @@ namespace simd = kernels::HWY_NAMESPACE;
 
 /// A rule's adjoint and (a times) its partials on SIMD lanes, as the rule's value goes (op::evaluate's
 /// hook in kernels/simd-inl.h): on the lanes where the rule is written for them, else lane by lane.
+/// Always inlined: called out of line, they kept operands alive that the rule does not read (the
+/// dot products of a matrix-vector product below an addition were computed in its backward loop).
 template <class Op, class D>
-simd::lanes<D> lane_adjoint(simd::lanes<D> x, simd::lanes<D> y, simd::lanes<D> a) {
+[[gnu::always_inline]] inline simd::lanes<D> lane_adjoint(simd::lanes<D> x, simd::lanes<D> y, simd::lanes<D> a) {
   return simd::on_lanes<Op>([](auto u, auto v, auto w) { return op::adjoint<Op>(u, v, w); }, x, y, a);
 }
 template <class Op, class D>
-simd::lanes<D> lane_left(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
+[[gnu::always_inline]] inline simd::lanes<D> lane_left(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
   return simd::on_lanes<Op>([](auto... v) { return Op::left(v...); }, x, z, y, a);
 }
 template <class Op, class D>
-simd::lanes<D> lane_right(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
+[[gnu::always_inline]] inline simd::lanes<D> lane_right(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
   return simd::on_lanes<Op>([](auto... v) { return Op::right(v...); }, x, z, y, a);
 }
 
 /// An elementwise node over float or double whose value is an array: it runs inside the loops.
 template <class N>
 inline constexpr bool elementwise_array_v = simd_array_v<typename N::value_type>;
+
+/// Whether the loop of tree N may run a let block by block (fuse<let_ref<V>> in expr/let.hpp has the
+/// case of a let itself): a let among the loop's own leaves, not below another leaf or in an operand
+/// spread over the loop.
+template <class N>
+inline constexpr bool may_run_lets_v = false;
 
 /// Whether N heads an elementwise tree the fused loops can run.
 template <class N>
@@ -69,6 +78,12 @@ inline constexpr bool fusable_v<binary_node<Op, L, R>> = elementwise_array_v<bin
 /// The loop's scalar accumulators in descriptor D's lanes, and their totals.
 template <class T, std::size_t K>
 using totals = std::array<T, K>;
+
+/// The chunk of a leaf of the loop: its values alone.
+template <class D>
+struct value_chunk {
+  simd::lanes<D> value;
+};
 
 template <class D>
 struct jvp_chunk {
@@ -91,6 +106,9 @@ template <class N>
 struct fuse {
   using V = typename N::value_type;
   using T = element_t<V>;
+  /// Whether N runs inside the loops itself (an elementwise node, a matrix-vector product) rather
+  /// than as a leaf evaluated before them: a let of such a tree may run in a root's blocks.
+  static constexpr bool loop_node = false;
   /// An active scalar leaf owns one accumulator slot.
   static constexpr std::size_t slots = N::active && rank_v<V> == 0 ? 1 : 0;
 
@@ -109,9 +127,7 @@ struct fuse {
     extents<rank_v<V>> shape() const { return extents_of(rec.value); }
   };
   template <class D>
-  struct chunk_type {
-    simd::lanes<D> value;
-  };
+  using chunk_type = value_chunk<D>;
 
   static prep prepare(N const& n, sweep& s) { return prep(n, s); }
   /// Whether an operand below spreads over a runtime matrix in this evaluation (see fuse_spread).
@@ -199,9 +215,7 @@ struct fuse<var_ref<V>> {
     extents<rank_v<V>> shape() const { return extents_of(*value); }
   };
   template <class D>
-  struct chunk_type {
-    simd::lanes<D> value;
-  };
+  using chunk_type = value_chunk<D>;
   static prep prepare(N const& n, sweep& s) {
     n.forward(s);
     return {&n.value(), &n};
@@ -238,6 +252,7 @@ struct fuse<unary_node<Op, N>> {
   using C = fuse<N>;
   using T = element_t<typename unary_node<Op, N>::value_type>;
   static constexpr std::size_t slots = C::slots;
+  static constexpr bool loop_node = true;
   struct prep {
     prep(N const& n, sweep& s) : child(C::prepare(n, s)) {}
     typename C::prep child;
@@ -258,8 +273,14 @@ struct fuse<unary_node<Op, N>> {
   /// The chunk with the node's own value read from `stored` (its forward loop's output), not computed:
   /// the top node of a map's backward loop (tanh or exp at the top is not evaluated twice).
   template <class D>
-  static chunk_type<D> chunk_stored(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, T const* stored) {
-    return {simd::load(d, stored + i), C::chunk(n.n_, d, i, p.child)};
+  [[gnu::always_inline]] static chunk_type<D> chunk_stored(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, T const* stored) {
+    return chunk_with(n, d, i, p, simd::load(d, stored + i));
+  }
+  /// The chunk with the node's own value given. Inlined where it is used, so that children's values
+  /// the rules do not read (a matrix-vector product below an addition) are not computed.
+  template <class D>
+  [[gnu::always_inline]] static chunk_type<D> chunk_with(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, simd::lanes<D> value) {
+    return {value, C::chunk(n.n_, d, i, p.child)};
   }
   static void begin(prep const& p) { C::begin(p.child); }
   template <std::size_t S, class D, class Acc>
@@ -334,6 +355,7 @@ struct fuse<binary_node<Op, L, R>> {
   using FL = operand_fuse<L, V>;
   using FR = operand_fuse<R, V>;
   static constexpr std::size_t slots = FL::slots + FR::slots;
+  static constexpr bool loop_node = true;
   static constexpr bool reciprocal = by_reciprocal_v<Op, R>;
   struct prep {
     prep(Node const& n, sweep& s) : left(FL::prepare(n.l_, s)), right(FR::prepare(n.r_, s)) {}
@@ -399,11 +421,16 @@ struct fuse<binary_node<Op, L, R>> {
     return {scaled(d, p, op::evaluate<Rule>(l.value, r.value)), l, r};
   }
   template <class D>
-  static chunk_type<D> chunk_stored(Node const& n, D d, std::size_t i, prep const& p, T const* stored) {
+  [[gnu::always_inline]] static chunk_type<D> chunk_stored(Node const& n, D d, std::size_t i, prep const& p, T const* stored) {
+    return chunk_with(n, d, i, p, simd::load(d, stored + i));
+  }
+  /// The chunk with the node's own value given.
+  template <class D>
+  [[gnu::always_inline]] static chunk_type<D> chunk_with(Node const& n, D d, std::size_t i, prep const& p, simd::lanes<D> value) {
     auto l = FL::chunk(n.l_, d, i, p.left);
     auto r = FR::chunk(n.r_, d, i, p.right);
     if constexpr (reciprocal) r.value = simd::splat(d, p.reciprocal);
-    return {simd::load(d, stored + i), l, r};
+    return {value, l, r};
   }
   static void begin(prep const& p) {
     FL::begin(p.left);
@@ -447,6 +474,15 @@ struct fuse<binary_node<Op, L, R>> {
   }
 };
 
+template <class Op, class C>
+inline constexpr bool may_run_lets_v<unary_node<Op, C>> = fusable_v<unary_node<Op, C>> && may_run_lets_v<C>;
+template <class Op, class L, class R>
+inline constexpr bool may_run_lets_v<binary_node<Op, L, R>> = [] {
+  using V = typename binary_node<Op, L, R>::value_type;
+  return fusable_v<binary_node<Op, L, R>> && ((!spread_operand_v<L, V> && may_run_lets_v<L>) ||
+                                                (!spread_operand_v<R, V> && may_run_lets_v<R>));
+}();
+
 /// The loop of the fused kernels over n elements of the tree F prepared in p: simd::for_each_chunk,
 /// or one lane at a time when an operand spreads over a runtime matrix in this evaluation (only
 /// one-lane chunks read such operands at the spread indices: see fuse_spread).
@@ -458,6 +494,37 @@ inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& b
   } else {
     simd::for_each_chunk<T>(n, body);
   }
+}
+
+/// The same over the elements [first, last) of the loop (one block of it).
+template <class F, class T, class Body>
+inline void for_each_chunk_of_in(typename F::prep const& p, std::size_t first, std::size_t last, Body&& body) {
+  if (F::spreads(p)) [[unlikely]] {
+    simd::tail_tag<T> const d1;
+    for (std::size_t i = first; i < last; ++i) body(d1, i, simd::slot<2>{});
+  } else {
+    simd::for_each_chunk_in<T>(first, last, body);
+  }
+}
+
+/// A loop's preparation with the root's block list hidden: every loop but a gradient root's own (an
+/// elementwise tree's map, an inner sum, an operand spread over the loop, whatever a leaf of the root's
+/// loop evaluates) prepares so, and so the lets its leaves reach are evaluated whole. (The loops are
+/// where it is hidden, not each leaf: a leaf's evaluation reaches a let only through a loop.)
+template <class F, class N>
+[[gnu::always_inline]] inline typename F::prep prepare_hidden(N const& n, sweep& s) {
+  sweep::hide_blocks h(s);
+  return F::prepare(n, s);
+}
+
+/// The chunk of a tree whose top value is known (read from where its loop stored it): the top node's
+/// own value is not computed again where the node can take it.
+template <class F, class N, class D>
+[[gnu::always_inline]] inline auto chunk_given(N const& n, D d, std::size_t i, typename F::prep const& p, simd::lanes<D> value) {
+  if constexpr (requires { F::chunk_with(n, d, i, p, value); })
+    return F::chunk_with(n, d, i, p, value);
+  else
+    return F::chunk(n, d, i, p);
 }
 
 template <class V>
@@ -483,9 +550,10 @@ using accumulator_sets = simd::per_slot<T, slot_accumulators<T, K>::template typ
 template <class D>
 using lanes_of = simd::lanes<D>;
 
-/// The totals of the scalar accumulators over the slots.
+/// The totals of the scalar accumulators over the slots. Inlined: called, the accumulators went
+/// through memory (a small gradient, normal_logpdf at N = 16, took a third longer).
 template <class T, std::size_t K>
-totals<T, K> sum_accumulators(accumulator_sets<T, K> const& acc) {
+[[gnu::always_inline]] inline totals<T, K> sum_accumulators(accumulator_sets<T, K> const& acc) {
   simd::full_tag<T> const d;
   simd::tail_tag<T> const d1;
   return [&]<std::size_t... k>(std::index_sequence<k...>) {
@@ -498,7 +566,8 @@ totals<T, K> sum_accumulators(accumulator_sets<T, K> const& acc) {
 /// the tree's value, the only array the tree stores.
 template <class Node>
 struct fused_map_record {
-  fused_map_record(Node const& n, sweep& s) : prep(fuse<Node>::prepare(n, s)), value(unset_value<typename Node::value_type>()) {}
+  fused_map_record(Node const& n, sweep& s)
+      : prep(prepare_hidden<fuse<Node>>(n, s)), value(unset_value<typename Node::value_type>()) {}
   typename fuse<Node>::prep prep;
   typename Node::value_type value;
 };
@@ -562,7 +631,7 @@ struct fuse_spread {
   static constexpr bool always = rank_v<V> != K || (is_static_v<V> && is_static_v<Result>);
   static constexpr std::size_t slots = F::slots;
   struct prep {
-    prep(N const& n, sweep& s) : inner(F::prepare(n, s)) {}
+    prep(N const& n, sweep& s) : inner(prepare_hidden<F>(n, s)) {}
     typename F::prep inner;
     spread_map<K> map{};
     bool spread = true;
@@ -732,9 +801,14 @@ auto fused_store_and_sum(N const& n, typename fuse<N>::prep const& p, element_t<
 }
 
 /// Back-propagates `adjoint` (the same for every element: the adjoint of a sum) through the tree,
-/// recomputing each chunk's forward values in registers. Returns the sum as a by-product.
-template <class N>
-auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, element_t<typename N::value_type> adjoint) {
+/// recomputing each chunk's forward values in registers. Returns the sum as a by-product, unless
+/// `WithValue` is false (a gradient's root whose value nobody reads: two vector operations of
+/// normal_logpdf's eight per chunk; GCC used to drop them only where it happened to inline the whole
+/// backward pass into tl::gradient). Always inlined into the root's backward pass: called, with the
+/// root's record just built in memory, a small gradient (N = 16) took a third longer.
+template <bool WithValue = true, class N>
+[[gnu::always_inline]] inline auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p,
+                                                      element_t<typename N::value_type> adjoint) {
   using T = element_t<typename N::value_type>;
   fuse<N>::begin(p);
   simd::per_slot<T, lanes_of> sum;
@@ -742,11 +816,57 @@ auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p, e
   for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
     auto const c = fuse<N>::chunk(n, d, i, p);
     fuse<N>::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
-    sum[slot] = sum[slot] + c.value;
+    if constexpr (WithValue) sum[slot] = sum[slot] + c.value;
   });
   fuse<N>::template finish<0>(n, s, p, sum_accumulators<T, fuse<N>::slots>(acc));
-  return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
-           simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
+  if constexpr (WithValue)
+    return T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+             simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
+  else
+    return T{};
+}
+
+/// fused_sum_backward with lets run by blocks (`blocks`, registered when a gradient's root prepared
+/// the loop: fuse<let_ref<V>> in expr/let.hpp): the loop goes over blocks of block_list::block
+/// elements, and for each block each let's own loop computes the block's values, the root's chunks
+/// run over the block, and each let's loop takes the block's adjoints back. Every let begins after
+/// the root's leaves, and goes back after the root's chunks of each block, so a var in both is stored
+/// first by the root's occurrence. Each block has accumulators of its own, added to the totals after
+/// it: kept across the lets' calls, GCC kept them in memory for the whole loop. A function of its own
+/// (the plain loop above stays as it was: with both in one function, or one loop for both, GCC spilled
+/// the plain loop's registers or made its body a call per chunk, normal_logpdf 1.3x the time).
+template <bool WithValue = true, class N>
+[[gnu::noinline]] auto fused_sum_backward_in_blocks(N const& n, sweep& s, typename fuse<N>::prep const& p,
+                                                    element_t<typename N::value_type> adjoint, block_list const& blocks) {
+  using T = element_t<typename N::value_type>;
+  using F = fuse<N>;
+  F::begin(p);
+  for (std::size_t k = 0; k < blocks.count; ++k) blocks.lets[k]->blocks_->begin(*blocks.lets[k]);
+  T total{};
+  totals<T, F::slots> scalars{};
+  std::size_t const size = flat_size<typename N::value_type>(p.shape());
+  for (std::size_t first = 0; first < size; first += block_list::block) {
+    std::size_t const last = std::min(size, first + block_list::block);
+    for (std::size_t k = 0; k < blocks.count; ++k) blocks.lets[k]->blocks_->forward(*blocks.lets[k], first, last);
+    simd::per_slot<T, lanes_of> sum;
+    accumulator_sets<T, F::slots> acc;
+    for_each_chunk_of_in<F, T>(p, first, last, [&](auto d, std::size_t i, auto slot) {
+      auto const c = F::chunk(n, d, i, p);
+      F::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
+      if constexpr (WithValue) sum[slot] = sum[slot] + c.value;
+    });
+    if constexpr (WithValue)
+      total += T(simd::sum_of_lanes(simd::full_tag<T>(), sum.first + sum.second) +
+                 simd::sum_of_lanes(simd::tail_tag<T>(), sum.tail));
+    if constexpr (F::slots > 0) {
+      auto const t = sum_accumulators<T, F::slots>(acc);
+      for (std::size_t k = 0; k < F::slots; ++k) scalars[k] += t[k];
+    }
+    for (std::size_t k = 0; k < blocks.count; ++k) blocks.lets[k]->blocks_->backward(*blocks.lets[k], first, last);
+  }
+  F::template finish<0>(n, s, p, scalars);
+  for (std::size_t k = 0; k < blocks.count; ++k) blocks.lets[k]->blocks_->finish(*blocks.lets[k], s);
+  return total;
 }
 
 /// The tangent of the sum in pass t.
