@@ -359,9 +359,8 @@ struct let_link;
 /// (`backward`), so what it reads (a design matrix's rows) is read once for both. Each function is
 /// given the binding.
 struct block_functions {
-  /// Prepares the expression's loop (its leaves evaluated); false where the binding cannot run so
-  /// (then it is evaluated whole).
-  bool (*open)(let_link const&, sweep&);
+  /// Prepares the expression's loop (its leaves evaluated in the root's sweep).
+  void (*open)(let_link const&, sweep&);
   void (*begin)(let_link const&);                                  // claims its leaves' adjoints
   void (*forward)(let_link const&, std::size_t first, std::size_t last);   // values of the block
   void (*backward)(let_link const&, std::size_t first, std::size_t last);  // from the block's adjoints
@@ -482,7 +481,6 @@ class sweep {
   /// every target is a var and nothing is stopped (a binding so run is never evaluated whole, so it
   /// has no adjoint of its own to hand out or to stop at).
   void allow_blocks() noexcept { allows_blocks_ = true; }
-  bool allows_blocks() const noexcept { return allows_blocks_; }
   /// Where the loop being prepared registers the bindings it runs block by block: set only while a
   /// gradient's root prepares its own loop's leaves, null everywhere else. The list is the sweep's
   /// own, copied out by close_blocks: had the sweep kept the address of one in the root's record, the

@@ -308,10 +308,10 @@ class let_state final : public let_value<typename E::value_type> {
   // from the adjoints the root's chunks wrote (the top node's value read, not computed again), finish
   // hands E's leaves their totals. The let itself is not evaluated whole in that sweep.
   using block_element = element_t<value_type>;
-  static bool open_blocks(let_link const& l, sweep& s) {
-    auto const& self = static_cast<let_state const&>(l);
+  // (Only a binding with blocks_ set, and of the sweep's level, is opened: fuse<let_ref<V>>.)
+  static void open_blocks(let_link const& l, sweep& s) {
     if constexpr (runs_in_blocks_v<E>) {
-      if (self.level_ != 0) return false;
+      auto const& self = static_cast<let_state const&>(l);
       take_epoch(self.block_epoch_, s.epoch(), "a tl::let");
       auto& b = self.blocks_state_;
       b.prep.reset();
@@ -319,9 +319,6 @@ class let_state final : public let_value<typename E::value_type> {
       self.block_value_ = b.buffer.data();
       self.block_adjoint_ = b.buffer.data() + block_list::block;
       self.block_shape_ = b.prep->shape();
-      return true;
-    } else {
-      return false;
     }
   }
   static void begin_blocks(let_link const& l) {
@@ -609,7 +606,7 @@ struct fuse<let_ref<V>> {
         }
       if (list->count == block_list::capacity || read_epoch(let->block_epoch_) == s.epoch()) return false;
       sweep::hide_blocks h(s);
-      if (!let->blocks_->open(*let, s)) return false;
+      let->blocks_->open(*let, s);
       list->lets[list->count++] = let;
       blocks = true;
       return true;
