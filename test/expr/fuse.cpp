@@ -222,6 +222,52 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(elementwise_tree_at_the_root_at_every_tail, T, rea
   }
 }
 
+BOOST_AUTO_TEST_CASE_TEMPLATE(scalar_factors_taken_once_per_loop, T, reals) {
+  // The loop carries the adjoint as k v with k once per loop (adjoint_lanes): every way a scalar
+  // operand multiplies it (a * x, x * a, x / s and its divisor, - b, negation, square's 2) and the
+  // scalar leaves reached with v = 1 (- b, + log(s): lanes counted, not added), against closed forms:
+  // the gradient, a mean (another seed), seeded maps (an adjoint per element), the value.
+  for (std::size_t n : sizes) {
+    tl::var<tl::dvec<T>> x{ramp<T>(n)};
+    tl::var<T> a{T(0.75)}, b{T(-0.5)}, c{T(1.25)}, s{T(1.5)};
+    auto const f = a * x + x * a - (-(c * tl::square(x / s - b))) - b + tl::log(s) - 2 * b;
+    auto const y = tl::sum(f);
+    auto const [vy, g] = tl::value_and_gradient(y, tl::wrt(x, a, b, c, s));
+    auto const& [gx, ga, gb, gc, gs] = g;
+    auto const [mx, ma, mb, mc, ms] = tl::gradient(tl::mean(f), tl::wrt(x, a, b, c, s));
+    tl::dvec<T> seed(n);
+    for (std::size_t i = 0; i < n; ++i) seed[i] = T(0.5) + T(i % 5) * T(0.25);
+    auto const [wx, wa, wb, wc, ws] = tl::gradient(tl::outputs(f), tl::wrt(x, a, b, c, s), tl::seeds(seed));
+    T ea{}, eb{}, ec{}, es{}, value{}, fa{}, fb{}, fc{}, fs{};
+    for (std::size_t i = 0; i < n; ++i) {
+      T const xi = x.value()[i], u = xi / T(1.5) + T(0.5);
+      T const dx = T(1.5) + T(2) * T(1.25) * u / T(1.5);
+      BOOST_TEST(close(gx[i], dx), "n = " << n << ", i = " << i);
+      BOOST_TEST(close(mx[i], dx / T(n)), "n = " << n << ", i = " << i);
+      BOOST_TEST(close(wx[i], seed[i] * dx), "n = " << n << ", i = " << i);
+      T const pa = T(2) * xi, pb = -T(2) * T(1.25) * u - T(3), pc = u * u,
+              ps = -T(2) * T(1.25) * u * xi / (T(1.5) * T(1.5)) + T(1) / T(1.5);
+      ea += pa, eb += pb, ec += pc, es += ps;
+      fa += seed[i] * pa, fb += seed[i] * pb, fc += seed[i] * pc, fs += seed[i] * ps;
+      value += T(1.5) * xi + T(1.25) * u * u + T(1.5) + std::log(T(1.5));
+    }
+    T const nn = T(n);
+    BOOST_TEST(close(ga, ea), "n = " << n);
+    BOOST_TEST(close(gb, eb), "n = " << n);
+    BOOST_TEST(close(gc, ec), "n = " << n);
+    BOOST_TEST(close(gs, es), "n = " << n);
+    BOOST_TEST(close(vy, value), "n = " << n);
+    BOOST_TEST(close(ma, ea / nn), "n = " << n);
+    BOOST_TEST(close(mb, eb / nn), "n = " << n);
+    BOOST_TEST(close(mc, ec / nn), "n = " << n);
+    BOOST_TEST(close(ms, es / nn), "n = " << n);
+    BOOST_TEST(close(wa, fa), "n = " << n);
+    BOOST_TEST(close(wb, fb), "n = " << n);
+    BOOST_TEST(close(wc, fc), "n = " << n);
+    BOOST_TEST(close(ws, fs), "n = " << n);
+  }
+}
+
 BOOST_AUTO_TEST_CASE(out_of_range_lanes_follow_std) {
   // Outside the range where Highway's functions are specified, lanes fall back to std:: so results do
   // not depend on the SIMD target: exp overflows to inf, log of a negative is NaN, sin of a huge

@@ -349,9 +349,9 @@ class let_state final : public let_value<typename E::value_type> {
       block_element const* v = self.block_value_;
       block_element const* a = self.block_adjoint_;
       accumulator_sets<block_element, F::slots> acc;
-      for_each_chunk_of_in<F, block_element>(p, first, last, [&](auto d, std::size_t i, auto slot) {
+      for_each_chunk_of_in<F, block_element>(p, first, last, [&](auto d, std::size_t i, auto slot) __attribute__((always_inline)) {
         auto const c = chunk_given<F>(self.expr_, d, i, p, simd::load(d, v + (i - first)));
-        F::template back<0>(self.expr_, d, i, p, c, simd::load(d, a + (i - first)), acc[slot]);
+        F::template back<0>(self.expr_, d, i, p, c, given_adjoint(d, a + (i - first)), acc[slot]);
       });
       if constexpr (F::slots > 0) {
         auto const t = sum_accumulators<block_element, F::slots>(acc);
@@ -628,13 +628,13 @@ struct fuse<let_ref<V>> {
       p.adjoint_at = p.adjoint.data();
     }
   }
-  template <std::size_t, class D, class Acc>
-  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
+  template <std::size_t, class D, class A, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, A const& a, Acc&) {
     T* at = p.adjoint_at + (i - *p.first);
     if (p.store)
-      simd::store(a, d, at);
+      simd::store(whole(d, a), d, at);
     else
-      simd::add_into(a, d, at);
+      simd::add_into(whole(d, a), d, at);
   }
   template <std::size_t, class Totals>
   static void finish(N const& n, sweep& s, prep const& p, Totals const&) {

@@ -219,8 +219,9 @@ struct fuse<matmul_node<L, R>> {
   }
   // Chunks come in order of their index in every loop (blocks too), so a run ends at the chunk that
   // fills it or at the last row.
-  template <std::size_t S, class D, class Acc>
-  static void back(Node const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
+  template <std::size_t S, class D, class A, class Acc>
+  static void back(Node const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, A const& adjoint, Acc&) {
+    auto const a = whole(d, adjoint);
     if constexpr (R::active) {
       std::size_t const end = i + simd::lane_count(d);
       simd::store(a, d, p.run.data() + i % gathered);

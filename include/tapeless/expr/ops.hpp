@@ -14,6 +14,15 @@
 //                         max, min): duals and jets then apply it through their own operators.
 // A binary rule has value(x, z), left(x, z, y, a) and right(x, z, y, a) (a times the partials), and simd.
 //
+// What a rule may say so that the fused SIMD loops multiply once per loop rather than once per element
+// (expr/detail/fuse.hpp, "adjoint_lanes"): every rule is linear in the adjoint a, and a loop carries
+// its adjoint as k v, k one number for the whole loop:
+//   reads = {.left, .right} (binary) which of x, z, y each partial reads besides a (reads_x | reads_z |
+//                         reads_y; all of them when not said): a partial that reads only a scalar
+//                         operand (x * s, x / s) or nothing (+, -) is evaluated on numbers, into k;
+//   reads = {.adjoint}    (unary) the same for adjoint(x, y, a) (negation reads nothing);
+//   factor, part(x, y, a) (unary) adjoint(x, y, a) is factor * part(x, y, a): the factor goes into k.
+//
 // Every mode takes the rule from here: reverse mode and the fused SIMD loops call value() and the
 // adjoint, and each number type provides one hook, `apply_rule(op, x...)` found by argument-dependent
 // lookup, that applies any rule: tl::dual (forward/dual.hpp) as the value of its inner type and the
@@ -93,6 +102,17 @@ X adjoint(X const& x, X const& y, X const& a) {
     return a * Op::derivative(x, y);
 }
 
+/// The arguments a rule's partials read besides the adjoint: `reads` (see the top of this file).
+inline constexpr unsigned reads_x = 1, reads_z = 2, reads_y = 4, reads_all = 7;
+struct reads_t {
+  unsigned left = reads_all, right = reads_all, adjoint = reads_all;
+};
+template <class Op>
+inline constexpr reads_t reads_v{};
+template <class Op>
+  requires requires { Op::reads; }
+inline constexpr reads_t reads_v<Op> = Op::reads;
+
 /// Whether a scalar node computes dy/dx in its forward pass (sin, cos: one sincos call).
 template <class Op>
 inline constexpr bool derivative_in_forward_v = requires { requires Op::derivative_in_forward; };
@@ -106,6 +126,7 @@ struct negate {
   static constexpr bool simd = true;
   template <class X> static X value(X const& x) { return -x; }
   template <class X> static X derivative(X const&, X const&) { return X(-1); }
+  static constexpr reads_t reads{.adjoint = 0};
   template <class X> static X adjoint(X const&, X const&, X const& a) { return -a; }
 };
 /// tl::exp(x): e^x.
@@ -259,7 +280,9 @@ struct square {
   static constexpr bool simd = true;
   template <class X> static X value(X const& x) { return x * x; }
   template <class X> static X derivative(X const& x, X const&) { return 2 * x; }
-  template <class X> static X adjoint(X const& x, X const&, X const& a) { return 2 * (a * x); }
+  static constexpr int factor = 2;
+  template <class X> static X part(X const& x, X const&, X const& a) { return a * x; }
+  template <class X> static X adjoint(X const& x, X const& y, X const& a) { return factor * part(x, y, a); }
 };
 /// tl::abs(x) (and fabs on duals and jets): |x|, with the derivative 0 at 0.
 struct abs_ {
@@ -348,6 +371,7 @@ struct add {
   static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x + z; }
+  static constexpr reads_t reads{.left = 0, .right = 0};
   template <class X> static X left(X const&, X const&, X const&, X const& a) { return a; }
   template <class X> static X right(X const&, X const&, X const&, X const& a) { return a; }
 };
@@ -357,6 +381,7 @@ struct subtract {
   static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x - z; }
+  static constexpr reads_t reads{.left = 0, .right = 0};
   template <class X> static X left(X const&, X const&, X const&, X const& a) { return a; }
   template <class X> static X right(X const&, X const&, X const&, X const& a) { return -a; }
 };
@@ -366,6 +391,7 @@ struct multiply {
   static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x * z; }
+  static constexpr reads_t reads{.left = reads_z, .right = reads_x};
   template <class X> static X left(X const&, X const& z, X const&, X const& a) { return a * z; }
   template <class X> static X right(X const& x, X const&, X const&, X const& a) { return a * x; }
 };
@@ -379,6 +405,7 @@ struct divide {
   static constexpr bool direct = true;
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& z) { return x / z; }
+  static constexpr reads_t reads{.left = reads_z, .right = reads_z | reads_y};
   template <class X> static X left(X const&, X const& z, X const&, X const& a) { return a / z; }
   template <class X> static X right(X const&, X const& z, X const& y, X const& a) { return -(a * y) / z; }
 };

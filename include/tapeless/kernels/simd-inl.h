@@ -57,6 +57,10 @@ struct lanes_mask {
   hn::Mask<D> m;
 };
 
+/// The number type of descriptor D's lanes.
+template <class D>
+using lane_type = hn::TFromD<D>;
+
 template <class D>
 HWY_INLINE lanes<D> splat(D d, hn::TFromD<D> x) {
   return {hn::Set(d, x)};

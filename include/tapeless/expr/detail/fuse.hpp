@@ -11,7 +11,8 @@
 //   void   begin(prep const&) / finish<S>(n, sweep&, prep const&, totals)   around each backward loop
 //   pair   jvp(n, d, i, prep const&, tangent_pass const&)           value and tangent of the chunk
 //   bool   spreads(prep const&)               whether an operand below spreads over a runtime matrix in
-//                                             this evaluation: the loop then runs one lane at a time
+//                                             this evaluation, or a divisor's reciprocal overflows: the
+//                                             loop then runs one lane at a time
 // An operand broadcast over its node's result (a row, a column, a vector against a matrix) is a leaf of
 // the loop read at spread indices (fuse_spread).
 // Elementwise nodes (unary_node, binary_node over float or double, not scalars) recurse into their
@@ -55,6 +56,62 @@ template <class Op, class D>
 template <class Op, class D>
 [[gnu::always_inline]] inline simd::lanes<D> lane_right(simd::lanes<D> x, simd::lanes<D> z, simd::lanes<D> y, simd::lanes<D> a) {
   return simd::on_lanes<Op>([](auto... v) { return Op::right(v...); }, x, z, y, a);
+}
+
+/// The adjoint a fused backward loop hands a node for one chunk: k v, where the number k is the same
+/// for every element of the loop (the seed times what the path has multiplied by that is: a scalar
+/// operand of *, the reciprocal of a scalar divisor, a rule's constant factor, the sign of -) and v
+/// is the chunk's own lanes; with Unit, v is 1 on every lane and not kept (no partial on the path has
+/// read a lane). Partials that read only scalars (op::reads_t) go into k, once per loop
+/// rather than once per element; leaves multiply k in where they store, a scalar leaf's accumulator
+/// after the loop, and a scalar leaf reached with v = 1 counts lanes rather than adding ones. So
+/// sum(-0.5 * square((x - mu) / sigma) - log(sigma)) costs a chunk a subtraction and a multiplication
+/// (z), an addition (mu's) and a multiply-add (sigma's): the hand-written loop's four.
+template <class D, bool Unit>
+struct adjoint_lanes;
+template <class D>
+struct adjoint_lanes<D, true> {
+  static constexpr bool unit = true;
+  simd::lane_type<D> k;
+};
+template <class D>
+struct adjoint_lanes<D, false> {
+  static constexpr bool unit = false;
+  simd::lane_type<D> k;
+  simd::lanes<D> v;
+};
+/// v: the lanes' own part.
+template <class D, bool Unit>
+[[gnu::always_inline]] inline simd::lanes<D> own_lanes(D d, adjoint_lanes<D, Unit> const& a) {
+  if constexpr (Unit)
+    return simd::splat(d, simd::lane_type<D>(1));
+  else
+    return a.v;
+}
+/// k v: what a leaf stores.
+template <class D, bool Unit>
+[[gnu::always_inline]] inline simd::lanes<D> whole(D d, adjoint_lanes<D, Unit> const& a) {
+  if constexpr (Unit)
+    return simd::splat(d, a.k);
+  else
+    return simd::splat(d, a.k) * a.v;
+}
+/// The same lanes' part with the factor k.
+template <class D, bool Unit>
+[[gnu::always_inline]] inline adjoint_lanes<D, Unit> with_factor(adjoint_lanes<D, Unit> a, simd::lane_type<D> k) {
+  a.k = k;
+  return a;
+}
+/// The adjoint k' v' of a unary node's child.
+template <class Op, class D, bool Unit>
+[[gnu::always_inline]] inline auto child_adjoint(D d, simd::lanes<D> x, simd::lanes<D> y, adjoint_lanes<D, Unit> const& a) {
+  using T = simd::lane_type<D>;
+  if constexpr (op::reads_v<Op>.adjoint == 0)
+    return with_factor(a, op::adjoint<Op>(T{}, T{}, a.k));
+  else if constexpr (requires { Op::factor; })
+    return adjoint_lanes<D, false>{T(Op::factor) * a.k, Op::part(x, y, own_lanes(d, a))};
+  else
+    return adjoint_lanes<D, false>{a.k, lane_adjoint<Op>(x, y, own_lanes(d, a))};
 }
 
 /// An elementwise node over float or double whose value is an array: it runs inside the loops.
@@ -144,19 +201,26 @@ struct fuse {
   static chunk_type<D> chunk(N const&, D d, std::size_t i, prep const& p) {
     return {load(d, i, p.rec.value)};
   }
+  /// A scalar leaf's number, every lane of its chunks (a partial that reads it is taken on it once
+  /// per loop: see adjoint_lanes).
+  static T scalar(prep const& p)
+    requires(rank_v<V> == 0)
+  {
+    return p.rec.value;
+  }
   static void begin(prep const& p) {
     if constexpr (N::active && rank_v<V> != 0) {
       if (size_of(p.adjoint) != size_of(p.rec.value))
         p.adjoint = make_for_overwrite<V>(extents_of(p.rec.value));  // the loop stores every element
     }
   }
-  template <std::size_t S, class D, class Acc>
-  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc& acc) {
+  template <std::size_t S, class D, class A, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, A const& a, Acc& acc) {
     if constexpr (N::active) {
       if constexpr (rank_v<V> == 0)
-        std::get<S>(acc) = std::get<S>(acc) + a;
+        acc.template add<S>(d, a);
       else
-        simd::store(a, d, p.adjoint.data() + i);
+        simd::store(whole(d, a), d, p.adjoint.data() + i);
     }
   }
   /// The adjoint `a` of the loop's element k alone (tl::max and tl::min of the tree): given back to
@@ -226,12 +290,12 @@ struct fuse<var_ref<V>> {
     return {simd::load(d, p.value->data() + i)};
   }
   static void begin(prep const& p) { p.adjoint = p.node->claim_adjoint(p.store); }
-  template <std::size_t, class D, class Acc>
-  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, simd::lanes<D> a, Acc&) {
+  template <std::size_t, class D, class A, class Acc>
+  static void back(N const&, D d, std::size_t i, prep const& p, chunk_type<D> const&, A const& a, Acc&) {
     if (p.store)
-      simd::store(a, d, p.adjoint + i);
+      simd::store(whole(d, a), d, p.adjoint + i);
     else
-      simd::add_into(a, d, p.adjoint + i);
+      simd::add_into(whole(d, a), d, p.adjoint + i);
   }
   template <std::size_t, class Totals>
   static void finish(N const&, sweep&, prep const&, Totals const&) {}
@@ -283,11 +347,11 @@ struct fuse<unary_node<Op, N>> {
     return {value, C::chunk(n.n_, d, i, p.child)};
   }
   static void begin(prep const& p) { C::begin(p.child); }
-  template <std::size_t S, class D, class Acc>
+  template <std::size_t S, class D, class A, class Acc>
   static void back(unary_node<Op, N> const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c,
-                   simd::lanes<D> a, Acc& acc) {
+                   A const& a, Acc& acc) {
     if constexpr (N::active)
-      C::template back<S>(n.n_, d, i, p.child, c.child, lane_adjoint<Op>(c.child.value, c.value, a), acc);
+      C::template back<S>(n.n_, d, i, p.child, c.child, child_adjoint<Op>(d, c.child.value, c.value, a), acc);
   }
   template <std::size_t S, class Totals>
   static void finish(unary_node<Op, N> const& n, sweep& s, prep const& p, Totals const& t) {
@@ -313,7 +377,9 @@ struct fuse<unary_node<Op, N>> {
 /// overflows (a denormal s) x * inf would give inf and NaN where x / s is finite; there the loop
 /// takes r = 1 / (s c) with c = 2^60 and multiplies the rule's results by c: (x r) c. Elsewhere c = 1,
 /// an exact multiplication. (The rule is chosen at compile time: a run-time choice between dividing
-/// and multiplying per chunk made GCC copy each chunk's record through memory, 30x slower.)
+/// and multiplying per chunk made GCC copy each chunk's record through memory, 30x slower.) Such a
+/// loop runs one lane at a time (`spreads`), so only one-lane chunks test c: in full chunks the test
+/// was a quarter of normal_logpdf's vector work.
 template <class Op, class R>
 inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v<typename R::value_type> == 0;
 
@@ -321,8 +387,11 @@ inline constexpr bool by_reciprocal_v = std::is_same_v<Op, op::divide> && rank_v
 struct times_reciprocal {
   static constexpr bool simd = true;
   template <class X> static X value(X const& x, X const& r) { return x * r; }
+  static constexpr op::reads_t reads{.left = op::reads_z};
   template <class X> static X left(X const&, X const& r, X const&, X const& a) { return a * r; }
-  template <class X> static X right(X const&, X const& r, X const& y, X const& a) { return -(a * r) * y; }
+  /// right = right_factor(r, a) y: the factor is the same on every element of a loop.
+  template <class X> static X right_factor(X const& r, X const& a) { return -(a * r); }
+  template <class X> static X right(X const&, X const& r, X const& y, X const& a) { return right_factor(r, a) * y; }
 };
 
 /// An operand broadcast over its node's result (a row, a column, a vector against a matrix): a leaf of
@@ -403,12 +472,14 @@ struct fuse<binary_node<Op, L, R>> {
     if constexpr (spread_operand_v<R, V>) FR::bind(n.r_, p.right, p.out);
     return p;
   }
-  static bool spreads(prep const& p) { return FL::spreads(p.left) || FR::spreads(p.right); }
+  static bool spreads(prep const& p) {
+    return FL::spreads(p.left) || FR::spreads(p.right) || (reciprocal && p.scale != T(1));
+  }
   using Rule = std::conditional_t<reciprocal, times_reciprocal, Op>;
-  /// A result of the rule, times c when the loop multiplies by a reciprocal.
+  /// A result of the rule, times c when the loop multiplies by a reciprocal (c is 1 in full chunks).
   template <class D>
   static simd::lanes<D> scaled(D d, prep const& p, simd::lanes<D> v) {
-    if constexpr (reciprocal)
+    if constexpr (reciprocal && std::is_same_v<D, simd::tail_tag<T>>)
       if (p.scale != T(1)) [[unlikely]]
         return v * simd::splat(d, p.scale);
     return v;
@@ -436,15 +507,54 @@ struct fuse<binary_node<Op, L, R>> {
     FL::begin(p.left);
     FR::begin(p.right);
   }
-  template <std::size_t S, class D, class Acc>
-  static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a,
-                   Acc& acc) {
-    if constexpr (L::active)
-      FL::template back<S>(n.l_, d, i, p.left, c.left,
-                           scaled(d, p, lane_left<Rule>(c.left.value, c.right.value, c.value, a)), acc);
-    if constexpr (R::active)
-      FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right,
-                                       scaled(d, p, lane_right<Rule>(c.left.value, c.right.value, c.value, a)), acc);
+  /// The factor of the rule's results: c when the loop multiplies by a reciprocal (see above).
+  static T factor(prep const& p) {
+    if constexpr (reciprocal)
+      return p.scale;
+    else
+      return T(1);
+  }
+  /// A scalar operand's number (what the rules see: the reciprocal of a divisor).
+  static T right_scalar(prep const& p) {
+    if constexpr (reciprocal)
+      return p.reciprocal;
+    else if constexpr (rank_v<typename R::value_type> == 0)
+      return FR::scalar(p.right);
+    else
+      return T{};  // not read
+  }
+  static T left_scalar(prep const& p) {
+    if constexpr (rank_v<typename L::value_type> == 0)
+      return FL::scalar(p.left);
+    else
+      return T{};
+  }
+  /// The adjoints k' v' of the operands (see adjoint_lanes): a partial that reads only a scalar
+  /// operand, or no operand, is taken on numbers into k' (x * s, x / s, +, -); the divisor of x / s
+  /// gets -(k r) (x r) v; any other partial is taken on the lanes' part v.
+  template <class D, class A>
+  [[gnu::always_inline]] static auto left_adjoint(D d, prep const& p, chunk_type<D> const& c, A const& a) {
+    constexpr unsigned reads = op::reads_v<Rule>.left;
+    if constexpr (reads == 0 || (reads == op::reads_z && rank_v<typename R::value_type> == 0))
+      return with_factor(a, factor(p) * Rule::left(T{}, right_scalar(p), T{}, a.k));
+    else
+      return adjoint_lanes<D, false>{factor(p) * a.k,
+                                     lane_left<Rule>(c.left.value, c.right.value, c.value, own_lanes(d, a))};
+  }
+  template <class D, class A>
+  [[gnu::always_inline]] static auto right_adjoint(D d, prep const& p, chunk_type<D> const& c, A const& a) {
+    constexpr unsigned reads = op::reads_v<Rule>.right;
+    if constexpr (reciprocal)
+      return adjoint_lanes<D, false>{factor(p) * Rule::right_factor(p.reciprocal, a.k), own_lanes(d, a) * c.value};
+    else if constexpr (reads == 0 || (reads == op::reads_x && rank_v<typename L::value_type> == 0))
+      return with_factor(a, Rule::right(left_scalar(p), T{}, T{}, a.k));
+    else
+      return adjoint_lanes<D, false>{a.k, lane_right<Rule>(c.left.value, c.right.value, c.value, own_lanes(d, a))};
+  }
+  template <std::size_t S, class D, class A, class Acc>
+  static void back(Node const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, A const& a, Acc& acc) {
+    if constexpr (L::active) FL::template back<S>(n.l_, d, i, p.left, c.left, left_adjoint(d, p, c, a), acc);
+    if constexpr (R::active) FR::template back<S + FL::slots>(n.r_, d, i, p.right, c.right, right_adjoint(d, p, c, a), acc);
   }
   template <std::size_t S, class Totals>
   static void finish(Node const& n, sweep& s, prep const& p, Totals const& t) {
@@ -485,9 +595,10 @@ inline constexpr bool may_run_lets_v<binary_node<Op, L, R>> = [] {
 
 /// The loop of the fused kernels over n elements of the tree F prepared in p: simd::for_each_chunk,
 /// or one lane at a time when an operand spreads over a runtime matrix in this evaluation (only
-/// one-lane chunks read such operands at the spread indices: see fuse_spread).
+/// one-lane chunks read such operands at the spread indices: see fuse_spread) or a divisor's
+/// reciprocal overflows (only one-lane chunks rescale: see by_reciprocal_v).
 template <class F, class T, class Body>
-inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& body) {
+[[gnu::always_inline]] inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& body) {
   if (F::spreads(p)) [[unlikely]] {
     simd::tail_tag<T> const d1;
     for (std::size_t i = 0; i < n; ++i) body(d1, i, simd::slot<2>{});
@@ -498,7 +609,7 @@ inline void for_each_chunk_of(typename F::prep const& p, std::size_t n, Body&& b
 
 /// The same over the elements [first, last) of the loop (one block of it).
 template <class F, class T, class Body>
-inline void for_each_chunk_of_in(typename F::prep const& p, std::size_t first, std::size_t last, Body&& body) {
+[[gnu::always_inline]] inline void for_each_chunk_of_in(typename F::prep const& p, std::size_t first, std::size_t last, Body&& body) {
   if (F::spreads(p)) [[unlikely]] {
     simd::tail_tag<T> const d1;
     for (std::size_t i = first; i < last; ++i) body(d1, i, simd::slot<2>{});
@@ -539,10 +650,26 @@ std::size_t flat_size(extents<rank_v<V>> const& e) {
 // then the tail one lane at a time (slot 2). Each accumulator set is indexed by a constant: the
 // compiler keeps them in registers only when no loop indexes them at run time.
 
+/// One loop slot's accumulators of the K scalar leaves: the sums of v, the factor k each leaf is
+/// reached with (the same in every chunk), and the lanes it was reached with v = 1 (see adjoint_lanes).
+template <class D, std::size_t K>
+struct scalar_sums {
+  std::array<simd::lanes<D>, K> v{};
+  std::array<simd::lane_type<D>, K> k{};
+  std::array<std::size_t, K> ones{};
+  template <std::size_t S, bool Unit>
+  [[gnu::always_inline]] void add(D d, adjoint_lanes<D, Unit> const& a) {
+    std::get<S>(k) = a.k;
+    if constexpr (Unit)
+      std::get<S>(ones) += simd::lane_count(d);
+    else
+      std::get<S>(v) = std::get<S>(v) + a.v;
+  }
+};
 template <class T, std::size_t K>
 struct slot_accumulators {
   template <class D>
-  using type = std::array<simd::lanes<D>, K>;
+  using type = scalar_sums<D, K>;
 };
 /// The scalar leaves' accumulators of a loop with K slots, one set per loop slot.
 template <class T, std::size_t K>
@@ -557,8 +684,10 @@ template <class T, std::size_t K>
   simd::full_tag<T> const d;
   simd::tail_tag<T> const d1;
   return [&]<std::size_t... k>(std::index_sequence<k...>) {
-    return totals<T, K>{T(simd::sum_of_lanes(d, std::get<k>(acc.first) + std::get<k>(acc.second)) +
-                          simd::sum_of_lanes(d1, std::get<k>(acc.tail)))...};
+    // The second slot runs only after the first, with the same factor.
+    return totals<T, K>{T(std::get<k>(acc.first.k) * (simd::sum_of_lanes(d, std::get<k>(acc.first.v) + std::get<k>(acc.second.v)) +
+                                                      T(std::get<k>(acc.first.ones) + std::get<k>(acc.second.ones))) +
+                          std::get<k>(acc.tail.k) * (simd::sum_of_lanes(d1, std::get<k>(acc.tail.v)) + T(std::get<k>(acc.tail.ones))))...};
   }(std::make_index_sequence<K>{});
 }
 
@@ -586,6 +715,12 @@ fused_map_record<Node> fused_map_forward(Node const& n, sweep& s) {
   return r;
 }
 
+/// The adjoints of a chunk read from an array: k = 1, v the chunk's.
+template <class D>
+[[gnu::always_inline]] inline adjoint_lanes<D, false> given_adjoint(D d, simd::lane_type<D> const* a) {
+  return {simd::lane_type<D>(1), simd::load(d, a)};
+}
+
 /// One loop over the n elements of the tree prepared in p back-propagates the adjoints ap[0, n),
 /// recomputing each chunk's inner values in registers. With `stored` (a map's value, from its forward
 /// loop), the top node reads its own value there instead of computing it again: tanh or exp at the
@@ -599,12 +734,12 @@ void fused_backward_loop(Node const& n, sweep& s, typename fuse<Node>::prep cons
   F::begin(p);
   accumulator_sets<T, F::slots> acc;
   if constexpr (Stored) {
-    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
-      F::template back<0>(n, d, i, p, F::chunk_stored(n, d, i, p, stored), simd::load(d, ap + i), acc[slot]);
+    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) __attribute__((always_inline)) {
+      F::template back<0>(n, d, i, p, F::chunk_stored(n, d, i, p, stored), given_adjoint(d, ap + i), acc[slot]);
     });
   } else {
-    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) {
-      F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), simd::load(d, ap + i), acc[slot]);
+    for_each_chunk_of<F, T>(p, size, [&](auto d, std::size_t i, auto slot) __attribute__((always_inline)) {
+      F::template back<0>(n, d, i, p, F::chunk(n, d, i, p), given_adjoint(d, ap + i), acc[slot]);
     });
   }
   F::template finish<0>(n, s, p, sum_accumulators<T, F::slots>(acc));
@@ -699,15 +834,16 @@ struct fuse_spread {
       F::begin(p.inner);
     }
   }
-  template <std::size_t S, class D, class Acc>
-  static void back(N const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, simd::lanes<D> a, Acc& acc) {
+  template <std::size_t S, class D, class A, class Acc>
+  static void back(N const& n, D d, std::size_t i, prep const& p, chunk_type<D> const& c, A const& adjoint, Acc& acc) {
     if constexpr (N::active) {
       if constexpr (!always) {
         if (!spread_in(d, p)) {
-          F::template back<S>(n, d, i, p.inner, c, a, acc);
+          F::template back<S>(n, d, i, p.inner, c, adjoint, acc);
           return;
         }
       }
+      auto const a = whole(d, adjoint);
       T* q = p.adjoint.data();
       auto const [off, step] = p.map.run(i, simd::lane_count(d));
       if (step == 1)
@@ -805,7 +941,9 @@ auto fused_store_and_sum(N const& n, typename fuse<N>::prep const& p, element_t<
 /// `WithValue` is false (a gradient's root whose value nobody reads: two vector operations of
 /// normal_logpdf's eight per chunk; GCC used to drop them only where it happened to inline the whole
 /// backward pass into tl::gradient). Always inlined into the root's backward pass: called, with the
-/// root's record just built in memory, a small gradient (N = 16) took a third longer.
+/// root's record just built in memory, a small gradient (N = 16) took a third longer. The loop bodies
+/// here and below are always inlined too: GCC made one a call per chunk (static elementwise_sum at
+/// N = 16, 1.2x the time).
 template <bool WithValue = true, class N>
 [[gnu::always_inline]] inline auto fused_sum_backward(N const& n, sweep& s, typename fuse<N>::prep const& p,
                                                       element_t<typename N::value_type> adjoint) {
@@ -813,9 +951,9 @@ template <bool WithValue = true, class N>
   fuse<N>::begin(p);
   simd::per_slot<T, lanes_of> sum;
   accumulator_sets<T, fuse<N>::slots> acc;
-  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) {
+  for_each_chunk_of<fuse<N>, T>(p, flat_size<typename N::value_type>(p.shape()), [&](auto d, std::size_t i, auto slot) __attribute__((always_inline)) {
     auto const c = fuse<N>::chunk(n, d, i, p);
-    fuse<N>::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
+    fuse<N>::template back<0>(n, d, i, p, c, adjoint_lanes<decltype(d), true>{adjoint}, acc[slot]);
     if constexpr (WithValue) sum[slot] = sum[slot] + c.value;
   });
   fuse<N>::template finish<0>(n, s, p, sum_accumulators<T, fuse<N>::slots>(acc));
@@ -850,9 +988,9 @@ template <bool WithValue = true, class N>
     for (std::size_t k = 0; k < blocks.count; ++k) blocks.lets[k]->blocks_->forward(*blocks.lets[k], first, last);
     simd::per_slot<T, lanes_of> sum;
     accumulator_sets<T, F::slots> acc;
-    for_each_chunk_of_in<F, T>(p, first, last, [&](auto d, std::size_t i, auto slot) {
+    for_each_chunk_of_in<F, T>(p, first, last, [&](auto d, std::size_t i, auto slot) __attribute__((always_inline)) {
       auto const c = F::chunk(n, d, i, p);
-      F::template back<0>(n, d, i, p, c, simd::splat(d, adjoint), acc[slot]);
+      F::template back<0>(n, d, i, p, c, adjoint_lanes<decltype(d), true>{adjoint}, acc[slot]);
       if constexpr (WithValue) sum[slot] = sum[slot] + c.value;
     });
     if constexpr (WithValue)
