@@ -26,7 +26,7 @@ constexpr std::size_t hessian_lanes() {
   }
 }
 
-/// The gradient of f at dual numbers of N lanes: element i of x with the tangents direction(i).
+/// The gradient of f at dual numbers of N lanes: element i of x with the tangents direction(i, t).
 /// Its tangents are the directional derivatives of the gradient: columns of the Hessian, or H v.
 template <std::size_t N, class Transform, class F, class X, class Direction>
 auto gradient_on_duals(F const& f, X const& x, Direction const& direction) {
@@ -36,9 +36,8 @@ auto gradient_on_duals(F const& f, X const& x, Direction const& direction) {
 /// H v: the gradient of f at x + t v, differentiated once in t (one reverse sweep on duals of one lane).
 template <class Transform = transform::hvp, class F, class X>
 X hvp_checked(F const& f, X const& x, X const& v) {
-  using T = element_t<X>;
   check_direction("tl::hvp(f, x, v)", x, v);
-  auto const g = gradient_on_duals<1, Transform>(f, x, [&](std::size_t i) { return std::array<T, 1>{elem(v, i)}; });
+  auto const g = gradient_on_duals<1, Transform>(f, x, [&](std::size_t i, auto& t) { t[0] = elem(v, i); });
   X out = make_value<X>(extents_of(x));
   for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(out, i) = elem(g, i).tangent[0];
   return out;
@@ -60,11 +59,7 @@ struct hessian_fn {
       H h = make_jacobian<H>(n, n);
       for (std::size_t j0 = 0; j0 < n; j0 += N) {
         // Lane k of element i points along e_{j0 + k}: the gradient's tangents are columns j0, j0 + 1, ...
-        auto const g = gradient_on_duals<N, transform::hessian>(f, x, [j0](std::size_t i) {
-          std::array<T, N> t{};
-          if (i >= j0 && i - j0 < N) t[i - j0] = T(1);
-          return t;
-        });
+        auto const g = gradient_on_duals<N, transform::hessian>(f, x, unit_directions<N>(j0));
         for (std::size_t i = 0; i < n; ++i)
           for (std::size_t k = 0; k < N && j0 + k < n; ++k) elem(h, i * n + j0 + k) = elem(g, i).tangent[k];
       }

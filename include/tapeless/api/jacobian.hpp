@@ -53,7 +53,6 @@ template <class Transform, class F, class X>
 auto jacfwd_chunked(F const& f, X const& x) {
   using T = element_t<X>;
   constexpr std::size_t N = jacfwd_lanes<X>();
-  using Tangents = std::array<T, N>;  // a type, which the lambdas below need not capture
   std::size_t const n = rank_v<X> == 0 ? 1 : size_of(x);
   using YD = typename std::remove_cvref_t<decltype(root_node(std::declval<jacfwd_output_t<F, X> const&>()))>::value_type;
   using YV = rebind_t<YD, T>;
@@ -80,11 +79,7 @@ auto jacfwd_chunked(F const& f, X const& x) {
           });
       return 0;
     }, made_by{[&x, j0] {
-      return seeded_duals<N>(x, [j0](std::size_t i) {
-        Tangents t{};
-        if (i >= j0 && i - j0 < t.size()) t[i - j0] = T(1);
-        return t;
-      });
+      return seeded_duals<N>(x, unit_directions<N>(j0));
     }});
   }
   return jac;

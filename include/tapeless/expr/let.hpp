@@ -125,16 +125,20 @@ class let_value : public let_link {
 /// While the function API (tl::grad, tl::jacfwd, tl::hessian ...) calls f, a scope of the same kind
 /// with the enclosing level and owner (`keep_alive`) takes over the lets f makes: f's expression may
 /// refer to them after f returns, and they behave as lets made where the call is.
+/// A binding's state that a scope owns, deleted as its own type. (A shared_ptr here cost each let
+/// made inside a function given to tl::jacfwd a second allocation and atomic counts.)
+using owned_state = std::unique_ptr<void, void (*)(void*) noexcept>;
+
 class body_scope {
  public:
-  body_scope(std::vector<std::shared_ptr<void>>& owned, int level, void const* owner) noexcept
+  body_scope(std::vector<owned_state>& owned, int level, void const* owner) noexcept
       : owned_(owned), level_(level), owner_(owner), outer_(current()) {
     current() = this;
   }
   struct keep_alive_t {};
   static constexpr keep_alive_t keep_alive{};
   /// The scope of a call of f by the function API.
-  body_scope(std::vector<std::shared_ptr<void>>& owned, keep_alive_t) noexcept
+  body_scope(std::vector<owned_state>& owned, keep_alive_t) noexcept
       : owned_(owned), level_(level_now()), owner_(owner_now()), outer_(current()), function_(true) {
     current() = this;
   }
@@ -155,7 +159,8 @@ class body_scope {
   static void const* owner_now() noexcept { return current() ? current()->owner_ : nullptr; }
   /// Takes over a binding's state; returns its level. `record_bytes` is the size of the record it
   /// keeps per step (0: it cannot keep one per step, as an inner scan cannot).
-  int adopt(std::shared_ptr<void> state, std::size_t record_bytes) {
+  int adopt(owned_state state, std::size_t record_bytes) {
+    if (owned_.capacity() == 0) owned_.reserve(8);  // one allocation for a function's first lets
     owned_.push_back(std::move(state));
     count_record(record_bytes);
     return level_;
@@ -171,7 +176,7 @@ class body_scope {
   bool keeps_records() const noexcept { return keeps_records_; }
 
  private:
-  std::vector<std::shared_ptr<void>>& owned_;
+  std::vector<owned_state>& owned_;
   int level_;
   void const* owner_;
   /// A binding's record counts for the step it is made in (through a function's scope).
@@ -413,8 +418,9 @@ class let : public expr_base<let<E>> {
     // after this object is gone), and it is evaluated once per step.
     if (auto* scope = detail::body_scope::current()) {
       state_->owner_ = detail::body_scope::owner_now();
-      state_->level_ = scope->adopt(std::shared_ptr<detail::let_state<E>>(std::move(owned_)),
-                                    detail::let_state<E>::kept_record_bytes);
+      state_->level_ = scope->adopt(
+          detail::owned_state(owned_.release(), [](void* p) noexcept { delete static_cast<detail::let_state<E>*>(p); }),
+          detail::let_state<E>::kept_record_bytes);
     }
   }
   /// Neither copied nor moved: users refer to it. Destroying it makes expressions over it throw

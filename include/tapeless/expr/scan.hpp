@@ -817,7 +817,7 @@ class scan_core<Spec, std::tuple<I...>, Xs> final : public let_link {
   scan_slot<row> input_{};  // row is int without inputs
   row input_value_{};
   row input_tangent_{};
-  std::vector<std::shared_ptr<void>> owned_;
+  std::vector<owned_state> owned_;
   std::optional<body_t> body_;
   std::optional<ys_t> ys_;
 

@@ -222,7 +222,7 @@ auto call_checked(F const& f, G const& g, Args const& args) {
           return;
         } else {
           // The lets f makes are kept until g is done with f's expression (which refers to them).
-          std::vector<std::shared_ptr<void>> lets;
+          std::vector<owned_state> lets;
           Y const y = [&] {
             body_scope scope(lets, body_scope::keep_alive);
             return f(a...);
@@ -260,18 +260,34 @@ auto value_and_adjoints(Y const& y, Targets const& targets, SeedsPtr seeds) {
   return std::pair{std::move(value), std::move(adjoints)};
 }
 
-/// x as a value of dual<T, N>: element i has the tangents direction(i).
+/// x as a value of dual<T, N>: direction(i, t) sets element i's tangents t, which are zero. (In
+/// place: tangents returned by value went through a temporary whose copy, read right after a store
+/// at a variable lane, stalled on store forwarding: a fifth of a small tl::jacfwd.)
 template <std::size_t N, class X, class Direction>
 auto seeded_duals(X const& x, Direction const& direction) {
   using D = dual<element_t<X>, N>;
   if constexpr (rank_v<X> == 0) {
-    return D(x, direction(0));
+    D d(x);
+    direction(std::size_t{0}, d.tangent);
+    return d;
   } else {
     using XD = rebind_t<X, D>;
     XD xd = make_value<XD>(extents_of(x));
-    for (std::size_t i = 0, n = size_of(x); i < n; ++i) elem(xd, i) = D(elem(x, i), direction(i));
+    for (std::size_t i = 0, n = size_of(x); i < n; ++i) {
+      D& d = elem(xd, i);
+      d.value = elem(x, i);
+      direction(i, d.tangent);
+    }
     return xd;
   }
+}
+
+/// The directions of columns j0 ... j0 + N - 1: element j0 + k has tangent lane k set to 1.
+template <std::size_t N>
+auto unit_directions(std::size_t j0) {
+  return [j0](std::size_t i, auto& t) {
+    if (i >= j0 && i - j0 < N) t[i - j0] = 1;
+  };
 }
 
 }  // namespace detail
