@@ -57,6 +57,41 @@ BOOST_AUTO_TEST_CASE(unconnected_inputs_get_zeros_of_their_shape) {
   BOOST_TEST(gl[1] == 0.0);
 }
 
+BOOST_AUTO_TEST_CASE(vars_alone_write_their_adjoints_into_the_result) {
+  // Targets that are all vars take another path (each adjoint written into the result in place):
+  // a var named twice gets its adjoint twice, an unconnected one zeros even after an earlier sweep
+  // filled its adjoint, one behind tl::stop_gradient zeros, and repeated calls start from zero.
+  tl::var<tl::vec<double, 3>> x{1.0, 2.0, 3.0};
+  tl::var<tl::vec<double, 2>> u{5.0, 6.0};
+  tl::var<tl::dvec<double>> d{1.0, -1.0};
+  BOOST_TEST(tl::gradient(tl::sum(u * u), u)[1] == 12.0);  // u's adjoint filled in an earlier sweep
+  for (double scale : {1.0, 2.0}) {
+    x = tl::vec<double, 3>{scale, 2 * scale, 3 * scale};
+    auto const y = tl::sum(x * x) + tl::sum(tl::stop_gradient(u) * 2.0) + tl::sum(d * 3.0);
+    auto const [g1, gu, g2, gd1, gd2] = tl::gradient(y, tl::wrt(x, u, x, d, d));
+    for (std::size_t i = 0; i < 3; ++i) {
+      BOOST_TEST(g1[i] == 2 * x.value()[i]);
+      BOOST_TEST(g2[i] == 2 * x.value()[i]);
+    }
+    BOOST_TEST(gu[0] == 0.0);
+    BOOST_TEST(gu[1] == 0.0);
+    BOOST_TEST(gd1.size() == 2u);
+    BOOST_TEST(gd2.size() == 2u);
+    for (std::size_t i = 0; i < 2; ++i) {
+      BOOST_TEST(gd1[i] == 3.0);
+      BOOST_TEST(gd2[i] == 3.0);
+    }
+    auto const [vy, gx] = tl::value_and_gradient(y, x);
+    BOOST_TEST(vy == tl::value(y));
+    for (std::size_t i = 0; i < 3; ++i) BOOST_TEST(gx[i] == 2 * x.value()[i]);
+  }
+  tl::var<tl::vec<double, 2>> w{1.0, 1.0};
+  auto const [gw, gu2] = tl::gradient(tl::sum(w), tl::wrt(w, u));  // u not in the tree at all
+  BOOST_TEST(gw[0] == 1.0);
+  BOOST_TEST(gu2[0] == 0.0);
+  BOOST_TEST(gu2[1] == 0.0);
+}
+
 BOOST_AUTO_TEST_CASE(an_unreached_let_does_not_disturb_the_other_targets) {
   tl::var<double> a{3.0};
   auto b1 = tl::let(a * a);

@@ -261,6 +261,22 @@ struct var_ref : expr_base<var_ref<V>> {
     }
     return v_->adjoint_;
   }
+  /// The same written into `out`, a gradient's element (see collect_adjoints): zeros if the sweep did
+  /// not reach the var or nothing flowed into it.
+  void adjoint_into(sweep const& s, bool take, V& out) const {
+    if (v_->epoch_ == s.epoch() && v_->adjoint_filled_) {
+      if (take) {
+        v_->adjoint_filled_ = false;
+        out = std::move(v_->adjoint_);
+      } else {
+        out = v_->adjoint_;
+      }
+    } else if constexpr (is_static_v<V>) {
+      set_zero(out);
+    } else {
+      out = zeros_like(v_->value_);
+    }
+  }
   /// What an input the output does not depend on gets.
   V zero_adjoint() const { return zeros_like(v_->value()); }
   void clear_adjoint(sweep const& s) const {
