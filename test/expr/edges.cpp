@@ -257,6 +257,15 @@ BOOST_AUTO_TEST_CASE_TEMPLATE(fuzzer_findings, T, reals) {
   for (std::size_t i = 0; i < 17; ++i) BOOST_TEST(qm[i] == T(1));
   auto const gm = tl::gradient(tl::sum(many / d * tiny), many);
   for (std::size_t i = 0; i < 17; ++i) BOOST_TEST(gm[i] == T(1));
+  // The rescaling by 2^60 stays per element: taken once into the loop's factor with the reciprocal,
+  // it overflowed to inf, and 0 * inf made NaN where log(1) * (y / d) has the derivative -0 in y.
+  tl::var<tl::dvec<T>> ones{tl::dvec<T>(17, T(1))}, y{tl::dvec<T>(17, T(2))};
+  tl::var<T> neg{-tiny};
+  auto const gy = tl::gradient(tl::mean(tl::log(ones) * (y / neg)), y);
+  for (std::size_t i = 0; i < 17; ++i) {
+    BOOST_TEST(gy[i] == T(0));
+    BOOST_TEST(!std::isnan(gy[i]));
+  }
 }
 
 }  // namespace

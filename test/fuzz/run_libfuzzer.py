@@ -5,7 +5,8 @@ to its artifact prefix, so both live in WORKDIR (emptied first), never in the so
 
     run_libfuzzer.py FUZZER CORPUS WORKDIR SECONDS [LIBFUZZER ARGS...]
 
-The exit status is libFuzzer's: nonzero on a crash, a sanitizer report or a harness mismatch.
+The exit status is libFuzzer's: nonzero on a crash, a sanitizer report or a harness mismatch (never
+77, which Meson reads as a skipped test).
 """
 import os
 import shutil
@@ -20,8 +21,9 @@ def main():
     live = os.path.join(work, 'corpus')
     shutil.copytree(corpus, live)
     # Inputs past 512 bytes add nothing: extents are at most 40 and a value takes at most 9 bytes.
+    # libFuzzer's own error status is 77, which Meson reads as a skipped test: a failure must fail.
     cmd = [fuzzer, live, '-max_total_time=' + seconds, '-timeout=10', '-max_len=512', '-rss_limit_mb=2048',
-           '-print_final_stats=1', '-artifact_prefix=' + work + os.sep] + sys.argv[5:]
+           '-error_exitcode=1', '-print_final_stats=1', '-artifact_prefix=' + work + os.sep] + sys.argv[5:]
     env = dict(os.environ)
     env.setdefault('ASAN_OPTIONS', 'abort_on_error=1')
     env.setdefault('UBSAN_OPTIONS', 'halt_on_error=1:abort_on_error=1:print_stacktrace=1')
@@ -32,7 +34,7 @@ def main():
         crashes = sorted(f for f in os.listdir(work) if f != 'corpus')
         sys.stdout.write('libFuzzer failed (%d); inputs kept in %s: %s\n' % (status, work, ' '.join(crashes)))
         sys.stdout.write('replay one with the fuzzer, or with fuzz_replay FILE (any compiler)\n')
-    return status
+    return 1 if status == 77 else status
 
 
 if __name__ == '__main__':

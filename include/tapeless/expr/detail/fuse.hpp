@@ -507,13 +507,6 @@ struct fuse<binary_node<Op, L, R>> {
     FL::begin(p.left);
     FR::begin(p.right);
   }
-  /// The factor of the rule's results: c when the loop multiplies by a reciprocal (see above).
-  static T factor(prep const& p) {
-    if constexpr (reciprocal)
-      return p.scale;
-    else
-      return T(1);
-  }
   /// A scalar operand's number (what the rules see: the reciprocal of a divisor).
   static T right_scalar(prep const& p) {
     if constexpr (reciprocal)
@@ -531,21 +524,24 @@ struct fuse<binary_node<Op, L, R>> {
   }
   /// The adjoints k' v' of the operands (see adjoint_lanes): a partial that reads only a scalar
   /// operand, or no operand, is taken on numbers into k' (x * s, x / s, +, -); the divisor of x / s
-  /// gets -(k r) (x r) v; any other partial is taken on the lanes' part v.
+  /// gets -(k r) (x r) v; any other partial is taken on the lanes' part v. The rescaling c of a
+  /// denormal divisor stays per element (one-lane chunks only, see by_reciprocal_v): in k, k r c
+  /// overflowed where every element's (k v r) c is finite or 0 (log(x) * (y / s) with x = 1).
   template <class D, class A>
   [[gnu::always_inline]] static auto left_adjoint(D d, prep const& p, chunk_type<D> const& c, A const& a) {
     constexpr unsigned reads = op::reads_v<Rule>.left;
-    if constexpr (reads == 0 || (reads == op::reads_z && rank_v<typename R::value_type> == 0))
-      return with_factor(a, factor(p) * Rule::left(T{}, right_scalar(p), T{}, a.k));
+    if constexpr (reciprocal && std::is_same_v<D, simd::tail_tag<T>>)
+      return adjoint_lanes<D, false>{Rule::left(T{}, p.reciprocal, T{}, a.k), scaled(d, p, own_lanes(d, a))};
+    else if constexpr (reads == 0 || (reads == op::reads_z && rank_v<typename R::value_type> == 0))
+      return with_factor(a, Rule::left(T{}, right_scalar(p), T{}, a.k));
     else
-      return adjoint_lanes<D, false>{factor(p) * a.k,
-                                     lane_left<Rule>(c.left.value, c.right.value, c.value, own_lanes(d, a))};
+      return adjoint_lanes<D, false>{a.k, lane_left<Rule>(c.left.value, c.right.value, c.value, own_lanes(d, a))};
   }
   template <class D, class A>
   [[gnu::always_inline]] static auto right_adjoint(D d, prep const& p, chunk_type<D> const& c, A const& a) {
     constexpr unsigned reads = op::reads_v<Rule>.right;
     if constexpr (reciprocal)
-      return adjoint_lanes<D, false>{factor(p) * Rule::right_factor(p.reciprocal, a.k), own_lanes(d, a) * c.value};
+      return adjoint_lanes<D, false>{Rule::right_factor(p.reciprocal, a.k), scaled(d, p, own_lanes(d, a) * c.value)};
     else if constexpr (reads == 0 || (reads == op::reads_x && rank_v<typename L::value_type> == 0))
       return with_factor(a, Rule::right(left_scalar(p), T{}, T{}, a.k));
     else
