@@ -232,6 +232,15 @@ void note_leaves(T const& t, std::array<void const*, N>& ids, std::size_t& k) {
     ids[k++] = nullptr;
 }
 
+/// Whether the target with identity `id` is named once among the leaves `ids` (then its adjoint is
+/// handed over, not copied).
+template <std::size_t N>
+bool named_once(std::array<void const*, N> const& ids, void const* id) {
+  std::size_t named = 0;
+  for (auto const* x : ids) named += x == id ? 1 : 0;
+  return named == 1;
+}
+
 /// The targets' adjoints after a sweep: every reached one is read before any zeros are made for
 /// the unreached ones (making zeros for a let evaluates it, which would disturb the others). A var
 /// named once among the targets hands its adjoint over; one named twice (`wrt(x, x)`) is copied.
@@ -240,9 +249,7 @@ auto reached_of(sweep const& s, T const& t, std::array<void const*, N> const& id
   if constexpr (is_hana_tuple<T>::value) {
     return boost::hana::transform(t, [&](auto const& e) { return reached_of(s, e, ids); });
   } else if constexpr (takes_adjoint<T>) {
-    std::size_t named = 0;
-    for (auto const* id : ids) named += id == t.identity() ? 1 : 0;
-    return t.reached_adjoint(s, named == 1);
+    return t.reached_adjoint(s, named_once(ids, t.identity()));
   } else {
     return t.reached_adjoint(s);
   }
@@ -294,12 +301,7 @@ auto collect_adjoints(sweep const& s, Targets const& targets) {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       std::tuple<typename std::tuple_element_t<I, Targets>::value_type...> out(
           unset_element<typename std::tuple_element_t<I, Targets>::value_type>()...);
-      auto const once = [&](void const* id) {
-        std::size_t named = 0;
-        for (auto const* x : ids) named += x == id ? 1 : 0;
-        return named == 1;
-      };
-      (std::get<I>(targets).adjoint_into(s, once(std::get<I>(targets).identity()), std::get<I>(out)), ...);
+      (std::get<I>(targets).adjoint_into(s, named_once(ids, std::get<I>(targets).identity()), std::get<I>(out)), ...);
       return out;
     }(std::make_index_sequence<std::tuple_size_v<Targets>>{});
   } else {

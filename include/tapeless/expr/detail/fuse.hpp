@@ -71,12 +71,10 @@ template <class D, bool Unit>
 struct adjoint_lanes;
 template <class D>
 struct adjoint_lanes<D, true> {
-  static constexpr bool unit = true;
   simd::lane_type<D> k;
 };
 template <class D>
 struct adjoint_lanes<D, false> {
-  static constexpr bool unit = false;
   simd::lane_type<D> k;
   simd::lanes<D> v;
 };
